@@ -1,0 +1,127 @@
+"""The ``critmin`` command: one subcommand per public function, nothing more.
+
+Every subcommand takes ``--data PATH`` (the user's own data package, a partial override of the
+packaged default or a complete replacement). Input problems are printed all at once, with file,
+row, field and fix, and the command exits with status 2 without writing any result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import xarray as xr
+
+from critmin.errors import CritminError, DataError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _dataset(args: argparse.Namespace) -> xr.Dataset:
+    from critmin.data import load
+
+    return load(args.data)
+
+
+def cmd_shares(args: argparse.Namespace) -> int:
+    """Print (and with --out, write) the world stage-share table with a source per row."""
+    from critmin._io import atomic_write_csv
+    from critmin.report.tables import format_stage_shares, stage_share_table
+
+    table = stage_share_table(_dataset(args), year=args.year)
+    if args.material:
+        table = table[table.material.isin(args.material)]
+    print(format_stage_shares(table, top=args.top))
+    if args.out:
+        path = atomic_write_csv(table, Path(args.out) / "stage_shares.csv")
+        print(f"\nwritten {path}")
+    return 0
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    """Print where each matching value of VARIABLE comes from."""
+    ds = _dataset(args)
+    labels = {dim: getattr(args, dim) for dim in ("material", "stage", "country", "exporter", "importer", "region", "sector", "market", "holder", "parameter", "year") if getattr(args, dim, None) is not None}
+    try:
+        found = ds.critmin.source_of(args.variable, **labels)
+    except KeyError as error:
+        print(f"critmin source: {error.args[0]}", file=sys.stderr)
+        return 2
+    if not found:
+        print("no value matches those labels", file=sys.stderr)
+        return 1
+    print("\n".join(str(item) for item in found))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a data package and report every problem; exit 0 when it loads."""
+    from critmin.data import load
+
+    ds = load(args.path)
+    counts = ", ".join(f"{name} {int(ds[name].notnull().sum())}" for name in ds.data_vars if f"{name}_source" in ds)
+    print(f"{args.path}: valid ({counts} values)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job on the packaged (or --data) dataset: every capability's headline output."""
+    from critmin.pipeline import main_job
+
+    return main_job(args.data, Path(args.out))
+
+
+def _add_data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="PATH", help="your data package (folder or datapackage.json)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``critmin``."""
+    parser = argparse.ArgumentParser(prog="critmin", description="Critical-minerals supply security with sourced data.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the main job and write results under --out")
+    _add_data(run)
+    run.add_argument("--out", default="out", help="output folder (default: out)")
+    run.set_defaults(handler=cmd_run)
+
+    shares = commands.add_parser("shares", help="world stage shares per material, with sources")
+    _add_data(shares)
+    shares.add_argument("--material", action="append", help="limit to this material (repeatable)")
+    shares.add_argument("--year", type=int, help="year (default: latest with data per stage)")
+    shares.add_argument("--top", type=int, default=3, help="producers shown per stage")
+    shares.add_argument("--out", help="folder to write stage_shares.csv into")
+    shares.set_defaults(handler=cmd_shares)
+
+    source = commands.add_parser("source", help="where does this number come from?")
+    _add_data(source)
+    source.add_argument("variable", help="production, capacity, trade, demand, inventory_cover, stockpile, price, chain, parameters")
+    for dim in ("material", "stage", "country", "exporter", "importer", "region", "sector", "market", "holder", "parameter"):
+        source.add_argument(f"--{dim}")
+    source.add_argument("--year", type=int)
+    source.set_defaults(handler=cmd_source)
+
+    validate = commands.add_parser("validate", help="check a data package and list every problem")
+    validate.add_argument("path", help="folder of the data package, or its datapackage.json")
+    validate.set_defaults(handler=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``critmin`` with `argv`; return the exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except DataError as error:
+        print(f"critmin {args.command}: {error}", file=sys.stderr)
+        return 2
+    except CritminError as error:
+        print(f"critmin {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

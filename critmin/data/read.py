@@ -1,0 +1,57 @@
+"""Read one CSV of a data package into text columns, or report why it cannot be read.
+
+Everything is read as text so that validation, not the CSV parser, decides what a bad cell is
+and can say so with the row and column a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from critmin.errors import Issue
+
+ROW_COLUMN = "_row"
+"""Column added to every table: the row number as a spreadsheet shows it (header = 1)."""
+
+
+def read_table(path: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """Read `path` as UTF-8 CSV text; return the table (or None) and the problems found.
+
+    `label` is how the file is named in messages. Each cell stays a string with surrounding
+    blanks stripped; an added column ``_row`` holds the spreadsheet row number.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("material,value\\nndpr, 5 \\n", encoding="utf-8")
+    >>> table, issues = read_table(folder / "a.csv", "a.csv")
+    >>> table.to_dict("records"), issues
+    ([{'material': 'ndpr', 'value': '5', '_row': 2}], [])
+    """
+    if not path.is_file():
+        return None, [Issue(label, 0, "(file)", "the file does not exist", f"create {path.name} or remove it from datapackage.json")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problem = f"is not UTF-8 text (byte 0x{raw[error.start]:02x} at line {line})"
+        fix = "save the file as CSV UTF-8 (in Excel: Save As > 'CSV UTF-8')"
+        return None, [Issue(label, line, "(encoding)", problem, fix)]
+    if not text.strip():
+        return None, [Issue(label, 0, "(file)", "the file is empty", "write a header row and at least one data row")]
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, csv.Error) as error:
+        return None, [Issue(label, 0, "(file)", f"is not valid CSV ({error})", "check quoting and the number of commas on each line")]
+    if table.empty:
+        return None, [Issue(label, 0, "(file)", "has a header but no data rows", "add at least one data row")]
+    table.columns = [str(column).strip() for column in table.columns]
+    table = table.apply(lambda column: column.str.strip())
+    table[ROW_COLUMN] = range(2, len(table) + 2)
+    return table, []
