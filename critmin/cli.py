@@ -66,6 +66,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_exposure(args: argparse.Namespace) -> int:
+    """Stage control and tier-by-tier dependence, every number with its sources."""
+    import json
+
+    from critmin import vocabulary as vocab
+    from critmin.report.tables import control_with_sources, dependence_with_sources, format_exposure, last_stages
+
+    ds = _dataset(args)
+    year = args.year or int(ds.trade.year.where(ds.trade.notnull().any([d for d in ds.trade.dims if d != "year"]), drop=True).max())
+    materials = args.material or None
+    targets = [(m, args.stage) for m in materials] if (args.stage and materials) else last_stages(ds, materials)
+    control = control_with_sources(ds, year)
+    if materials:
+        control = control[control.material.isin(materials)]
+    if args.stage:
+        control = control[control.stage == args.stage]
+    dependence = dependence_with_sources(ds, year, targets, args.country or list(vocab.ALLIES))
+    if args.format == "csv":
+        print(control.to_csv(index=False, lineterminator="\n"))
+        print(dependence.to_csv(index=False, lineterminator="\n"), end="")
+    elif args.format == "json":
+        payload = {"year": year, "control": control.to_dict("records"), "dependence": dependence.to_dict("records")}
+        print(json.dumps(payload, indent=1, default=str))
+    else:
+        print(format_exposure(control, dependence, year))
+    return 0
+
+
+def cmd_eu_sr(args: argparse.Namespace) -> int:
+    """EU supply risk (2017 method) and the criticality rule for each row of --inputs."""
+    from critmin._io import atomic_write_csv
+    from critmin.data.inputs import read_eu_sr_inputs
+    from critmin.exposure.supply_risk import eu_supply_risk_table
+
+    table = eu_supply_risk_table(read_eu_sr_inputs(args.inputs))
+    if args.out:
+        print(f"written {atomic_write_csv(table, args.out)}")
+    else:
+        print(table.to_csv(index=False, lineterminator="\n"), end="")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job on the packaged (or --data) dataset: every capability's headline output."""
     from critmin.pipeline import main_job
@@ -102,6 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
         source.add_argument(f"--{dim}")
     source.add_argument("--year", type=int)
     source.set_defaults(handler=cmd_source)
+
+    exposure = commands.add_parser("exposure", help="who controls each stage; each ally's direct and ultimate dependence")
+    _add_data(exposure)
+    exposure.add_argument("--material", action="append", help="material (repeatable; default all)")
+    exposure.add_argument("--country", action="append", help="importing country or bloc (repeatable; default the allies)")
+    exposure.add_argument("--stage", help="stage whose supply is traced (default: each material's last stage)")
+    exposure.add_argument("--year", type=int, help="year (default: latest year with trade data)")
+    exposure.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    exposure.set_defaults(handler=cmd_exposure)
+
+    indicators = commands.add_parser("indicators", help="indicators computed from your own inputs")
+    which = indicators.add_subparsers(dest="indicator", required=True)
+    eu_sr = which.add_parser("eu-sr", help="EU supply risk (2017 method) and criticality")
+    eu_sr.add_argument("--inputs", required=True, help="CSV: material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr[,ei]")
+    eu_sr.add_argument("--out", help="CSV to write (default: print)")
+    eu_sr.set_defaults(handler=cmd_eu_sr)
 
     validate = commands.add_parser("validate", help="check a data package and list every problem")
     validate.add_argument("path", help="folder of the data package, or its datapackage.json")

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import xarray as xr
+
 from critmin._io import atomic_write_csv
 from critmin.data import load
 
 
 def _section(title: str) -> None:
     print(f"\n{'=' * 78}\n{title}\n{'=' * 78}")
+
+
+def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
+    """Print stage control per material and each ally's largest hidden dependence; write both."""
+    from critmin import vocabulary as vocab
+    from critmin.exposure.summary import largest_hidden
+    from critmin.report.tables import control_with_sources, dependence_with_sources, last_stages
+
+    year = int(ds.trade.year.where(ds.trade.notnull().any([d for d in ds.trade.dims if d != "year"]), drop=True).max())
+    control = control_with_sources(ds, year)
+    for row in control.itertuples():
+        n1 = f"{row.n1_coverage:5.0%}" if row.n1_coverage == row.n1_coverage else "    -"
+        print(f"  {row.material:<17}{row.stage:<11}{row.dominant:<5}{row.dominant_share:6.1%}  HHI {row.hhi:5.3f}  N-1 {n1}")
+    dependence = dependence_with_sources(ds, year, last_stages(ds), list(vocab.ALLIES))
+    hidden = largest_hidden(dependence)
+    print(f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin")
+    for row in hidden.itertuples():
+        print(f"  {row.importer:<5}{row.target:<22} on {row.origin}: direct {row.direct:6.1%}, ultimate {row.ultimate:6.1%} (hidden {row.hidden:+.1%})")
+    return [atomic_write_csv(control, out / "stage_control.csv"), atomic_write_csv(dependence, out / "dependence.csv")]
 
 
 def main_job(data: str | None, out: Path) -> int:
@@ -24,6 +45,9 @@ def main_job(data: str | None, out: Path) -> int:
     shares = stage_share_table(ds)
     print(format_stage_shares(shares))
     written = [atomic_write_csv(shares, out / "stage_shares.csv")]
+
+    _section("2. Exposure: who controls each stage; each ally's largest hidden dependence")
+    written += exposure_section(ds, out)
 
     print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
     return 0

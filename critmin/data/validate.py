@@ -55,6 +55,7 @@ RULES: Mapping[str, Rule] = {
     "not_nan": Rule("{value!r} is not a number", "leave out the row: a missing value is unknown, never NaN or 0"),
     "non_negative": Rule("{value!r} is negative", "tonnages, prices and days are never negative; check the sign"),
     "at_most_one": Rule("{value!r} is a share above 1", "write shares as fractions between 0 and 1 (0.85, not 85)"),
+    "at_most_10": Rule("{value!r} is above 10, the top of the EU's 0-10 HHI scale", "divide a 0-10,000 HHI by 1,000"),
     "known_material": Rule("{value!r} is not a known material", "use one of " + _sorted(vocab.MATERIALS)),
     "known_stage": Rule("{value!r} is not a known stage", "use one of " + _sorted(vocab.STAGES)),
     "known_country": Rule(
@@ -273,4 +274,46 @@ def validate_sources(table: pd.DataFrame, file: str) -> list[Issue]:
     if any(issue.row == 0 for issue in issues):
         return issues
     issues += check_unique(table, file, ("source_id",))
+    return sorted(issues, key=lambda issue: (issue.row, issue.field))
+
+
+def _bounded_number_checks(low: float | None, high: float | None) -> list[pa.Check]:
+    checks = [
+        _element_check("not_empty", lambda v: v != ""),
+        _element_check("not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}),
+        _element_check("is_number", lambda v: v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None),
+    ]
+    if low is not None:
+        checks.append(_element_check("non_negative", lambda v: (n := _as_number(v)) is None or n >= low))
+    if high == 1.0:
+        checks.append(_element_check("at_most_one", lambda v: (n := _as_number(v)) is None or n <= 1.0))
+    elif high is not None:
+        rule_name = f"at_most_{high:g}"
+        checks.append(_element_check(rule_name, lambda v: (n := _as_number(v)) is None or n <= high))
+    return checks
+
+
+def validate_plain_table(
+    table: pd.DataFrame,
+    file: str,
+    text: Collection[str],
+    numbers: Mapping[str, tuple[float | None, float | None]],
+    optional: Collection[str] = (),
+    key: tuple[str, ...] = (),
+) -> list[Issue]:
+    """Validate a user table that is not part of the data model (e.g. an indicator's inputs).
+
+    `text` columns must be non-empty (any text: these tables may name materials beyond
+    critmin's vocabulary, as the EU's lists do); `numbers` maps a column to its inclusive (low, high)
+    bounds; columns in `optional` may be absent, or empty on a row; `key` must be unique.
+    """
+    columns = {name: pa.Column(str, [_element_check("not_empty", lambda v: v != "")]) for name in text}
+    for name, (low, high) in numbers.items():
+        checks = _bounded_number_checks(low, high)
+        if name in optional:
+            checks = [_ignore_empty(check) for check in checks[1:]]
+        columns[name] = pa.Column(str, checks, required=name not in optional)
+    issues = run_schema(pa.DataFrameSchema(columns, strict=False), table, file)
+    if key and not any(issue.row == 0 for issue in issues):
+        issues += check_unique(table, file, key)
     return sorted(issues, key=lambda issue: (issue.row, issue.field))

@@ -41,11 +41,13 @@ def _require_dim(array: xr.DataArray, dim: str, func: str) -> None:
 
 def _require_non_negative(array: xr.DataArray, func: str, what: str = "quantities") -> None:
     """Raise ValueError naming the first negative value of `array`, if any."""
-    bad = np.argwhere(np.asarray(array.values, dtype=float) < 0)
-    if bad.size:
-        at = ", ".join(f"{d}={array[d].values[i].item()!r}" for d, i in zip(array.dims, bad[0], strict=True))
+    negative = np.asarray(array.values, dtype=float) < 0
+    if negative.any():
+        first = np.argwhere(negative)[0] if negative.ndim else ()
+        at = ", ".join(f"{d}={array[d].values[i].item()!r}" for d, i in zip(array.dims, first, strict=True))
         raise ValueError(
-            f"{func} needs non-negative {what}; found {len(bad)} negative value(s), first at {at or 'the scalar'}"
+            f"{func} needs non-negative {what}; found {int(negative.sum())} negative value(s), "
+            f"first at {at or 'the scalar'}"
         )
 
 
@@ -79,8 +81,13 @@ def stage_shares(
     >>> float(stage_shares(p * 0).sel(country="CHN"))
     nan
     """
-    _require_dim(quantity, dim, "stage_shares")
-    _require_non_negative(quantity, "stage_shares")
+    return _shares(quantity, dim, total, "stage_shares")
+
+
+def _shares(quantity: xr.DataArray, dim: str, total: xr.DataArray | float | None, func: str) -> xr.DataArray:
+    """Shares along `dim` after checking the input; errors name the public function `func`."""
+    _require_dim(quantity, dim, func)
+    _require_non_negative(quantity, func)
     denominator = quantity.sum(dim, skipna=False) if total is None else xr.DataArray(total)
     shares = quantity / denominator.where(denominator > 0)
     return shares.assign_attrs(units="1", long_name=f"share along {dim}")
@@ -125,7 +132,7 @@ def hhi(
     """
     if scale not in ("unit", "10000"):
         raise ValueError(f"hhi: scale must be 'unit' or '10000', not {scale!r}")
-    shares = stage_shares(quantity, dim, total)
+    shares = _shares(quantity, dim, total, "hhi")
     index = (shares**2).sum(dim, skipna=False)
     factor, units = (1.0, "1") if scale == "unit" else (10_000.0, "1e-4")
     return (index * factor).assign_attrs(units=units, long_name=f"Herfindahl-Hirschman index over {dim}")
@@ -134,7 +141,7 @@ def hhi(
 def top_k_share(
     quantity: xr.DataArray, k: int = 3, dim: str = "country", total: xr.DataArray | float | None = None
 ) -> xr.DataArray:
-    """Combined share of the `k` largest suppliers along `dim` (fraction, 0-1).
+    """Share of the `k` largest suppliers along `dim` (fraction, 0-1).
 
     Parameters
     ----------
@@ -162,7 +169,7 @@ def top_k_share(
     """
     if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
         raise ValueError(f"top_k_share: k must be a positive integer, not {k!r}")
-    shares = stage_shares(quantity, dim, total)
+    shares = _shares(quantity, dim, total, "top_k_share")
 
     def _largest(values: np.ndarray) -> np.ndarray:
         ranked = -np.sort(-values, axis=-1)  # descending; NaN sorts last either way
@@ -173,9 +180,7 @@ def top_k_share(
     return top.assign_attrs(units="1", long_name=f"share of the {k} largest along {dim}")
 
 
-def n_minus_1_coverage(
-    production: xr.DataArray, demand: xr.DataArray | float, dim: str = "country"
-) -> xr.DataArray:
+def n_minus_1_coverage(production: xr.DataArray, demand: xr.DataArray | float, dim: str = "country") -> xr.DataArray:
     """Share of `demand` that supply without its largest supplier could cover (IEA "N-1").
 
     Parameters
@@ -232,7 +237,7 @@ def largest_supplier(quantity: xr.DataArray, dim: str = "country") -> xr.Dataset
     >>> str(top.supplier.item()), round(float(top.share), 6)
     ('CHN', 0.7)
     """
-    shares = stage_shares(quantity, dim)
+    shares = _shares(quantity, dim, None, "largest_supplier")
     known = shares.notnull().all(dim)
     label = shares.fillna(-1.0).idxmax(dim).where(known)
     share = shares.max(dim, skipna=False)

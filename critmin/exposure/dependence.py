@@ -229,9 +229,7 @@ def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
     return origin.assign_attrs(units="1", long_name="share of supply by upstream-most origin")
 
 
-def exposure_any_stage(
-    matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None
-) -> xr.DataArray:
+def exposure_any_stage(matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None) -> xr.DataArray:
     """Share of each importer's final-stage supply that passes through `k` at any stage.
 
     Parameters
@@ -298,7 +296,7 @@ def chain_path(
     *,
     via: Mapping[Step, Step] | None = None,
 ) -> list[Step]:
-    """The supply chain of (`material`, `stage`), upstream first, following each step's main input.
+    """Supply chain of (`material`, `stage`), upstream first, following each step's main input.
 
     Parameters
     ----------

@@ -35,7 +35,7 @@ __all__ = ["dependence_table", "largest_hidden", "stage_control_table"]
 
 
 def _last_stage(has: xr.DataArray) -> xr.DataArray:
-    """True at each material's most downstream stage with data (stage coord upstream first)."""
+    """Mask, True at each material's most downstream stage with data (stage coord upstream first)."""
     later = has.isel(stage=slice(None, None, -1)).cumsum("stage").isel(stage=slice(None, None, -1))
     return has & (later == has.astype(int))
 
@@ -74,14 +74,14 @@ def stage_control_table(
 
     Examples
     --------
-    >>> import numpy as np, xarray as xr
+    >>> import xarray as xr
     >>> p = xr.DataArray([[[[60.0], [30.0], [10.0]]]], dims=("material", "stage", "country", "year"),
     ...                  coords={"material": ["gallium"], "stage": ["refining"],
     ...                          "country": ["CHN", "RUS", "JPN"], "year": [2024]})
     >>> row = stage_control_table(p, 2024, demand=xr.DataArray([80.0], dims="material",
     ...                                                       coords={"material": ["gallium"]})).iloc[0]
-    >>> row.dominant, round(row.dominant_share, 3), round(row.hhi, 3), round(row.n1_coverage, 3)
-    ('CHN', 0.6, 0.46, 0.5)
+    >>> row.dominant, [round(float(row[c]), 3) for c in ("dominant_share", "hhi", "n1_coverage")]
+    ('CHN', [0.6, 0.46, 0.5])
     """
     amounts = production["production"] if isinstance(production, xr.Dataset) else production
     listed = amounts.sel(year=year).reset_coords(drop=True).fillna(0.0)
@@ -119,7 +119,7 @@ def _step_array(data: xr.Dataset, name: str, step: Step, year: int) -> xr.DataAr
 
 
 def _stage_matrices(data: xr.Dataset, path: Sequence[Step], year: int) -> list[xr.DataArray]:
-    """Sourcing matrices of every step of `path` over one shared set of countries."""
+    """Build the sourcing matrices of every step of `path` over one shared set of countries."""
     countries = _labels(
         data["production"]["country"].values,
         *(data["trade"][d].values for d in (EXPORTER, IMPORTER) if "trade" in data),
@@ -130,8 +130,9 @@ def _stage_matrices(data: xr.Dataset, path: Sequence[Step], year: int) -> list[x
         assert made is not None
         flows = _step_array(data, "trade", step, year)
         if flows is None:
-            flows = xr.DataArray([[float("nan")]], dims=(EXPORTER, IMPORTER),
-                                 coords={EXPORTER: countries[:1], IMPORTER: countries[:1]})
+            flows = xr.DataArray(
+                [[float("nan")]], dims=(EXPORTER, IMPORTER), coords={EXPORTER: countries[:1], IMPORTER: countries[:1]}
+            )
         matrices.append(sourcing_matrix(made, flows, countries=list(countries)))
     return matrices
 
@@ -204,7 +205,7 @@ def dependence_table(
 
 
 def largest_hidden(table: pd.DataFrame, n: int = 1) -> pd.DataFrame:
-    """The `n` rows of largest hidden exposure for each importer of a :func:`dependence_table`.
+    """Rows of largest hidden exposure for each importer of a :func:`dependence_table`.
 
     Parameters
     ----------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from critmin import vocabulary as vocab
 from critmin.exposure.concentration import stage_shares
+from critmin.exposure.summary import dependence_table, stage_control_table
 
 
 def latest_year(production: xr.DataArray) -> xr.DataArray:
@@ -64,4 +66,62 @@ def format_stage_shares(table: pd.DataFrame, top: int = 3) -> str:
             lines.append(f"    {row.country:<5} {row.share:6.1%}  {row.production_t:>12,.0f} t  [{row.grade}] {row.source_id}")
         if len(rows) > top:
             lines.append(f"    ... {len(rows) - top} more")
+    return "\n".join(lines)
+
+
+def _cited(ds: xr.Dataset, variable: str, **labels: object) -> set[str]:
+    selection = ds[f"{variable}_source"].sel({k: v for k, v in labels.items() if v in ds[k].values})
+    return {str(s) for s in np.unique(selection.values) if s}
+
+
+def control_with_sources(ds: xr.Dataset, year: int) -> pd.DataFrame:
+    """Per material × stage: dominant country, share, HHI, top-3, N-1 coverage, and its source."""
+    demand = ds.demand.sum(["region", "sector"], min_count=1) if "demand" in ds else None
+    table = stage_control_table(ds, year=year, demand=demand)
+    sources = []
+    for row in table.itertuples():
+        cell = ds.production_source.sel(material=row.material, stage=row.stage, year=year)
+        sources.append(";".join(sorted({str(s) for s in cell.values if s})))
+    return table.assign(sources=sources)
+
+
+def dependence_with_sources(ds: xr.Dataset, year: int, targets: list[tuple[str, str]], importers: list[str]) -> pd.DataFrame:
+    """Direct, ultimate and hidden dependence per importer, each row with the sources it rests on."""
+    table = dependence_table(ds, year, targets, importers=importers)
+    sources = []
+    for row in table.itertuples():
+        cited = _cited(ds, "trade", material=row.material, stage=row.stage, importer=row.importer, year=year)
+        cited |= _cited(ds, "production", material=row.material, stage=row.stage, country=row.origin, year=year)
+        sources.append(";".join(sorted(cited)))
+    return table.assign(sources=sources)
+
+
+def last_stages(ds: xr.Dataset, materials: list[str] | None = None) -> list[tuple[str, str]]:
+    """(material, stage) of each material's most downstream stage with production data."""
+    targets = []
+    for material in materials or [str(m) for m in ds.material.values if m in vocab.MATERIAL_STAGES]:
+        stages = [s for s in vocab.stages_of(material) if bool(ds.production.sel(material=material, stage=s).notnull().any())]
+        if stages:
+            targets.append((material, stages[-1]))
+    return targets
+
+
+def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, top: int = 3) -> str:
+    """Exposure as text: stage control per material, then each importer's largest dependences."""
+    lines = [f"Stage control, {year} (share of the world's output at each stage)"]
+    for row in control.itertuples():
+        n1 = f"{row.n1_coverage:6.0%}" if pd.notna(row.n1_coverage) else "     -"
+        lines.append(
+            f"  {row.material:<17}{row.stage:<11}{row.dominant:<5}{row.dominant_share:6.1%}  HHI {row.hhi:5.3f}"
+            f"  top-3 {row.top3_share:6.1%}  N-1 {n1}  [{row.sources}]"
+        )
+    lines.append(f"\nDependence by origin, {year}: direct (last shipper) vs ultimate (through any upstream stage)")
+    for (importer, target), rows in dependence.groupby(["importer", "target"], sort=False):
+        final = rows[(rows.material + "/" + rows.stage) == target].sort_values("ultimate", ascending=False).head(top)
+        for row in final.itertuples():
+            flag = " (sourcing assumed)" if row.assumed else ""
+            lines.append(
+                f"  {importer:<5}{target:<22}{row.origin:<5} direct {row.direct:6.1%}  ultimate {row.ultimate:6.1%}"
+                f"  hidden {row.hidden:+6.1%}{flag}  [{row.sources}]"
+            )
     return "\n".join(lines)

@@ -1,0 +1,303 @@
+'''Shock scenarios: frozen dataclasses, read from TOML with every problem reported at once.
+
+A scenario file is TOML (read with :mod:`tomllib`; nothing is evaluated). Months are either
+offsets from ``start`` (0 = the start month) or ``"YYYY-MM"`` strings.
+
+Top level (all required except ``description``)::
+
+    name = "ga-ge-2023"                 # identifier, used in output file names
+    description = "..."                 # free text
+    horizon_months = 24                 # months simulated, >= 1
+    start = "2023-06"                   # first simulated month, YYYY-MM
+    seed = 2023                         # Monte Carlo seed, integer >= 0
+    draws = 100                         # default number of draws, >= 1
+
+``[[events]]``, one table per event, ``kind`` one of:
+
+``export_control``
+    ``controller`` (ISO3), ``materials`` (list), ``stages`` (list; default every stage of each
+    material) or ``items`` (list of ``"material.stage"``), ``destinations`` (``"all"``, a list of
+    codes, or ``{all_but = [...]}``), ``announced`` and ``effective`` (month), optional
+    ``lifted`` (month the control ends), ``licensing_delay_months`` (default: parameter),
+    ``approval_path`` (approved share of normal flow by month after the delay, each in [0, 1],
+    the last value held; default ``[1.0]``), ``leakage`` (share in [0, 1]; default: parameter).
+``outage``
+    ``country``, ``material``, ``stage``, ``capacity_lost`` (share), ``start`` (month),
+    ``duration_months``, ``recovery_months`` (linear recovery afterwards; default 0).
+``demand_surge``
+    ``region``, ``sector``, ``material``, ``size`` (share added to demand, >= -1), ``start``,
+    ``duration_months``.
+
+``[policy]`` (optional): ``substitution`` (bool, default true), ``allocation`` (``"pro_rata"``
+or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpile_release]`` with
+``trigger_days``, ``monthly_rate`` (share of the initial stockpile per month) and
+``coordination`` (``"pro_rata_consumption"`` or ``"own_first"``).
+
+``[parameters]`` (optional): fixed overrides of engine parameters by name
+(:data:`critmin.shock.parameters.PARAMETERS`).
+
+``[uncertain]`` (optional): Monte Carlo distributions keyed by target, either
+``"parameters.<name>"`` or ``"events[<i>].<field>"`` (numeric fields: ``leakage``,
+``licensing_delay_months``, ``capacity_lost``, ``duration_months``, ``recovery_months``,
+``size``)::
+
+    "events[0].leakage" = {dist = "uniform", low = 0.0, high = 0.2}
+    "parameters.price_lag_months" = {dist = "triangular", low = 2, mode = 3, high = 4}
+    "parameters.price_flexibility" = {dist = "normal", mean = 3.0, sd = 0.5}
+    "parameters.rebuild_months" = {dist = "lognormal", mu = 1.0, sigma = 0.3}
+
+Examples
+--------
+>>> s = parse_scenario("name = 'x'\\nhorizon_months = 3\\nstart = '2024-01'\\nseed = 1\\ndraws = 2\\n")
+>>> s.name, s.horizon_months, s.events
+('x', 3, ())
+>>> parse_scenario(s.to_toml()) == s
+True
+'''
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from critmin.errors import Issue, ScenarioError
+from critmin.scenarios.validate import validate_document
+
+Month = int | str
+"""A month offset from the scenario start, or ``"YYYY-MM"``."""
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Which importers a control applies to: every one, only `countries`, or all but them."""
+
+    mode: Literal["all", "only", "all_but"] = "all"
+    countries: tuple[str, ...] = ()
+
+    def covers(self, country: str) -> bool:
+        """Whether `country` is a controlled destination (the controller itself never is)."""
+        if self.mode == "all":
+            return True
+        if self.mode == "only":
+            return country in self.countries
+        return country not in self.countries
+
+
+@dataclass(frozen=True)
+class ExportControl:
+    """Licensing or a halt of exports of some items from `controller` to `destinations`."""
+
+    controller: str
+    materials: tuple[str, ...]
+    announced: Month
+    effective: Month
+    stages: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    destinations: Destinations = Destinations()
+    lifted: Month | None = None
+    licensing_delay_months: float | None = None
+    approval_path: tuple[float, ...] = (1.0,)
+    leakage: float | None = None
+    kind: Literal["export_control"] = "export_control"
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Loss of a share of one country's capacity at one stage, then linear recovery."""
+
+    country: str
+    material: str
+    stage: str
+    capacity_lost: float
+    start: Month
+    duration_months: float
+    recovery_months: float = 0.0
+    kind: Literal["outage"] = "outage"
+
+
+@dataclass(frozen=True)
+class DemandSurge:
+    """Extra final demand, as a share of baseline, for one region, sector and material."""
+
+    region: str
+    sector: str
+    material: str
+    size: float
+    start: Month
+    duration_months: float
+    kind: Literal["demand_surge"] = "demand_surge"
+
+
+Event = ExportControl | Outage | DemandSurge
+
+
+@dataclass(frozen=True)
+class StockpileRelease:
+    """Release rule of strategic stockpiles."""
+
+    trigger_days: float
+    monthly_rate: float
+    coordination: Literal["pro_rata_consumption", "own_first"] = "pro_rata_consumption"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Responses: stockpile release, substitution on or off, allocation among sectors."""
+
+    stockpile_release: StockpileRelease | None = None
+    substitution: bool = True
+    allocation: str | tuple[str, ...] = "pro_rata"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A Monte Carlo distribution: `dist` and its parameters as sorted (name, value) pairs."""
+
+    dist: Literal["uniform", "triangular", "normal", "lognormal"]
+    params: tuple[tuple[str, float], ...]
+
+    def get(self, name: str) -> float:
+        """Value of one parameter of the distribution."""
+        return dict(self.params)[name]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete shock scenario; build with :func:`load_scenario` or :func:`parse_scenario`."""
+
+    name: str
+    horizon_months: int
+    start: str
+    seed: int
+    draws: int
+    description: str = ""
+    events: tuple[Event, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    parameters: tuple[tuple[str, float], ...] = ()
+    uncertain: tuple[tuple[str, Distribution], ...] = ()
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text that :func:`parse_scenario` reads back to an equal object."""
+        from critmin.scenarios.toml_writer import scenario_to_toml
+
+        return scenario_to_toml(self)
+
+
+def _destinations(raw: Any) -> Destinations:
+    if raw == "all":
+        return Destinations("all")
+    if isinstance(raw, Mapping):
+        return Destinations("all_but", tuple(raw["all_but"]))
+    return Destinations("only", tuple(raw))
+
+
+def _event(raw: Mapping[str, Any]) -> Event:
+    body = {k: v for k, v in raw.items() if k != "kind"}
+    if raw["kind"] == "export_control":
+        for key in ("materials", "stages", "items", "approval_path"):
+            if key in body:
+                body[key] = tuple(body[key])
+        if "destinations" in body:
+            body["destinations"] = _destinations(body["destinations"])
+        return ExportControl(**body)
+    if raw["kind"] == "outage":
+        return Outage(**body)
+    return DemandSurge(**body)
+
+
+def _policy(raw: Mapping[str, Any]) -> Policy:
+    release = raw.get("stockpile_release")
+    allocation = raw.get("allocation", "pro_rata")
+    return Policy(
+        stockpile_release=StockpileRelease(**release) if release is not None else None,
+        substitution=raw.get("substitution", True),
+        allocation=allocation if isinstance(allocation, str) else tuple(allocation),
+    )
+
+
+def _build(doc: Mapping[str, Any]) -> Scenario:
+    uncertain = tuple(
+        (key, Distribution(spec["dist"], tuple(sorted((k, float(v)) for k, v in spec.items()
+                                                      if k != "dist"))))
+        for key, spec in sorted(doc.get("uncertain", {}).items())
+    )
+    return Scenario(
+        name=doc["name"],
+        description=doc.get("description", ""),
+        horizon_months=doc["horizon_months"],
+        start=doc["start"],
+        seed=doc["seed"],
+        draws=doc["draws"],
+        events=tuple(_event(e) for e in doc.get("events", [])),
+        policy=_policy(doc.get("policy", {})),
+        parameters=tuple(sorted((k, float(v)) for k, v in doc.get("parameters", {}).items())),
+        uncertain=uncertain,
+    )
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
+    """Validate TOML text and build a :class:`Scenario`.
+
+    Parameters
+    ----------
+    text : str
+        TOML scenario text (schema in this module's docstring).
+    file : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    critmin.errors.ScenarioError
+        Listing every problem found, each with file, field, problem and fix.
+
+    Examples
+    --------
+    >>> parse_scenario("name = 'x'\\nhorizon_months = 0\\nstart = '2024-01'\\nseed = 1\\ndraws = 1")
+    Traceback (most recent call last):
+    ...
+    critmin.errors.ScenarioError: 1 problem(s) in input; nothing was loaded:
+      <scenario>, field 'horizon_months': 0 is below 1. Fix: give a whole number of at least 1.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([Issue(file, 0, "(file)", f"not valid TOML: {err}",
+                                   "correct the TOML syntax at the position given")]) from None
+    issues = validate_document(doc, file)
+    if issues:
+        raise ScenarioError(issues)
+    return _build(doc)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Scenario file; a bare name such as ``"ga_ge_2023"`` is looked up in the library.
+
+    Returns
+    -------
+    Scenario
+
+    Examples
+    --------
+    >>> load_scenario("backtest_graphite_2023").start
+    '2023-08'
+    """
+    p = Path(path)
+    if not p.exists() and p.suffix == "" and (LIBRARY / f"{p.name}.toml").exists():
+        p = LIBRARY / f"{p.name}.toml"
+    return parse_scenario(p.read_text(encoding="utf-8"), file=p.name)
+
+
+LIBRARY = Path(__file__).with_name("library")
+"""Folder of the example and backtest scenarios shipped with critmin."""
