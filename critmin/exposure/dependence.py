@@ -124,8 +124,15 @@ def sourcing_matrix(
         _require_dim(trade, dim, "sourcing_matrix")
     _require_non_negative(production, "sourcing_matrix", what="production")
     _require_non_negative(trade, "sourcing_matrix", what="trade")
-    labels = _labels(production[country].values, trade[exporter].values, trade[importer].values, countries or [])
-    made = production.reset_coords(drop=True).rename({country: EXPORTER}).reindex({EXPORTER: labels}).fillna(0.0)
+    labels = _labels(
+        production[country].values, trade[exporter].values, trade[importer].values, countries or []
+    )
+    made = (
+        production.reset_coords(drop=True)
+        .rename({country: EXPORTER})
+        .reindex({EXPORTER: labels})
+        .fillna(0.0)
+    )
     flows = trade.reset_coords(drop=True).rename({exporter: EXPORTER, importer: IMPORTER})
     flows = flows.reindex({EXPORTER: labels, IMPORTER: labels})
     own = flows[EXPORTER] == flows[IMPORTER]
@@ -154,7 +161,8 @@ def _check_matrix(matrix: xr.DataArray, func: str) -> xr.DataArray:
         bad = rows.where(np.abs(rows - 1.0) > 1e-6, drop=True)
         raise ValueError(
             f"{func}: each importer's shares must sum to 1; "
-            f"{IMPORTER} {bad[IMPORTER].values.tolist()} sum to {np.round(bad.values, 6).ravel().tolist()}"
+            f"{IMPORTER} {bad[IMPORTER].values.tolist()} "
+            f"sum to {np.round(bad.values, 6).ravel().tolist()}"
         )
     return matrix.reset_coords(drop=True)
 
@@ -189,11 +197,13 @@ def direct_dependence(matrix: xr.DataArray) -> xr.DataArray:
     0.5
     """
     direct = _check_matrix(matrix, "direct_dependence").rename({EXPORTER: ORIGIN})
-    return direct.assign_attrs(units="1", long_name="share of supply shipped by origin (last stage)")
+    return direct.assign_attrs(
+        units="1", long_name="share of supply shipped by origin (last stage)"
+    )
 
 
 def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
-    """Share of each importer's final-stage supply whose upstream-most content came from each origin.
+    """Share of each importer's final supply whose upstream-most content came from each origin.
 
     Parameters
     ----------
@@ -213,7 +223,8 @@ def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
     >>> import xarray as xr
     >>> c = ["CHN", "JPN", "MYS"]
     >>> def m(rows):
-    ...     return xr.DataArray(rows, dims=("importer", "exporter"), coords={"importer": c, "exporter": c})
+    ...     return xr.DataArray(rows, dims=("importer", "exporter"),
+    ...                         coords={"importer": c, "exporter": c})
     >>> oxide = m([[1, 0, 0], [0.6, 0, 0.4], [0, 0, 1]])
     >>> metal = m([[1, 0, 0], [0.8, 0.2, 0], [0, 0, 1]])
     >>> magnet = m([[1, 0, 0], [0, 1, 0], [0, 0, 1]])
@@ -229,7 +240,9 @@ def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
     return origin.assign_attrs(units="1", long_name="share of supply by upstream-most origin")
 
 
-def exposure_any_stage(matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None) -> xr.DataArray:
+def exposure_any_stage(
+    matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None
+) -> xr.DataArray:
     """Share of each importer's final-stage supply that passes through `k` at any stage.
 
     Parameters
@@ -250,7 +263,8 @@ def exposure_any_stage(matrices: Sequence[xr.DataArray], k: str | Sequence[str] 
     >>> import xarray as xr
     >>> c = ["CHN", "JPN", "MYS"]
     >>> def m(rows):
-    ...     return xr.DataArray(rows, dims=("importer", "exporter"), coords={"importer": c, "exporter": c})
+    ...     return xr.DataArray(rows, dims=("importer", "exporter"),
+    ...                         coords={"importer": c, "exporter": c})
     >>> chain = [m([[1, 0, 0], [0.6, 0, 0.4], [0, 0, 1]]), m([[1, 0, 0], [0.8, 0.2, 0], [0, 0, 1]]),
     ...          m([[1, 0, 0], [0, 1, 0], [0, 0, 1]])]
     >>> round(float(exposure_any_stage(chain, "CHN").sel(importer="JPN")), 6)   # 1 - 1*0.2*0.4
@@ -262,19 +276,20 @@ def exposure_any_stage(matrices: Sequence[xr.DataArray], k: str | Sequence[str] 
     every = _labels(*(m[EXPORTER].values for m in checked))
     wanted = every if k is None else pd.Index([k] if isinstance(k, str) else list(k), dtype=object)
     origins = xr.DataArray(wanted, dims=ORIGIN, coords={ORIGIN: wanted})
-    free: xr.DataArray | None = None
-    for matrix in checked:
-        avoiding = matrix.where(matrix[EXPORTER] != origins, 0.0)
-        free = avoiding.sum(EXPORTER, skipna=False) if free is None else _propagate(avoiding, free)
-    assert free is not None
+    avoiding = [m.where(m[EXPORTER] != origins, 0.0) for m in checked]
+    free = avoiding[0].sum(EXPORTER, skipna=False)
+    for matrix in avoiding[1:]:
+        free = _propagate(matrix, free)
     exposure = (1.0 - free).transpose(IMPORTER, ORIGIN, ...)
     if isinstance(k, str):
         exposure = exposure.sel({ORIGIN: k}, drop=True)
-    return exposure.assign_attrs(units="1", long_name="share of supply passing through origin at any stage")
+    return exposure.assign_attrs(
+        units="1", long_name="share of supply passing through origin at any stage"
+    )
 
 
 def _chain_frame(chain_links: pd.DataFrame | xr.Dataset | xr.DataArray) -> pd.DataFrame:
-    """Chain links as rows material, stage, input_material, input_stage, value (known values only)."""
+    """Chain links as rows material, stage, input_material, input_stage, value (known only)."""
     keys = ["material", "stage", "input_material", "input_stage"]
     if isinstance(chain_links, xr.Dataset):
         chain_links = chain_links["chain"]
@@ -321,7 +336,8 @@ def chain_path(
     >>> import pandas as pd
     >>> links = pd.DataFrame(
     ...     [("ndfeb", "magnet", "ndfeb", "alloy", 1.05), ("ndfeb", "alloy", "ndpr", "metal", 0.30),
-    ...      ("ndfeb", "alloy", "dysprosium", "metal", 0.01), ("ndpr", "metal", "ndpr", "separation", 1.2)],
+    ...      ("ndfeb", "alloy", "dysprosium", "metal", 0.01),
+    ...      ("ndpr", "metal", "ndpr", "separation", 1.2)],
     ...     columns=["material", "stage", "input_material", "input_stage", "value"])
     >>> chain_path(links, "ndfeb", "magnet")
     [('ndpr', 'separation'), ('ndpr', 'metal'), ('ndfeb', 'alloy'), ('ndfeb', 'magnet')]
@@ -338,9 +354,13 @@ def chain_path(
         if here in chosen_inputs:
             step = tuple(chosen_inputs[here])
             if step not in options:
-                raise ValueError(f"chain_path: {step} is not an input of {here}; its inputs are {options}")
+                raise ValueError(
+                    f"chain_path: {step} is not an input of {here}; its inputs are {options}"
+                )
         else:
-            ranked = inputs.sort_values(["value", "input_material", "input_stage"], ascending=[False, True, True])
+            ranked = inputs.sort_values(
+                ["value", "input_material", "input_stage"], ascending=[False, True, True]
+            )
             step = (ranked["input_material"].iloc[0], ranked["input_stage"].iloc[0])
         if step in path:
             raise ValueError(f"chain_path: the chain table has a cycle through {step}")

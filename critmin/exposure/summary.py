@@ -35,7 +35,7 @@ __all__ = ["dependence_table", "largest_hidden", "stage_control_table"]
 
 
 def _last_stage(has: xr.DataArray) -> xr.DataArray:
-    """Mask, True at each material's most downstream stage with data (stage coord upstream first)."""
+    """Mask, True at each material's most downstream stage with data (stages upstream first)."""
     later = has.isel(stage=slice(None, None, -1)).cumsum("stage").isel(stage=slice(None, None, -1))
     return has & (later == has.astype(int))
 
@@ -75,11 +75,12 @@ def stage_control_table(
     Examples
     --------
     >>> import xarray as xr
-    >>> p = xr.DataArray([[[[60.0], [30.0], [10.0]]]], dims=("material", "stage", "country", "year"),
+    >>> p = xr.DataArray([[[[60.0], [30.0], [10.0]]]],
+    ...                  dims=("material", "stage", "country", "year"),
     ...                  coords={"material": ["gallium"], "stage": ["refining"],
     ...                          "country": ["CHN", "RUS", "JPN"], "year": [2024]})
-    >>> row = stage_control_table(p, 2024, demand=xr.DataArray([80.0], dims="material",
-    ...                                                       coords={"material": ["gallium"]})).iloc[0]
+    >>> use = xr.DataArray([80.0], dims="material", coords={"material": ["gallium"]})
+    >>> row = stage_control_table(p, 2024, demand=use).iloc[0]
     >>> row.dominant, [round(float(row[c]), 3) for c in ("dominant_share", "hhi", "n1_coverage")]
     ('CHN', [0.6, 0.46, 0.5])
     """
@@ -118,9 +119,12 @@ def _step_array(data: xr.Dataset, name: str, step: Step, year: int) -> xr.DataAr
     return array.isel(material=0, stage=0, year=0, drop=True).reset_coords(drop=True)
 
 
-def _stage_matrices(data: xr.Dataset, path: Sequence[Step], year: int) -> list[xr.DataArray]:
+def _stage_matrices(
+    data: xr.Dataset, path: Sequence[Step], year: int, importers: Sequence[str]
+) -> list[xr.DataArray]:
     """Build the sourcing matrices of every step of `path` over one shared set of countries."""
     countries = _labels(
+        importers,
         data["production"]["country"].values,
         *(data["trade"][d].values for d in (EXPORTER, IMPORTER) if "trade" in data),
     )
@@ -131,7 +135,9 @@ def _stage_matrices(data: xr.Dataset, path: Sequence[Step], year: int) -> list[x
         flows = _step_array(data, "trade", step, year)
         if flows is None:
             flows = xr.DataArray(
-                [[float("nan")]], dims=(EXPORTER, IMPORTER), coords={EXPORTER: countries[:1], IMPORTER: countries[:1]}
+                [[float("nan")]],
+                dims=(EXPORTER, IMPORTER),
+                coords={EXPORTER: countries[:1], IMPORTER: countries[:1]},
             )
         matrices.append(sourcing_matrix(made, flows, countries=list(countries)))
     return matrices
@@ -147,7 +153,8 @@ def _step_rows(matrices: Sequence[xr.DataArray], importers: Sequence[str]) -> pd
             "ultimate": exposure_any_stage(matrices).reindex({ORIGIN: direct[ORIGIN]}),
         }
     )
-    measures["hidden"] = measures["ultimate"] - measures["direct"]
+    # ultimate >= direct in exact arithmetic; clip the round-off of the matrix products
+    measures["hidden"] = (measures["ultimate"] - measures["direct"]).clip(min=0.0)
     measures["assumed"] = matrices[-1]["assumed"].reset_coords(drop=True)
     wanted = [a for a in importers if a in measures[IMPORTER].values]
     return measures.sel({IMPORTER: wanted}).to_dataframe().reset_index()
@@ -175,7 +182,7 @@ def dependence_table(
     paths : mapping of (material, stage) to a sequence of (material, stage), optional
         Explicit chains, upstream first, ending at the target (e.g. through dysprosium).
     importers : sequence of str, default the alliance (:data:`critmin.vocabulary.ALLIES`)
-        Importers reported; labels absent from the data are skipped.
+        Importers reported; one absent from the data sources like the world market (assumed).
 
     Returns
     -------
@@ -185,18 +192,46 @@ def dependence_table(
         upstream (upstream-most origin share), ultimate (any-stage exposure), hidden
         (ultimate - direct) and assumed (the importer's sourcing at that step is assumed).
         Rows where direct, upstream and ultimate are all 0 are left out.
+
+    Examples
+    --------
+    Without trade data every importer is assumed to buy like the world market:
+
+    >>> import xarray as xr
+    >>> made = xr.DataArray([[[[90.0], [10.0]]]], dims=("material", "stage", "country", "year"),
+    ...                     coords={"material": ["ndpr"], "stage": ["separation"],
+    ...                             "country": ["CHN", "MYS"], "year": [2024]})
+    >>> oxide = ("ndpr", "separation")
+    >>> table = dependence_table(xr.Dataset({"production": made}), 2024, [oxide],
+    ...                          paths={oxide: [oxide]}, importers=["JPN"])
+    >>> table[["importer", "origin", "direct", "ultimate", "assumed"]].to_dict("records")[0]
+    {'importer': 'JPN', 'origin': 'CHN', 'direct': 0.9, 'ultimate': 0.9, 'assumed': True}
     """
     chosen = dict(paths or {})
     frames = []
     for target in targets:
         path = list(chosen[target]) if target in chosen else chain_path(data["chain"], *target)
         if tuple(path[-1]) != tuple(target):
-            raise ValueError(f"dependence_table: the path for {target} ends at {path[-1]}, not at the target")
-        matrices = _stage_matrices(data, path, year)
+            raise ValueError(
+                f"dependence_table: the path for {target} ends at {path[-1]}, not at the target"
+            )
+        matrices = _stage_matrices(data, path, year, importers)
         for depth, (material, stage) in enumerate(path, start=1):
             rows = _step_rows(matrices[:depth], importers)
-            frames.append(rows.assign(target=f"{target[0]}/{target[1]}", material=material, stage=stage))
-    columns = ["importer", "target", "material", "stage", "origin", "direct", "upstream", "ultimate", "hidden"]
+            frames.append(
+                rows.assign(target=f"{target[0]}/{target[1]}", material=material, stage=stage)
+            )
+    columns = [
+        "importer",
+        "target",
+        "material",
+        "stage",
+        "origin",
+        "direct",
+        "upstream",
+        "ultimate",
+        "hidden",
+    ]
     if not frames:
         return pd.DataFrame(columns=[*columns, "assumed"])
     table = pd.concat(frames, ignore_index=True)
@@ -233,4 +268,6 @@ def largest_hidden(table: pd.DataFrame, n: int = 1) -> pd.DataFrame:
     ranked = known.sort_values("hidden", ascending=False, kind="stable")
     top = ranked.groupby("importer", sort=False).head(n)
     order = {a: i for i, a in enumerate(pd.unique(table["importer"]))}
-    return top.sort_values("importer", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return top.sort_values("importer", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )

@@ -13,7 +13,9 @@ from critmin.exposure import hhi, largest_supplier, n_minus_1_coverage, stage_sh
 
 def amounts(values: list[float], countries: list[str] | None = None) -> xr.DataArray:
     labels = countries or [f"C{i}" for i in range(len(values))]
-    return xr.DataArray(values, dims="country", coords={"country": labels}, attrs={"units": "t/year"})
+    return xr.DataArray(
+        values, dims="country", coords={"country": labels}, attrs={"units": "t/year"}
+    )
 
 
 def test_hhi_by_hand():
@@ -80,7 +82,11 @@ def test_largest_supplier_label_and_share():
 
 def test_negative_quantity_raises_with_location():
     p = amounts([10.0, -5.0, 3.0], ["CHN", "AUS", "USA"])
-    with pytest.raises(ValueError, match=r"hhi needs non-negative quantities; found 1 negative value\(s\), first at country='AUS'"):
+    with pytest.raises(
+        ValueError,
+        match=r"hhi needs non-negative quantities; "
+        r"found 1 negative value\(s\), first at country='AUS'",
+    ):
         hhi(p)
 
 
@@ -100,7 +106,10 @@ def test_negative_quantity_raises_in_every_function():
 
 def test_bad_arguments_raise():
     p = amounts([1.0, 2.0])
-    with pytest.raises(ValueError, match=r"hhi: 'exporter' is not a dimension of the input; its dims are \('country',\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"hhi: 'exporter' is not a dimension of the input; its dims are \('country',\)",
+    ):
         hhi(p, dim="exporter")
     with pytest.raises(ValueError, match="hhi: scale must be 'unit' or '10000', not 'percent'"):
         hhi(p, scale="percent")  # type: ignore[arg-type]

@@ -113,7 +113,9 @@ def test_unknown_upstream_row_matters_only_where_it_is_used():
     oxide.loc[{"importer": "MYS"}] = np.nan  # Malaysia's own oxide sourcing unknown
     chain = [oxide, *JAPAN_CHAIN[1:]]
     e = exposure_any_stage(chain, "CHN")
-    assert e.sel(importer="JPN").item() == pytest.approx(0.92)  # Japan's metal uses no Malaysian oxide
+    assert e.sel(importer="JPN").item() == pytest.approx(
+        0.92
+    )  # Japan's metal uses no Malaysian oxide
     assert math.isnan(e.sel(importer="MYS").item())  # Malaysia's metal does
     assert math.isnan(ultimate_dependence(chain).sel(importer="MYS", origin="MYS").item())
 
@@ -127,7 +129,9 @@ def test_matrices_on_different_country_sets_are_aligned_by_label():
     )
     oxide = oxide.reindex(importer=["MYS", "JPN", "CHN"], exporter=JP, fill_value=0.0)
     oxide.loc[{"importer": "CHN", "exporter": "CHN"}] = 1.0
-    assert exposure_any_stage([oxide, *JAPAN_CHAIN[1:]], "CHN").sel(importer="JPN").item() == pytest.approx(0.92)
+    assert exposure_any_stage([oxide, *JAPAN_CHAIN[1:]], "CHN").sel(
+        importer="JPN"
+    ).item() == pytest.approx(0.92)
 
 
 def test_sourcing_matrix_from_tonnes_by_hand():
@@ -146,12 +150,19 @@ def test_sourcing_matrix_from_tonnes_by_hand():
     assert m.sel(importer="USA").values.tolist() == pytest.approx([1.0, 0.0, 0.0, 0.0])
     # CHN has no recorded imports: world production shares 20/120 and 100/120
     assert m.sel(importer="CHN").values.tolist() == pytest.approx([1 / 6, 5 / 6, 0.0, 0.0])
-    assert m["assumed"].to_series().to_dict() == {"AUS": False, "CHN": True, "JPN": False, "USA": False}
+    assert m["assumed"].to_series().to_dict() == {
+        "AUS": False,
+        "CHN": True,
+        "JPN": False,
+        "USA": False,
+    }
 
 
 def test_sourcing_matrix_recorded_zero_imports_means_self_supply():
     production = xr.DataArray([100.0, 20.0], dims="country", coords={"country": ["CHN", "AUS"]})
-    trade = xr.DataArray([[0.0]], dims=("exporter", "importer"), coords={"exporter": ["AUS"], "importer": ["CHN"]})
+    trade = xr.DataArray(
+        [[0.0]], dims=("exporter", "importer"), coords={"exporter": ["AUS"], "importer": ["CHN"]}
+    )
     m = sourcing_matrix(production, trade)
     assert m.sel(importer="CHN", exporter="CHN").item() == 1.0
     assert not bool(m["assumed"].sel(importer="CHN"))
@@ -166,14 +177,21 @@ def test_sourcing_matrix_ignores_self_trade_and_floors_domestic_supply():
     )
     m = sourcing_matrix(production, trade, countries=["KOR"])
     # SGP re-exports 30 > its 10 made: domestic 0, so its supply is the 20 it imports from CHN
-    assert m.sel(importer="SGP").to_series().to_dict() == {"CHN": 1.0, "JPN": 0.0, "KOR": 0.0, "SGP": 0.0}
+    assert m.sel(importer="SGP").to_series().to_dict() == {
+        "CHN": 1.0,
+        "JPN": 0.0,
+        "KOR": 0.0,
+        "SGP": 0.0,
+    }
     assert "KOR" in m["importer"].values
     assert bool(m["assumed"].sel(importer="KOR"))
 
 
 def test_sourcing_matrix_keeps_extra_dims():
     production = xr.DataArray(
-        [[100.0, 50.0], [10.0, 50.0]], dims=("country", "year"), coords={"country": ["CHN", "AUS"], "year": [2023, 2024]}
+        [[100.0, 50.0], [10.0, 50.0]],
+        dims=("country", "year"),
+        coords={"country": ["CHN", "AUS"], "year": [2023, 2024]},
     )
     trade = xr.DataArray(
         [[[10.0, 0.0]], [[10.0, 10.0]]],
@@ -187,18 +205,27 @@ def test_sourcing_matrix_keeps_extra_dims():
 
 def test_sourcing_matrix_rejects_negative_trade():
     production = xr.DataArray([1.0], dims="country", coords={"country": ["CHN"]})
-    trade = xr.DataArray([[-2.0]], dims=("exporter", "importer"), coords={"exporter": ["CHN"], "importer": ["JPN"]})
+    trade = xr.DataArray(
+        [[-2.0]], dims=("exporter", "importer"), coords={"exporter": ["CHN"], "importer": ["JPN"]}
+    )
     with pytest.raises(
         ValueError,
-        match=r"sourcing_matrix needs non-negative trade; found 1 negative value\(s\), first at exporter='CHN', importer='JPN'",
+        match=r"sourcing_matrix needs non-negative trade; found 1 negative value\(s\), "
+        r"first at exporter='CHN', importer='JPN'",
     ):
         sourcing_matrix(production, trade)
 
 
 def test_bad_matrices_raise_exact_errors():
-    with pytest.raises(ValueError, match=r"ultimate_dependence: each importer's shares must sum to 1; importer \['JPN'\] sum to \[0.9\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"ultimate_dependence: each importer's shares must sum to 1; "
+        r"importer \['JPN'\] sum to \[0.9\]",
+    ):
         ultimate_dependence([matrix([[1, 0], [0.5, 0.4]], ["CHN", "JPN"])])
-    with pytest.raises(ValueError, match=r"exposure_any_stage: sourcing shares must lie in \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"exposure_any_stage: sourcing shares must lie in \[0, 1\]"
+    ):
         exposure_any_stage([matrix([[1, 0], [1.5, -0.5]], ["CHN", "JPN"])])
     with pytest.raises(ValueError, match="ultimate_dependence needs at least one sourcing matrix"):
         ultimate_dependence([])
@@ -233,7 +260,11 @@ def test_chain_path_follows_the_largest_input():
 
 def test_chain_path_through_a_chosen_input():
     path = chain_path(CHAIN, "ndfeb", "magnet", via={("ndfeb", "alloy"): ("dysprosium", "metal")})
-    assert path[:3] == [("rare_earths", "mining"), ("dysprosium", "separation"), ("dysprosium", "metal")]
+    assert path[:3] == [
+        ("rare_earths", "mining"),
+        ("dysprosium", "separation"),
+        ("dysprosium", "metal"),
+    ]
 
 
 def test_chain_path_reads_a_labelled_chain_variable():
@@ -241,16 +272,41 @@ def test_chain_path_reads_a_labelled_chain_variable():
     dataset = xr.Dataset({"chain": links.to_xarray()})  # padded with NaN: no link
     assert chain_path(dataset, "ndfeb", "magnet") == chain_path(CHAIN, "ndfeb", "magnet")
     renamed = CHAIN.rename(columns={"value": "input_per_output"})
-    assert chain_path(renamed, "ndpr", "metal") == [("rare_earths", "mining"), ("ndpr", "separation"), ("ndpr", "metal")]
+    assert chain_path(renamed, "ndpr", "metal") == [
+        ("rare_earths", "mining"),
+        ("ndpr", "separation"),
+        ("ndpr", "metal"),
+    ]
 
 
 def test_chain_path_errors():
-    with pytest.raises(ValueError, match=r"chain_path: \('cobalt', 'metal'\) is not an input of \('ndfeb', 'alloy'\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"chain_path: \('cobalt', 'metal'\) is not an input of \('ndfeb', 'alloy'\)",
+    ):
         chain_path(CHAIN, "ndfeb", "magnet", via={("ndfeb", "alloy"): ("cobalt", "metal")})
     looped = pd.concat(
-        [CHAIN, pd.DataFrame([("rare_earths", "mining", "ndfeb", "magnet", 9.0)], columns=CHAIN.columns)]
+        [
+            CHAIN,
+            pd.DataFrame(
+                [("rare_earths", "mining", "ndfeb", "magnet", 9.0)], columns=CHAIN.columns
+            ),
+        ]
     )
     with pytest.raises(ValueError, match="chain_path: the chain table has a cycle through"):
         chain_path(looped, "ndfeb", "magnet")
     with pytest.raises(ValueError, match="chain_path: chain table lacks column"):
         chain_path(CHAIN.drop(columns="value"), "ndfeb", "magnet")
+
+
+def test_dependence_broadcasts_over_years():
+    # 2024: Japan's oxide half Chinese, half Malaysian -> China-free share 0.2 * 0.5 = 0.1
+    later = JAPAN_CHAIN[0].copy()
+    later.loc[{"importer": "JPN"}] = [0.5, 0.0, 0.5]
+    years = xr.DataArray([2023, 2024], dims="year", name="year")
+    oxide = xr.concat([JAPAN_CHAIN[0], later], dim=years)
+    chain = [oxide, *(xr.concat([m, m], dim=years) for m in JAPAN_CHAIN[1:])]
+    e = exposure_any_stage(chain, "CHN").sel(importer="JPN")
+    assert e.values.tolist() == pytest.approx([0.92, 0.90])
+    origin = ultimate_dependence(chain).sel(importer="JPN", origin="MYS")
+    assert origin.values.tolist() == pytest.approx([0.08, 0.10])

@@ -33,7 +33,12 @@ def shares() -> xr.DataArray:
         ("gallium", "refining", 0.881, 0.979),  # 0.938^2 + 0.022^2 + 0.019^2 = 0.88069
         ("Nd/Pr", "separation", 0.732, 0.973),  # 0.849^2 + 0.105^2 + 0.019^2 = 0.73219
         ("Dy/Tb", "separation", 1.000, 1.000),
-        ("natural graphite", "mining", 0.456, None),  # 0.667^2 + 0.075^2 + 0.054^2 + 0.051^2 = 0.45603
+        (
+            "natural graphite",
+            "mining",
+            0.456,
+            None,
+        ),  # 0.667^2 + 0.075^2 + 0.054^2 + 0.051^2 = 0.45603
         ("tungsten", "mining", 0.687, None),  # 0.826^2 + 0.064^2 + 0.027^2 = 0.68710
         ("cobalt", "mining", 0.400, 0.735),  # 0.628^2 + 0.066^2 + 0.041^2 = 0.40042
     ],
@@ -58,7 +63,8 @@ def test_truth_file_matches_the_raw_transcription():
     rows = pd.read_csv(raw)
     listed = rows.loc[rows["source"].str.contains("Appendix 7", na=False)]
     truth = pd.read_csv(TRUTH)
-    assert listed[["material", "stage", "country", "value"]].to_numpy().tolist() == truth[
-        ["material", "stage", "country", "share"]
-    ].to_numpy().tolist()
+    assert (
+        listed[["material", "stage", "country", "value"]].to_numpy().tolist()
+        == truth[["material", "stage", "country", "share"]].to_numpy().tolist()
+    )
     assert set(truth["source_url"]) == set(listed["source_url"])

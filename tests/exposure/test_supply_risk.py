@@ -92,13 +92,19 @@ def test_eu_supply_risk_table_adds_sr_and_critical():
     out = eu_supply_risk_table(rows)
     assert out["sr"].tolist() == pytest.approx([2.916, 0.8, 2.0])
     assert out["critical"].tolist()[:2] == [True, False]
-    assert out["critical"].isna().tolist() == [False, False, True]  # EI unknown: criticality unknown
+    assert out["critical"].isna().tolist() == [
+        False,
+        False,
+        True,
+    ]  # EI unknown: criticality unknown
     assert "sr" not in rows.columns  # input untouched
     assert "critical" not in eu_supply_risk_table(rows.drop(columns="ei")).columns
 
 
 def test_bad_inputs_raise_exact_errors():
-    with pytest.raises(ValueError, match=r"eu_supply_risk: import_reliance must lie in \[0, 1\]; found 1.2..1.2"):
+    with pytest.raises(
+        ValueError, match=r"eu_supply_risk: import_reliance must lie in \[0, 1\]; found 1.2..1.2"
+    ):
         eu_supply_risk(5.0, 3.0, 1.2, 0.1, 0.9)
     with pytest.raises(ValueError, match="eu_supply_risk needs non-negative hhi_eu"):
         eu_supply_risk(5.0, -3.0, 0.5, 0.1, 0.9)
