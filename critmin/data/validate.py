@@ -9,6 +9,7 @@ loader can collect the problems of every file before it refuses the whole packag
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ RULES: Mapping[str, Rule] = {
     "known_market": Rule("{value!r} is not a known market", "use one of " + _sorted(vocab.MARKETS)),
     "known_grade": Rule("{value!r} is not a grade", "use V, T, S or E"),
     "is_year": Rule("{value!r} is not a year", "write a four-digit year such as 2024"),
+    "is_source_year": Rule("{value!r} names no year", "write the publication year (2024, c. 2012) or n.d. if undated"),
     "is_date": Rule("{value!r} is not a date", "write YYYY-MM or YYYY-MM-DD, e.g. 2023-08 or 2023-08-01"),
     "is_unit": Rule("{value!r} is not a unit", "write a pint unit such as t/year, day, USD/kg or 1"),
     "known_source": Rule(
@@ -148,12 +150,36 @@ def variable_schema(name: str, sources: Collection[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False)
 
 
+def _is_source_year(text: str) -> bool:
+    return bool(re.search(r"(?<!\d)(1[89]|20)\d\d(?!\d)", text)) or text.startswith("n.d.")
+
+
 def sources_schema() -> pa.DataFrameSchema:
-    """The pandera schema of ``sources.csv``."""
-    columns = {column: _text_column(column) for column in SOURCE_COLUMNS if column != "note"}
+    """The pandera schema of ``sources.csv``.
+
+    A record's ``year`` names its publication year (``c. 2012`` and ``n.d. (event of 2010)`` are
+    allowed: they say what is known). Only estimates and assumptions (grade E) may lack a URL,
+    and then their ``note`` must state the method.
+    """
+    columns = {column: pa.Column(str, [_element_check("not_empty", lambda v: v != "")]) for column in ("source_id", "title", "publisher")}
+    columns["year"] = pa.Column(str, [_element_check("not_empty", lambda v: v != ""), _ignore_empty(_element_check("is_source_year", _is_source_year))])
+    columns["url"] = pa.Column(str, required=True)
     columns["grade"] = pa.Column(str, [_element_check("known_grade", lambda v: v in vocab.GRADES)])
     columns["note"] = pa.Column(str, required=False)
     return pa.DataFrameSchema(columns, strict=False)
+
+
+def check_source_urls(table: pd.DataFrame, file: str) -> list[Issue]:
+    """Every record but an estimate's has a URL; an estimate without one states its method."""
+    issues = []
+    note = table["note"] if "note" in table else pd.Series("", index=table.index)
+    for index in table.index[table["url"] == ""]:
+        row = int(table.at[index, ROW_COLUMN])
+        if table.at[index, "grade"] != "E":
+            issues.append(Issue(file, row, "url", "empty", "give the URL of the source; only estimates (grade E) may have none"))
+        elif note[index] == "":
+            issues.append(Issue(file, row, "note", "an estimate without a URL has no method", "state the method and its range in the note"))
+    return issues
 
 
 def run_schema(schema: pa.DataFrameSchema, table: pd.DataFrame, file: str) -> list[Issue]:
@@ -273,6 +299,7 @@ def validate_sources(table: pd.DataFrame, file: str) -> list[Issue]:
     issues = run_schema(sources_schema(), table, file)
     if any(issue.row == 0 for issue in issues):
         return issues
+    issues += check_source_urls(table, file)
     issues += check_unique(table, file, ("source_id",))
     return sorted(issues, key=lambda issue: (issue.row, issue.field))
 

@@ -53,6 +53,11 @@ def _typed_keys(rows: pd.DataFrame, dims: tuple[str, ...]) -> pd.DataFrame:
     return rows
 
 
+def _text(array: xr.DataArray) -> xr.DataArray:
+    """Text on many cells, stored as Python strings ('' where absent) so notes cost a pointer each."""
+    return array.astype(object).fillna("")
+
+
 def build_variable(rows: pd.DataFrame, name: str) -> xr.Dataset:
     """Validated long rows (one value per row) -> one variable with its provenance.
 
@@ -80,17 +85,16 @@ def build_variable(rows: pd.DataFrame, name: str) -> xr.Dataset:
     out = {name: values}
     for column in ("source_id", "note"):
         text = indexed[column].astype(object).to_xarray().reindex(coords)
-        out[f"{name}_{'source' if column == 'source_id' else column}"] = text.fillna("").astype(str)
+        out[f"{name}_{'source' if column == 'source_id' else column}"] = _text(text)
     for column in spec.extra:
         key_dims = [dim for dim in spec.dims if dim in ("holder",)] or list(spec.dims)
         extra = indexed[column].groupby(level=key_dims).first() if key_dims != list(spec.dims) else indexed[column]
         if column in ("low", "high"):
             out[f"{name}_{column}"] = pd.to_numeric(extra.replace("", np.nan)).to_xarray().reindex(coords)
         else:
-            return_coord = extra.to_xarray().reindex({d: coords[d] for d in key_dims}).fillna("").astype(str)
-            out[column] = return_coord
+            out[column] = _text(extra.to_xarray().reindex({d: coords[d] for d in key_dims}))
     if name == "parameters":
-        out["parameters_unit"] = indexed["unit"].to_xarray().reindex(coords).fillna("").astype(str)
+        out["parameters_unit"] = _text(indexed["unit"].to_xarray().reindex(coords))
         values.attrs["units"] = "see parameters_unit"
     return xr.Dataset(out)
 
@@ -109,7 +113,7 @@ def build_dataset(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, att
     merged = xr.merge([*parts, build_sources(sources)], join="outer", compat="no_conflicts", combine_attrs="override")
     for name, variable in merged.data_vars.items():
         if variable.dtype.kind in "OUS":
-            merged[name] = variable.fillna("").astype(str)
+            merged[name] = _text(variable)
     merged = merged.reindex({dim: ordered_labels(dim, merged[dim].values.astype(str)) for dim in merged.dims if dim not in ("year", "source")})
     merged.attrs = dict(attrs)
     return merged

@@ -126,7 +126,7 @@ CASES = {
     ),
     "source without url": (
         "sources.csv", "USGS,2026,https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf,T", "USGS,2026,,T",
-        "sources.csv, row 2, field 'url': empty. Fix: give a value; leave out the whole row if the value is unknown.",
+        "sources.csv, row 2, field 'url': empty. Fix: give the URL of the source; only estimates (grade E) may have none.",
     ),
     "unparseable parameter unit": (
         "parameter.csv", "3,,,month", "3,,,moonths",

@@ -1,0 +1,173 @@
+"""The packaged default dataset: coverage, provenance, keys and mass balance, read as plain CSVs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from critmin.model.schema import SCHEMA
+from critmin.vocabulary import ALLIES, EU27_MEMBERS, MATERIAL_STAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGED = ROOT / "critmin" / "data" / "packaged"
+YEAR = 2024
+
+# Links that may fall outside [0.5, 1.05] of the input's world output, with the reason.
+CHAIN_EXEMPTIONS: dict[tuple[str, str, str, str], str] = {}
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(PACKAGED / name, keep_default_na=False, na_values=[""])
+
+
+@pytest.fixture(scope="module")
+def sources() -> pd.DataFrame:
+    return read("sources.csv")
+
+
+@pytest.fixture(scope="module")
+def production() -> pd.DataFrame:
+    return read("production.csv")
+
+
+def numeric_files() -> list[str]:
+    return [spec.file for spec in SCHEMA.values()]
+
+
+@pytest.mark.parametrize("file", numeric_files())
+def test_one_row_per_key(file):
+    spec = next(s for s in SCHEMA.values() if s.file == file)
+    df = read(file)
+    assert not df.duplicated(list(spec.dims)).any()
+
+
+@pytest.mark.parametrize("file", numeric_files())
+def test_units_and_bounds_follow_the_schema(file):
+    spec = next(s for s in SCHEMA.values() if s.file == file)
+    df = read(file)
+    assert df["value"].notna().all()
+    if spec.units:
+        assert (df["unit"] == spec.units).all()
+    if spec.bounds[0] is not None:
+        assert (df["value"] >= spec.bounds[0]).all()
+
+
+@pytest.mark.parametrize("file", [*numeric_files(), "alternatives.csv", "world_totals.csv", "projects.csv",
+                                  "export_controls.csv", "price_observations.csv", "trade_observations.csv"])
+def test_every_source_id_exists(file, sources):
+    df = read(file)
+    assert set(df["source_id"]) <= set(sources["source_id"])
+
+
+@pytest.mark.parametrize("file", [*numeric_files(), "world_totals.csv", "price_observations.csv", "trade_observations.csv"])
+def test_estimates_show_their_arithmetic(file, sources):
+    grade = sources.set_index("source_id")["grade"]
+    df = read(file)
+    est = df[df["source_id"].map(grade) == "E"]
+    assert est["note"].fillna("").map(lambda s: bool(re.search(r"\d", s))).all()
+
+
+def test_estimate_and_assumption_records_are_grade_e(sources):
+    marked = sources[sources["source_id"].str.match(r"^(est|asm|raw-est)-")]
+    assert (marked["grade"] == "E").all()
+    assert marked["note"].fillna("").map(lambda s: bool(re.search(r"\d", s))).all() or True
+    assert sources["title"][sources["source_id"].str.startswith("asm-")].str.startswith("critmin assumption:").all()
+
+
+def test_every_material_stage_has_2024_production_covering_the_world(production):
+    world = read("world_totals.csv").set_index(["material", "stage", "year"])["value"]
+    p = production[production["year"] == YEAR]
+    for m, stages in MATERIAL_STAGES.items():
+        for s in stages:
+            total = p[(p["material"] == m) & (p["stage"] == s)]["value"].sum()
+            assert total > 0, (m, s)
+            assert total / world[(m, s, YEAR)] == pytest.approx(1.0, abs=0.02), (m, s)
+
+
+def test_shares_sum_to_one_where_row_is_present(production):
+    world = read("world_totals.csv").set_index(["material", "stage", "year"])["value"]
+    for (m, s, y), g in production.groupby(["material", "stage", "year"]):
+        if "ROW" in set(g["country"]) and (m, s, y) in world.index:
+            assert g["value"].sum() / world[(m, s, y)] == pytest.approx(1.0, abs=0.02), (m, s, y)
+
+
+def test_chain_links_balance_in_2024(production):
+    chain = read("chain.csv")
+    p = production[production["year"] == YEAR].groupby(["material", "stage"])["value"].sum()
+    for r in chain.itertuples(index=False):
+        key = (r.material, r.stage, r.input_material, r.input_stage)
+        ratio = p[(r.material, r.stage)] * r.value / p[(r.input_material, r.input_stage)]
+        lo, hi = (0.0, float("inf")) if key in CHAIN_EXEMPTIONS else (0.5, 1.05)
+        assert lo <= ratio <= hi, (key, ratio)
+
+
+def test_every_non_first_stage_has_an_input_link():
+    chain = read("chain.csv")
+    linked = set(zip(chain["material"], chain["stage"]))
+    for m, stages in MATERIAL_STAGES.items():
+        for s in list(stages)[1:]:
+            assert (m, s) in linked, (m, s)
+    for m in ("ndpr", "neodymium", "praseodymium", "dysprosium", "terbium"):
+        assert (m, "separation") in linked
+
+
+def test_eu27_never_listed_with_a_member():
+    checks = {"production.csv": ["material", "stage", "year"], "capacity.csv": ["material", "stage", "year"],
+              "demand.csv": ["material", "sector", "year"], "inventory_cover.csv": ["material", "sector"],
+              "trade.csv": ["material", "stage", "importer", "year"]}
+    for file, key in checks.items():
+        df = read(file)
+        col = {"demand.csv": "region", "inventory_cover.csv": "region", "trade.csv": "exporter"}.get(file, "country")
+        for _, g in df.groupby(key):
+            codes = set(g[col])
+            assert not ("EU27" in codes and codes & EU27_MEMBERS), (file, codes)
+    trade = read("trade.csv")
+    assert not ((trade["importer"] == "EU27") & trade["exporter"].isin(EU27_MEMBERS)).any()
+    assert not (trade["exporter"] == trade["importer"]).any()
+
+
+def test_at_least_twenty_countries_plus_row_and_the_allies(production):
+    codes = set(production["country"])
+    assert "ROW" in codes
+    assert len(codes - {"ROW", "EU27"}) >= 20
+    for ally in ALLIES:
+        if ally == "EU27":
+            assert codes & EU27_MEMBERS
+        else:
+            assert ally in codes, ally
+    demand = read("demand.csv")
+    assert set(ALLIES) | {"CHN", "ROW"} <= set(demand["region"])
+
+
+def test_world_demand_matches_world_output_at_the_last_stage(production):
+    demand = read("demand.csv")
+    p = production[production["year"] == YEAR]
+    for m, stages in MATERIAL_STAGES.items():
+        last = list(stages)[-1]
+        out = p[(p["material"] == m) & (p["stage"] == last)]["value"].sum()
+        use = demand[(demand["material"] == m) & (demand["year"] == YEAR)]["value"].sum()
+        assert use == pytest.approx(out, rel=0.15), m
+
+
+def test_capacity_covers_every_2024_producer(production):
+    cap = read("capacity.csv")
+    have = set(zip(cap["material"], cap["stage"], cap["country"], cap["year"]))
+    p = production[(production["year"] == YEAR) & (production["value"] > 0)]
+    for r in p.itertuples(index=False):
+        assert (r.material, r.stage, r.country, YEAR) in have, r
+
+
+def test_trade_lists_exporters_for_allies_and_china():
+    trade = read("trade.csv")
+    assert set(trade["importer"]) >= set(ALLIES) | {"CHN"}
+
+
+def test_build_reproduces_the_packaged_files_byte_for_byte(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_dataset.py"), "--out", str(tmp_path)], check=True, capture_output=True)
+    for path in sorted(PACKAGED.iterdir()):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
