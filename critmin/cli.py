@@ -43,7 +43,23 @@ def cmd_shares(args: argparse.Namespace) -> int:
 def cmd_source(args: argparse.Namespace) -> int:
     """Print where each matching value of VARIABLE comes from."""
     ds = _dataset(args)
-    labels = {dim: getattr(args, dim) for dim in ("material", "stage", "country", "exporter", "importer", "region", "sector", "market", "holder", "parameter", "year") if getattr(args, dim, None) is not None}
+    labels = {
+        dim: getattr(args, dim)
+        for dim in (
+            "material",
+            "stage",
+            "country",
+            "exporter",
+            "importer",
+            "region",
+            "sector",
+            "market",
+            "holder",
+            "parameter",
+            "year",
+        )
+        if getattr(args, dim, None) is not None
+    }
     try:
         found = ds.critmin.source_of(args.variable, **labels)
     except KeyError as error:
@@ -71,10 +87,16 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     import json
 
     from critmin import vocabulary as vocab
-    from critmin.report.tables import control_with_sources, dependence_with_sources, format_exposure, last_stages
+    from critmin.report.tables import (
+        control_with_sources,
+        dependence_with_sources,
+        format_exposure,
+        last_stages,
+        latest_trade_year,
+    )
 
     ds = _dataset(args)
-    year = args.year or int(ds.trade.year.where(ds.trade.notnull().any([d for d in ds.trade.dims if d != "year"]), drop=True).max())
+    year = args.year or latest_trade_year(ds)
     materials = args.material or None
     targets = [(m, args.stage) for m in materials] if (args.stage and materials) else last_stages(ds, materials)
     control = control_with_sources(ds, year)
@@ -139,16 +161,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     source = commands.add_parser("source", help="where does this number come from?")
     _add_data(source)
-    source.add_argument("variable", help="production, capacity, trade, demand, inventory_cover, stockpile, price, chain, parameters")
-    for dim in ("material", "stage", "country", "exporter", "importer", "region", "sector", "market", "holder", "parameter"):
+    source.add_argument(
+        "variable", help="production, capacity, trade, demand, inventory_cover, stockpile, price, chain, parameters"
+    )
+    for dim in (
+        "material",
+        "stage",
+        "country",
+        "exporter",
+        "importer",
+        "region",
+        "sector",
+        "market",
+        "holder",
+        "parameter",
+    ):
         source.add_argument(f"--{dim}")
     source.add_argument("--year", type=int)
     source.set_defaults(handler=cmd_source)
 
-    exposure = commands.add_parser("exposure", help="who controls each stage; each ally's direct and ultimate dependence")
+    exposure = commands.add_parser(
+        "exposure", help="who controls each stage; each ally's direct and ultimate dependence"
+    )
     _add_data(exposure)
     exposure.add_argument("--material", action="append", help="material (repeatable; default all)")
-    exposure.add_argument("--country", action="append", help="importing country or bloc (repeatable; default the allies)")
+    exposure.add_argument(
+        "--country", action="append", help="importing country or bloc (repeatable; default the allies)"
+    )
     exposure.add_argument("--stage", help="stage whose supply is traced (default: each material's last stage)")
     exposure.add_argument("--year", type=int, help="year (default: latest year with trade data)")
     exposure.add_argument("--format", choices=("table", "csv", "json"), default="table")

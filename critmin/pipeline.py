@@ -18,18 +18,20 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
     """Print stage control per material and each ally's largest hidden dependence; write both."""
     from critmin import vocabulary as vocab
     from critmin.exposure.summary import largest_hidden
-    from critmin.report.tables import control_with_sources, dependence_with_sources, last_stages
+    from critmin.report.tables import control_with_sources, dependence_with_sources, last_stages, latest_trade_year
 
-    year = int(ds.trade.year.where(ds.trade.notnull().any([d for d in ds.trade.dims if d != "year"]), drop=True).max())
+    year = latest_trade_year(ds)
     control = control_with_sources(ds, year)
     for row in control.itertuples():
         n1 = f"{row.n1_coverage:5.0%}" if row.n1_coverage == row.n1_coverage else "    -"
-        print(f"  {row.material:<17}{row.stage:<11}{row.dominant:<5}{row.dominant_share:6.1%}  HHI {row.hhi:5.3f}  N-1 {n1}")
+        share = f"{row.dominant:<5}{row.dominant_share:6.1%}"
+        print(f"  {row.material:<17}{row.stage:<11}{share}  HHI {row.hhi:5.3f}  N-1 {n1}")
     dependence = dependence_with_sources(ds, year, last_stages(ds), list(vocab.ALLIES))
     hidden = largest_hidden(dependence)
     print(f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin")
     for row in hidden.itertuples():
-        print(f"  {row.importer:<5}{row.target:<22} on {row.origin}: direct {row.direct:6.1%}, ultimate {row.ultimate:6.1%} (hidden {row.hidden:+.1%})")
+        shares = f"direct {row.direct:6.1%}, ultimate {row.ultimate:6.1%} (hidden {row.hidden:+.1%})"
+        print(f"  {row.importer:<5}{row.target:<22} on {row.origin}: {shares}")
     return [atomic_write_csv(control, out / "stage_control.csv"), atomic_write_csv(dependence, out / "dependence.csv")]
 
 

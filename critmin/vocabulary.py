@@ -80,9 +80,36 @@ MATERIAL_STAGES: Final = MappingProxyType(
 
 MATERIALS: Final[tuple[str, ...]] = tuple(MATERIAL_STAGES)
 
-EU27_MEMBERS: Final[frozenset[str]] = frozenset(
-    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT "
-    "ROU SVK SVN ESP SWE".split()
+EU27_MEMBERS: Final[frozenset[str]] = frozenset(  # fmt: skip
+    {
+        "AUT",
+        "BEL",
+        "BGR",
+        "HRV",
+        "CYP",
+        "CZE",
+        "DNK",
+        "EST",
+        "FIN",
+        "FRA",
+        "DEU",
+        "GRC",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LVA",
+        "LTU",
+        "LUX",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SVK",
+        "SVN",
+        "ESP",
+        "SWE",
+    }
 )
 AGGREGATES: Final = MappingProxyType(
     {

@@ -28,12 +28,17 @@ def test_ei_is_optional(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     inputs = tmp_path / "in.csv"
     inputs.write_text("material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr\nLREE,4,4,1,0,1\n", encoding="utf-8")
     assert main(["indicators", "eu-sr", "--inputs", str(inputs)]) == 0
-    assert capsys.readouterr().out.splitlines() == ["material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr,sr", "LREE,4,4,1,0,1,4.0"]
+    assert capsys.readouterr().out.splitlines() == [
+        "material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr,sr",
+        "LREE,4,4,1,0,1,4.0",
+    ]
 
 
 def test_bad_rows_are_all_reported_with_fixes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     inputs = tmp_path / "in.csv"
-    inputs.write_text(HEADER + "gallium,5,3,1.4,0.1,0.9,3\ncobalt,2500,3,0.5,x,0.9,\ngallium,1,1,0,0,0.8,\n", encoding="utf-8")
+    inputs.write_text(
+        HEADER + "gallium,5,3,1.4,0.1,0.9,3\ncobalt,2500,3,0.5,x,0.9,\ngallium,1,1,0,0,0.8,\n", encoding="utf-8"
+    )
     out = tmp_path / "out.csv"
     assert main(["indicators", "eu-sr", "--inputs", str(inputs), "--out", str(out)]) == 2
     assert not out.exists()
@@ -50,4 +55,7 @@ def test_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     inputs = tmp_path / "in.csv"
     inputs.write_text("material,hhi_gs,hhi_eu,import_reliance,eol_rir\ngallium,5,3,0.6,0.1\n", encoding="utf-8")
     assert main(["indicators", "eu-sr", "--inputs", str(inputs)]) == 2
-    assert "field 'si_sr': the column is missing. Fix: add a column named 'si_sr' to the header row." in capsys.readouterr().err
+    assert (
+        "field 'si_sr': the column is missing. Fix: add a column named 'si_sr' to the header row."
+        in capsys.readouterr().err
+    )

@@ -30,7 +30,9 @@ def read_eu_sr_inputs(path: str | Path) -> pd.DataFrame:
     label = str(path)
     table, issues = read_table(Path(path), label)
     if table is not None:
-        issues += validate_plain_table(table, label, text=("material",), numbers=EU_SR_NUMBERS, optional=("ei",), key=("material",))
+        issues += validate_plain_table(
+            table, label, text=("material",), numbers=EU_SR_NUMBERS, optional=("ei",), key=("material",)
+        )
     if issues:
         raise DataError(issues)
     assert table is not None

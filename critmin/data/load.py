@@ -64,10 +64,14 @@ def _read_descriptor(root: Path, label: str) -> tuple[dict[str, object], list[Is
     try:
         content = json.loads(descriptor.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return {}, [Issue(shown, 0, "(file)", f"is not valid UTF-8 JSON ({error})", "fix the JSON syntax or remove the file")]
+        return {}, [
+            Issue(shown, 0, "(file)", f"is not valid UTF-8 JSON ({error})", "fix the JSON syntax or remove the file")
+        ]
     if not isinstance(content, dict):
         return {}, [Issue(shown, 0, "(file)", "is not a JSON object", "write a Frictionless data package descriptor")]
-    mode = content.get("critmin", {}).get("mode", "override") if isinstance(content.get("critmin"), dict) else "override"
+    mode = (
+        content.get("critmin", {}).get("mode", "override") if isinstance(content.get("critmin"), dict) else "override"
+    )
     if mode not in MODES:
         return content, [Issue(shown, 0, "critmin.mode", f"{mode!r} is not a mode", "use 'override' or 'replace'")]
     return content, []
@@ -78,7 +82,15 @@ def read_package(path: Path, label: str) -> Package:
     root = path.parent if path.name == "datapackage.json" else path
     package = Package(root=root, label=label)
     if not root.is_dir():
-        package.issues.append(Issue(label or str(root), 0, "(path)", "is not a folder or datapackage.json", "give the folder of the data package"))
+        package.issues.append(
+            Issue(
+                label or str(root),
+                0,
+                "(path)",
+                "is not a folder or datapackage.json",
+                "give the folder of the data package",
+            )
+        )
         return package
     descriptor, package.issues = _read_descriptor(root, label)
     critmin_meta = descriptor.get("critmin")
@@ -90,7 +102,15 @@ def read_package(path: Path, label: str) -> Package:
         if name is None:
             if label and csv_path.name not in RECORD_FILES:
                 choices = ", ".join(sorted(known))
-                package.issues.append(Issue(_file_label(package, csv_path.name), 0, "(file name)", "is not a file of the critmin data model", f"rename it to one of {choices}"))
+                package.issues.append(
+                    Issue(
+                        _file_label(package, csv_path.name),
+                        0,
+                        "(file name)",
+                        "is not a file of the critmin data model",
+                        f"rename it to one of {choices}",
+                    )
+                )
             continue
         table, issues = read_table(csv_path, _file_label(package, csv_path.name))
         package.issues += issues
@@ -173,7 +193,9 @@ def load(path: str | Path | None = None) -> xr.Dataset:
             known = _source_ids(user) if user.mode == "replace" else _source_ids(default, user)
             user.issues += _validate(user, known)
         if user.mode == "replace" and user.sources is None and not user.issues:
-            user.issues.append(Issue(str(path), 0, SOURCES_FILE, "a replacing package has no sources.csv", "add sources.csv"))
+            user.issues.append(
+                Issue(str(path), 0, SOURCES_FILE, "a replacing package has no sources.csv", "add sources.csv")
+            )
         if user.issues:
             raise DataError(user.issues)
         tables, sources = _combine(default, user)

@@ -34,7 +34,11 @@ def read_table(path: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]
     ([{'material': 'ndpr', 'value': '5', '_row': 2}], [])
     """
     if not path.is_file():
-        return None, [Issue(label, 0, "(file)", "the file does not exist", f"create {path.name} or remove it from datapackage.json")]
+        return None, [
+            Issue(
+                label, 0, "(file)", "the file does not exist", f"create {path.name} or remove it from datapackage.json"
+            )
+        ]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -48,7 +52,11 @@ def read_table(path: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, csv.Error) as error:
-        return None, [Issue(label, 0, "(file)", f"is not valid CSV ({error})", "check quoting and the number of commas on each line")]
+        return None, [
+            Issue(
+                label, 0, "(file)", f"is not valid CSV ({error})", "check quoting and the number of commas on each line"
+            )
+        ]
     if table.empty:
         return None, [Issue(label, 0, "(file)", "has a header but no data rows", "add at least one data row")]
     table.columns = [str(column).strip() for column in table.columns]

@@ -24,7 +24,13 @@ def _field_type(column: str) -> str:
 
 def _resource(name: str, file: str, columns: list[str], key: list[str]) -> dict[str, object]:
     fields = [{"name": column, "type": _field_type(column)} for column in columns]
-    return {"name": name, "path": file, "format": "csv", "encoding": "utf-8", "schema": {"fields": fields, "primaryKey": key}}
+    return {
+        "name": name,
+        "path": file,
+        "format": "csv",
+        "encoding": "utf-8",
+        "schema": {"fields": fields, "primaryKey": key},
+    }
 
 
 def save(ds: xr.Dataset, folder: str | Path) -> Path:

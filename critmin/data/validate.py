@@ -19,7 +19,7 @@ import pandera.pandas as pa
 from critmin import vocabulary as vocab
 from critmin.data.read import ROW_COLUMN
 from critmin.errors import Issue
-from critmin.model.schema import SCHEMA, SOURCE_COLUMNS, VariableSpec
+from critmin.model.schema import SCHEMA, VariableSpec
 from critmin.units import conversion_factor, is_unit
 
 COUNTRY_DIMS = frozenset({"country", "exporter", "importer", "region", "holder_country", "controlling_country"})
@@ -52,7 +52,9 @@ def _is_year(text: str) -> bool:
 RULES: Mapping[str, Rule] = {
     "column_in_dataframe": Rule("the column is missing", "add a column named {value!r} to the header row"),
     "not_empty": Rule("empty", "give a value; leave out the whole row if the value is unknown"),
-    "is_number": Rule("{value!r} is not a number", "write a plain number such as 1300 (no thousands separator, unit or %)"),
+    "is_number": Rule(
+        "{value!r} is not a number", "write a plain number such as 1300 (no thousands separator, unit or %)"
+    ),
     "not_nan": Rule("{value!r} is not a number", "leave out the row: a missing value is unknown, never NaN or 0"),
     "non_negative": Rule("{value!r} is negative", "tonnages, prices and days are never negative; check the sign"),
     "at_most_one": Rule("{value!r} is a share above 1", "write shares as fractions between 0 and 1 (0.85, not 85)"),
@@ -73,7 +75,9 @@ RULES: Mapping[str, Rule] = {
     "known_source": Rule(
         "{value!r} is not a source id in sources.csv", "add the source to sources.csv or use an existing source_id"
     ),
-    "stage_of_material": Rule("stage {value!r} does not apply to this material", "use a stage of the material ({fix_hint})"),
+    "stage_of_material": Rule(
+        "stage {value!r} does not apply to this material", "use a stage of the material ({fix_hint})"
+    ),
     "unique_key": Rule("duplicate key ({value}); the same key is on row {other}", "keep one row per key"),
     "no_aggregate_overlap": Rule(
         "EU27 and its member {value!r} are both listed for the same key",
@@ -86,7 +90,11 @@ RULES: Mapping[str, Rule] = {
 def wrong_unit_rule(given: str, wanted: str) -> Rule:
     """The rule for a unit that differs from the one the table requires."""
     factor = conversion_factor(given, wanted) if given else None
-    hint = f"multiply the values by {factor:g} and write {wanted!r}" if factor else f"convert the values to {wanted!r} and write {wanted!r}"
+    hint = (
+        f"multiply the values by {factor:g} and write {wanted!r}"
+        if factor
+        else f"convert the values to {wanted!r} and write {wanted!r}"
+    )
     return Rule(f"unit {given!r} is not the unit of this table ({wanted})", hint)
 
 
@@ -124,8 +132,15 @@ def _value_checks(spec: VariableSpec) -> list[pa.Check]:
     low, high = spec.bounds
     checks = [
         _element_check("not_empty", lambda v: v != ""),
-        _element_check("not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}),
-        _element_check("is_number", lambda v: v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None),
+        _element_check(
+            "not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}
+        ),
+        _element_check(
+            "is_number",
+            lambda v: (
+                v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None
+            ),
+        ),
     ]
     if low is not None:
         checks.append(_element_check("non_negative", lambda v: (n := _as_number(v)) is None or n >= low))
@@ -141,10 +156,14 @@ def variable_schema(name: str, sources: Collection[str]) -> pa.DataFrameSchema:
     columns["value"] = pa.Column(str, _value_checks(spec))
     unit_checks = [_element_check("is_unit", lambda v: v == "" or is_unit(v))] if not spec.units else []
     columns["unit"] = pa.Column(str, [_element_check("not_empty", lambda v: v != ""), *unit_checks])
-    columns["source_id"] = _text_column("source_id", [_element_check("known_source", lambda v: v == "" or v in sources)])
+    columns["source_id"] = _text_column(
+        "source_id", [_element_check("known_source", lambda v: v == "" or v in sources)]
+    )
     for column in spec.extra:
         if column in {"low", "high"}:
-            columns[column] = pa.Column(str, [_element_check("is_number", lambda v: v == "" or _as_number(v) is not None)])
+            columns[column] = pa.Column(
+                str, [_element_check("is_number", lambda v: v == "" or _as_number(v) is not None)]
+            )
         else:
             columns[column] = _text_column(column)
     return pa.DataFrameSchema(columns, strict=False)
@@ -161,8 +180,17 @@ def sources_schema() -> pa.DataFrameSchema:
     allowed: they say what is known). Only estimates and assumptions (grade E) may lack a URL,
     and then their ``note`` must state the method.
     """
-    columns = {column: pa.Column(str, [_element_check("not_empty", lambda v: v != "")]) for column in ("source_id", "title", "publisher")}
-    columns["year"] = pa.Column(str, [_element_check("not_empty", lambda v: v != ""), _ignore_empty(_element_check("is_source_year", _is_source_year))])
+    columns = {
+        column: pa.Column(str, [_element_check("not_empty", lambda v: v != "")])
+        for column in ("source_id", "title", "publisher")
+    }
+    columns["year"] = pa.Column(
+        str,
+        [
+            _element_check("not_empty", lambda v: v != ""),
+            _ignore_empty(_element_check("is_source_year", _is_source_year)),
+        ],
+    )
     columns["url"] = pa.Column(str, required=True)
     columns["grade"] = pa.Column(str, [_element_check("known_grade", lambda v: v in vocab.GRADES)])
     columns["note"] = pa.Column(str, required=False)
@@ -176,9 +204,19 @@ def check_source_urls(table: pd.DataFrame, file: str) -> list[Issue]:
     for index in table.index[table["url"] == ""]:
         row = int(table.at[index, ROW_COLUMN])
         if table.at[index, "grade"] != "E":
-            issues.append(Issue(file, row, "url", "empty", "give the URL of the source; only estimates (grade E) may have none"))
+            issues.append(
+                Issue(file, row, "url", "empty", "give the URL of the source; only estimates (grade E) may have none")
+            )
         elif note[index] == "":
-            issues.append(Issue(file, row, "note", "an estimate without a URL has no method", "state the method and its range in the note"))
+            issues.append(
+                Issue(
+                    file,
+                    row,
+                    "note",
+                    "an estimate without a URL has no method",
+                    "state the method and its range in the note",
+                )
+            )
     return issues
 
 
@@ -202,11 +240,15 @@ def _issues_from_failures(failures: pd.DataFrame, table: pd.DataFrame, file: str
             issues.append(Issue(file, 0, str(failure.column), f"failed check {failure.check}", "correct the value"))
             continue
         if failure.check == "column_in_dataframe":
-            issues.append(Issue(file, 0, str(failure.failure_case), rule.problem, rule.fix.format(value=failure.failure_case)))
+            issues.append(
+                Issue(file, 0, str(failure.failure_case), rule.problem, rule.fix.format(value=failure.failure_case))
+            )
             continue
         row = int(table.loc[failure.index, ROW_COLUMN])
         value = failure.failure_case
-        issues.append(Issue(file, row, str(failure.column), rule.problem.format(value=value), rule.fix.format(value=value)))
+        issues.append(
+            Issue(file, row, str(failure.column), rule.problem.format(value=value), rule.fix.format(value=value))
+        )
     return issues
 
 
@@ -220,14 +262,20 @@ def check_units(table: pd.DataFrame, file: str, wanted: str) -> list[Issue]:
     return issues
 
 
-def check_stage_of_material(table: pd.DataFrame, file: str, material: str = "material", stage: str = "stage") -> list[Issue]:
+def check_stage_of_material(
+    table: pd.DataFrame, file: str, material: str = "material", stage: str = "stage"
+) -> list[Issue]:
     """Each row's stage is one of its material's stages (see the vocabulary)."""
     issues = []
     for row, mat, stg in table[[ROW_COLUMN, material, stage]].itertuples(index=False):
         stages = vocab.MATERIAL_STAGES.get(mat)
         if stages is not None and stg in vocab.STAGES and stg not in stages:
             rule = RULES["stage_of_material"]
-            issues.append(Issue(file, int(row), stage, rule.problem.format(value=stg), rule.fix.format(fix_hint=", ".join(stages))))
+            issues.append(
+                Issue(
+                    file, int(row), stage, rule.problem.format(value=stg), rule.fix.format(fix_hint=", ".join(stages))
+                )
+            )
     return issues
 
 
@@ -259,7 +307,9 @@ def check_aggregate_overlap(table: pd.DataFrame, file: str, key: tuple[str, ...]
             if (tuple(table.loc[index, rest].tolist()) if rest else ()) in eu_keys:
                 rule = RULES["no_aggregate_overlap"]
                 value = table.at[index, column]
-                issues.append(Issue(file, int(table.at[index, ROW_COLUMN]), column, rule.problem.format(value=value), rule.fix))
+                issues.append(
+                    Issue(file, int(table.at[index, ROW_COLUMN]), column, rule.problem.format(value=value), rule.fix)
+                )
     return issues
 
 
@@ -307,8 +357,15 @@ def validate_sources(table: pd.DataFrame, file: str) -> list[Issue]:
 def _bounded_number_checks(low: float | None, high: float | None) -> list[pa.Check]:
     checks = [
         _element_check("not_empty", lambda v: v != ""),
-        _element_check("not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}),
-        _element_check("is_number", lambda v: v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None),
+        _element_check(
+            "not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}
+        ),
+        _element_check(
+            "is_number",
+            lambda v: (
+                v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None
+            ),
+        ),
     ]
     if low is not None:
         checks.append(_element_check("non_negative", lambda v: (n := _as_number(v)) is None or n >= low))

@@ -77,7 +77,9 @@ def build_variable(rows: pd.DataFrame, name: str) -> xr.Dataset:
     if "note" not in rows:
         rows = rows.assign(note="")
     indexed = rows.set_index(list(spec.dims))
-    coords = {dim: ordered_labels(dim, indexed.index.get_level_values(dim).astype(str)) for dim in spec.dims if dim != "year"}
+    coords = {
+        dim: ordered_labels(dim, indexed.index.get_level_values(dim).astype(str)) for dim in spec.dims if dim != "year"
+    }
     if "year" in spec.dims:
         coords["year"] = sorted(indexed.index.get_level_values("year").unique())
     values = indexed["value"].astype(float).to_xarray().reindex(coords)
@@ -103,7 +105,10 @@ def build_sources(rows: pd.DataFrame) -> xr.Dataset:
     """``sources.csv`` rows -> variables on the ``source`` dim."""
     indexed = rows.set_index("source_id").sort_index()
     fields = [column for column in SOURCE_COLUMNS if column != "source_id"]
-    data = {f"source_{field}": ("source", indexed.get(field, pd.Series("", index=indexed.index)).astype(str).to_numpy()) for field in fields}
+    data = {
+        f"source_{field}": ("source", indexed.get(field, pd.Series("", index=indexed.index)).astype(str).to_numpy())
+        for field in fields
+    }
     return xr.Dataset(data, coords={"source": indexed.index.to_numpy().astype(str)})
 
 
@@ -114,7 +119,13 @@ def build_dataset(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, att
     for name, variable in merged.data_vars.items():
         if variable.dtype.kind in "OUS":
             merged[name] = _text(variable)
-    merged = merged.reindex({dim: ordered_labels(dim, merged[dim].values.astype(str)) for dim in merged.dims if dim not in ("year", "source")})
+    merged = merged.reindex(
+        {
+            dim: ordered_labels(dim, merged[dim].values.astype(str))
+            for dim in merged.dims
+            if dim not in ("year", "source")
+        }
+    )
     merged.attrs = dict(attrs)
     return merged
 

@@ -11,6 +11,12 @@ from critmin.exposure.concentration import stage_shares
 from critmin.exposure.summary import dependence_table, stage_control_table
 
 
+def latest_trade_year(ds: xr.Dataset) -> int:
+    """The latest year with any trade value: the base year of dependence tables."""
+    has_trade = ds.trade.notnull().any([dim for dim in ds.trade.dims if dim != "year"])
+    return int(ds.year.where(has_trade, drop=True).max())
+
+
 def latest_year(production: xr.DataArray) -> xr.DataArray:
     """Per material and stage, the latest year with any value (NaN where none)."""
     has_value = production.notnull().any("country")
@@ -43,7 +49,9 @@ def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
             shares = stage_shares(cell.where(cell.notnull(), drop=True), dim="country")
             frame = shares.to_dataframe(name="share").reset_index()
             frame["production_t"] = cell.sel(country=frame.country.to_numpy()).to_numpy()
-            frame["source_id"] = ds.production_source.sel(material=material, stage=stage, year=int(chosen), country=frame.country.to_numpy()).to_numpy()
+            frame["source_id"] = ds.production_source.sel(
+                material=material, stage=stage, year=int(chosen), country=frame.country.to_numpy()
+            ).to_numpy()
             frame["year"] = int(chosen)
             frame["material"], frame["stage"] = str(material), str(stage)
             frames.append(frame.sort_values("share", ascending=False))
@@ -51,7 +59,18 @@ def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
     table["basis"] = [vocab.MATERIAL_STAGES[m][s] for m, s in zip(table.material, table.stage, strict=True)]
     table["country_name"] = table.country.map(vocab.country_name)
     table["grade"] = ds.source_grade.sel(source=table.source_id.to_numpy()).to_numpy()
-    columns = ["material", "stage", "basis", "year", "country", "country_name", "production_t", "share", "source_id", "grade"]
+    columns = [
+        "material",
+        "stage",
+        "basis",
+        "year",
+        "country",
+        "country_name",
+        "production_t",
+        "share",
+        "source_id",
+        "grade",
+    ]
     return table[columns]
 
 
@@ -63,7 +82,9 @@ def format_stage_shares(table: pd.DataFrame, top: int = 3) -> str:
         total = rows.production_t.sum()
         lines.append(f"{material} / {stage} ({first.basis}, {first.year}; world {total:,.0f} t)")
         for row in rows.head(top).itertuples():
-            lines.append(f"    {row.country:<5} {row.share:6.1%}  {row.production_t:>12,.0f} t  [{row.grade}] {row.source_id}")
+            lines.append(
+                f"    {row.country:<5} {row.share:6.1%}  {row.production_t:>12,.0f} t  [{row.grade}] {row.source_id}"
+            )
         if len(rows) > top:
             lines.append(f"    ... {len(rows) - top} more")
     return "\n".join(lines)
@@ -85,7 +106,9 @@ def control_with_sources(ds: xr.Dataset, year: int) -> pd.DataFrame:
     return table.assign(sources=sources)
 
 
-def dependence_with_sources(ds: xr.Dataset, year: int, targets: list[tuple[str, str]], importers: list[str]) -> pd.DataFrame:
+def dependence_with_sources(
+    ds: xr.Dataset, year: int, targets: list[tuple[str, str]], importers: list[str]
+) -> pd.DataFrame:
     """Direct, ultimate and hidden dependence per importer, each row with the sources it rests on."""
     table = dependence_table(ds, year, targets, importers=importers)
     sources = []
@@ -100,7 +123,9 @@ def last_stages(ds: xr.Dataset, materials: list[str] | None = None) -> list[tupl
     """(material, stage) of each material's most downstream stage with production data."""
     targets = []
     for material in materials or [str(m) for m in ds.material.values if m in vocab.MATERIAL_STAGES]:
-        stages = [s for s in vocab.stages_of(material) if bool(ds.production.sel(material=material, stage=s).notnull().any())]
+        stages = [
+            s for s in vocab.stages_of(material) if bool(ds.production.sel(material=material, stage=s).notnull().any())
+        ]
         if stages:
             targets.append((material, stages[-1]))
     return targets

@@ -70,9 +70,13 @@ def test_netcdf_round_trip_is_lossless(default: xr.Dataset, tmp_path: Path) -> N
 
 def _user_package(folder: Path, rows: str, sources: str | None = None) -> Path:
     folder.mkdir()
-    (folder / "stockpile.csv").write_text("holder,material,year,holder_country,value,unit,source_id,note\n" + rows, encoding="utf-8")
+    (folder / "stockpile.csv").write_text(
+        "holder,material,year,holder_country,value,unit,source_id,note\n" + rows, encoding="utf-8"
+    )
     if sources:
-        (folder / "sources.csv").write_text("source_id,title,publisher,year,url,grade,note\n" + sources, encoding="utf-8")
+        (folder / "sources.csv").write_text(
+            "source_id,title,publisher,year,url,grade,note\n" + sources, encoding="utf-8"
+        )
     return folder
 
 
@@ -99,7 +103,23 @@ def test_override_may_cite_packaged_sources(default: xr.Dataset, tmp_path: Path)
 
 
 def test_source_command_prints_the_url(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["source", "production", "--material", "rare_earths", "--stage", "mining", "--country", "USA", "--year", "2024"]) == 0
+    assert (
+        main(
+            [
+                "source",
+                "production",
+                "--material",
+                "rare_earths",
+                "--stage",
+                "mining",
+                "--country",
+                "USA",
+                "--year",
+                "2024",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "production[material=rare_earths, stage=mining, country=USA, year=2024] = 45500 t/year" in printed
     assert "https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf" in printed
