@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import pint
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry = pint.UnitRegistry()
 ureg.define("USD = [currency]")
 ureg.define("EUR = [currency_eur]")
 

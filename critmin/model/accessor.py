@@ -68,7 +68,7 @@ class CritminAccessor:
         values = selection[variable]
         found = []
         for index in zip(*np.nonzero(values.notnull().values), strict=True):
-            point = {dim: values[dim].values[i] for dim, i in zip(values.dims, index, strict=True)}
+            point = {str(dim): values[dim].values[i] for dim, i in zip(values.dims, index, strict=True)}
             found.append(self._provenance(variable, selection, point))
         return found
 

@@ -121,7 +121,7 @@ def build_dataset(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame, att
             merged[name] = _text(variable)
     merged = merged.reindex(
         {
-            dim: ordered_labels(dim, merged[dim].values.astype(str))
+            dim: ordered_labels(str(dim), merged[dim].values.astype(str))
             for dim in merged.dims
             if dim not in ("year", "source")
         }

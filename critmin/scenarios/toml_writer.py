@@ -52,7 +52,7 @@ def _event_lines(event: Any) -> list[str]:
     lines = ["[[events]]", f"kind = {toml_value(event.kind)}"]
     for f in fields(event):
         value = getattr(event, f.name)
-        if f.name == "kind" or value is None or value == () or value == f.default:
+        if f.name == "kind" or (f.name != "destinations" and value in (None, (), f.default)):
             continue
         if f.name == "destinations":
             value = _destinations(value)

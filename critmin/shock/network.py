@@ -177,8 +177,9 @@ def _labels(ds: xr.Dataset, year: int) -> tuple[list[tuple[str, str]], list[str]
     if "stockpile" in ds and "holder_country" in ds:
         countries |= {str(c) for c in np.atleast_1d(ds["holder_country"].values)}
     items = [(m, s) for m in MATERIAL_STAGES if m in materials for s in stages_of(m)]
-    sectors = sorted(set(demand["sector"].values) | {"all"}) if demand is not None else ["all"]
-    return items, sorted(c for c in countries if c in COUNTRIES), sectors
+    sectors = sorted({str(s) for s in demand["sector"].values} | {"all"}) \
+        if demand is not None else ["all"]
+    return items, sorted(str(c) for c in countries if c in COUNTRIES), sectors
 
 
 def _levels(chain: np.ndarray) -> np.ndarray:
@@ -285,9 +286,9 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
     Examples
     --------
     >>> from critmin.shock.synthetic import synthetic_dataset
-    >>> net = build_network(synthetic_dataset(countries=3, materials=1))
+    >>> net = build_network(synthetic_dataset(countries=3, materials=["rare_earths", "ndpr"]))
     >>> net.shape, net.items
-    ((2, 3), (('rare_earths', 'mining'), ('ndpr', 'separation')))
+    ((3, 3), (('rare_earths', 'mining'), ('ndpr', 'separation'), ('ndpr', 'metal')))
     """
     base = _base_year(dataset, year)
     items, countries, sectors = _labels(dataset, base)

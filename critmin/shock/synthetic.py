@@ -107,13 +107,15 @@ def synthetic_dataset(countries: int = 8, materials: int | list[str] = 4, seed: 
                          dims=(*base, "exporter", "importer", "year"),
                          coords={**base, "exporter": codes, "importer": codes, "year": years})
     ds = xr.Dataset({"production": prod, "capacity": prod * rng.uniform(1.1, 1.4), "trade": trade})
+    merge = {"join": "outer", "compat": "no_conflicts"}
     ds["demand"] = _demand(rng, names, codes, prod, years)
     ds["inventory_cover"] = xr.DataArray(
         rng.uniform(14, 45, (len(names), len(codes), len(SECTORS))),
         dims=("material", "region", "sector"),
         coords={"material": names, "region": codes, "sector": list(SECTORS)})
-    ds = ds.merge(_stockpile(rng, names, years)).merge(_price(rng, names, stages, years))
-    ds = ds.merge(_chain(names)).merge(_parameter())
+    for part in (_stockpile(rng, names, years), _price(rng, names, stages, years),
+                 _chain(names), _parameter()):
+        ds = ds.merge(part, **merge)
     for name in ("production", "capacity", "trade", "demand", "inventory_cover", "stockpile",
                  "price", "chain", "parameter"):
         ds[f"{name}_source"] = xr.full_like(ds[name], "synthetic", dtype=object)
