@@ -1,0 +1,225 @@
+"""Scenario events as arrays: per-draw Monte Carlo values, and the drivers of each month.
+
+Draw ``i`` always uses ``np.random.default_rng(np.random.SeedSequence([seed, i]))`` and samples
+the ``[uncertain]`` entries in sorted key order, so a draw's values do not depend on which other
+draws run with it.
+
+Month drivers (arrays over draws ``B``):
+
+* ``edge_mult[B, E]`` multiplies buyers' orders on each sourcing edge: the front-loading factor
+  between announcement and effective month, then ``a + leakage * (1 - a)`` with ``a`` the
+  approval share (0 during the licensing delay, then the approval path, the last value held;
+  a fractional delay approves that fraction of the first month), 1 after ``lifted``;
+* ``blocked[B, I, C]``: the controller's controlled items, which are not redirected;
+* ``cap_mult[B, I, C]``: ``1 - capacity_lost`` during an outage, then linear recovery;
+* ``dem_mult[B, I, C, S]``: ``1 + size`` during a demand surge (sector ``"all"`` = every sector).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from critmin.scenarios.spec import DemandSurge, ExportControl, Outage, Scenario
+from critmin.scenarios.validate import month_index
+from critmin.shock.network import Network
+from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
+from critmin.vocabulary import stages_of
+
+NEVER = 10**9
+
+
+def draw_values(scenario: Scenario, draws: Sequence[int]) -> dict[str, np.ndarray]:
+    """Sample every ``[uncertain]`` entry for each draw in `draws`.
+
+    Examples
+    --------
+    >>> from critmin.scenarios import parse_scenario
+    >>> s = parse_scenario('name="x"\\nhorizon_months=1\\nstart="2024-01"\\nseed=7\\ndraws=3\\n'
+    ...                    '[uncertain]\\n"parameters.leakage" = {dist="uniform", low=0, high=1}')
+    >>> all = draw_values(s, range(3))["parameters.leakage"]
+    >>> bool((draw_values(s, [2])["parameters.leakage"] == all[2:]).all())
+    True
+    """
+    out = {key: np.empty(len(draws)) for key, _ in scenario.uncertain}
+    for n, draw in enumerate(draws):
+        rng = np.random.default_rng(np.random.SeedSequence([scenario.seed, int(draw)]))
+        for key, d in scenario.uncertain:
+            p = dict(d.params)
+            if d.dist == "uniform":
+                out[key][n] = rng.uniform(p["low"], p["high"])
+            elif d.dist == "triangular":
+                out[key][n] = rng.triangular(p["low"], p["mode"], p["high"])
+            elif d.dist == "normal":
+                out[key][n] = rng.normal(p["mean"], p["sd"])
+            else:
+                out[key][n] = rng.lognormal(p["mu"], p["sigma"])
+    return out
+
+
+def batch_parameters(base: Mapping[str, float], scenario: Scenario,
+                     values: Mapping[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+    """Per-draw parameter arrays: base values, scenario overrides, then uncertain draws."""
+    fixed = {**base, **dict(scenario.parameters)}
+    out = {}
+    for name in PARAMETERS:
+        arr = np.asarray(values.get(f"parameters.{name}", np.full(size, fixed[name])), float)
+        arr = np.maximum(arr, 0.0)
+        out[name] = np.round(arr) if name in INTEGER_PARAMETERS else arr
+    return out
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """What the events impose in one month (see module docstring)."""
+
+    edge_mult: np.ndarray
+    blocked: np.ndarray
+    cap_mult: np.ndarray
+    dem_mult: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Control:
+    edges: np.ndarray
+    items: np.ndarray
+    controller: int
+    announced: int
+    effective: int
+    lifted: int
+    delay: np.ndarray
+    leakage: np.ndarray
+    path: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Window:
+    mask: np.ndarray
+    start: int
+    duration: np.ndarray
+    recovery: np.ndarray
+    size: np.ndarray
+
+
+@dataclass(frozen=True)
+class CompiledEvents:
+    """Events of a scenario turned into masks and per-draw arrays for one batch of draws."""
+
+    controls: tuple[_Control, ...]
+    outages: tuple[_Window, ...]
+    surges: tuple[_Window, ...]
+    frontload: np.ndarray
+    shape: tuple[int, int, int, int, int]
+
+
+def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndarray | float,
+           size: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values.get(f"events[{i}].{name}", default), float),
+                           (size,)).copy()
+
+
+def _control_items(event: ExportControl, net: Network) -> np.ndarray:
+    if event.items:
+        wanted = {tuple(item.split(".", 1)) for item in event.items}
+    else:
+        wanted = {(m, s) for m in event.materials for s in (event.stages or stages_of(m))}
+    return np.array([item in wanted for item in net.items], dtype=bool)
+
+
+def _compile_control(i: int, e: ExportControl, net: Network, start: str, params: dict,
+                     values: Mapping[str, np.ndarray], size: int) -> _Control | None:
+    if e.controller not in net.countries:
+        return None
+    items = _control_items(e, net)
+    k = net.countries.index(e.controller)
+    covered = np.array([e.destinations.covers(c) and c != e.controller for c in net.countries])
+    edges = items[net.edge_item] & (net.edge_supplier == k) & covered[net.edge_buyer]
+    delay = params["licensing_delay_months"] if e.licensing_delay_months is None \
+        else e.licensing_delay_months
+    leakage = params["leakage"] if e.leakage is None else e.leakage
+    lifted = NEVER if e.lifted is None else month_index(e.lifted, start)
+    return _Control(edges, items, k, month_index(e.announced, start),
+                    month_index(e.effective, start), lifted,
+                    _field(values, i, "licensing_delay_months", delay, size),
+                    np.clip(_field(values, i, "leakage", leakage, size), 0, 1),
+                    np.asarray(e.approval_path, float))
+
+
+def _compile_window(i: int, e: Outage | DemandSurge, net: Network, start: str,
+                    values: Mapping[str, np.ndarray], size: int) -> _Window:
+    ni, nc = net.shape
+    if isinstance(e, Outage):
+        mask = np.zeros((ni, nc), dtype=bool)
+        item = net.item_index(e.material, e.stage)
+        if item is not None and e.country in net.countries:
+            mask[item, net.countries.index(e.country)] = True
+        amount = np.clip(_field(values, i, "capacity_lost", e.capacity_lost, size), 0, 1)
+        recovery = _field(values, i, "recovery_months", e.recovery_months, size)
+    else:
+        mask = np.zeros((ni, nc, len(net.sectors)), dtype=bool)
+        item = net.item_index(e.material, stages_of(e.material)[-1])
+        if item is not None and e.region in net.countries:
+            sectors = [s == e.sector or e.sector == "all" for s in net.sectors]
+            mask[item, net.countries.index(e.region)] = sectors
+        amount = np.maximum(_field(values, i, "size", e.size, size), -1.0)
+        recovery = np.zeros(size)
+    return _Window(mask, month_index(e.start, start),
+                   np.maximum(_field(values, i, "duration_months", e.duration_months, size), 0),
+                   np.maximum(recovery, 0), amount)
+
+
+def compile_events(scenario: Scenario, net: Network, params: dict[str, np.ndarray],
+                   values: Mapping[str, np.ndarray], size: int) -> CompiledEvents:
+    """Masks and per-draw arrays of every event for a batch of `size` draws."""
+    controls, outages, surges = [], [], []
+    for i, e in enumerate(scenario.events):
+        if isinstance(e, ExportControl):
+            c = _compile_control(i, e, net, scenario.start, params, values, size)
+            if c is not None:
+                controls.append(c)
+        elif isinstance(e, Outage):
+            outages.append(_compile_window(i, e, net, scenario.start, values, size))
+        else:
+            surges.append(_compile_window(i, e, net, scenario.start, values, size))
+    shape = (size, *net.shape, len(net.sectors), len(net.edge_item))
+    return CompiledEvents(tuple(controls), tuple(outages), tuple(surges),
+                          params["frontload_factor"], shape)
+
+
+def approval(c: _Control, t: int) -> np.ndarray:
+    """Share of normal controlled flow approved in month `t`, per draw, before leakage."""
+    after = t + 1 - (c.effective + c.delay)
+    index = np.clip(np.floor(t - c.effective - c.delay), 0, len(c.path) - 1).astype(int)
+    return np.clip(after, 0.0, 1.0) * c.path[index]
+
+
+def _window_level(w: _Window, t: int) -> np.ndarray:
+    """Share of the window's size in force in month `t` (1 inside, linear recovery after)."""
+    end = w.start + w.duration
+    inside = (t >= w.start) & (t < end)
+    tail = np.clip(1.0 - (t - end + 1) / (w.recovery + 1), 0.0, 1.0) * (t >= end)
+    return np.where(inside, 1.0, tail)
+
+
+def month_drivers(events: CompiledEvents, t: int) -> Drivers:
+    """The drivers of month `t` for the batch."""
+    b, ni, nc, ns, ne = events.shape
+    edge_mult = np.ones((b, ne))
+    blocked = np.zeros((b, ni, nc), dtype=bool)
+    for c in events.controls:
+        if c.announced <= t < c.effective:
+            edge_mult[:, c.edges] *= events.frontload[:, None]
+        elif c.effective <= t < c.lifted:
+            a = approval(c, t)
+            edge_mult[:, c.edges] *= (a + c.leakage * (1.0 - a))[:, None]
+            blocked[:, c.items, c.controller] = True
+    cap_mult = np.ones((b, ni, nc))
+    for w in events.outages:
+        cap_mult -= (w.size * _window_level(w, t))[:, None, None] * w.mask
+    dem_mult = np.ones((b, ni, nc, ns))
+    for w in events.surges:
+        inside = (t >= w.start) & (t < w.start + w.duration)
+        dem_mult += (w.size * inside)[:, None, None, None] * w.mask
+    return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult)
