@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
 from critmin.errors import CritminError, DataError
@@ -116,6 +117,38 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shock(args: argparse.Namespace) -> int:
+    """Simulate a scenario month by month; print who stops when; write NetCDF and CSV."""
+    from tqdm import tqdm
+
+    from critmin.report.tables import stop_table
+    from critmin.scenarios import load_scenario
+    from critmin.shock import run, write_results
+
+    scenario = load_scenario(args.scenario)
+    ds = _dataset(args)
+    total = args.draws or scenario.draws
+    with tqdm(total=total, desc=f"{scenario.name}", unit="draw", disable=args.quiet) as bar:
+        result = run(ds, scenario, draws=args.draws, seed=args.seed, progress=lambda done, _: bar.update(done - bar.n))
+    print(format_stops(stop_table(result), scenario.name))
+    if args.out:
+        written = write_results(result, Path(args.out))
+        print("written:\n" + "\n".join(f"  {path}" for path in written))
+    return 0
+
+
+def format_stops(table: pd.DataFrame, name: str) -> str:
+    """The stop table as text, allies first."""
+    if table.empty:
+        return f"{name}: no allied sector stops or runs short."
+    lines = [f"{name}: allied sectors that stop or run short (share of draws, median first month, mean shortfall)"]
+    for row in table.itertuples():
+        when = row.median_first_stop or "never"
+        lines.append(f"  {row.country:<5}{row.sector:<15} stops in {row.stop_share:5.0%} of draws, from {when:<8}"
+                     f" shortfall {row.mean_final_shortfall_t:12,.1f} t")
+    return "\n".join(lines)
+
+
 def cmd_eu_sr(args: argparse.Namespace) -> int:
     """EU supply risk (2017 method) and the criticality rule for each row of --inputs."""
     from critmin._io import atomic_write_csv
@@ -192,6 +225,15 @@ def build_parser() -> argparse.ArgumentParser:
     exposure.add_argument("--year", type=int, help="year (default: latest year with trade data)")
     exposure.add_argument("--format", choices=("table", "csv", "json"), default="table")
     exposure.set_defaults(handler=cmd_exposure)
+
+    shock = commands.add_parser("shock", help="simulate an export control, outage or demand surge month by month")
+    _add_data(shock)
+    shock.add_argument("scenario", help="scenario TOML file, or the name of one in the shipped library")
+    shock.add_argument("--draws", type=int, help="Monte Carlo draws (default: the scenario's)")
+    shock.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    shock.add_argument("--out", help="folder for NetCDF and CSV results")
+    shock.add_argument("--quiet", action="store_true", help="no progress bar")
+    shock.set_defaults(handler=cmd_shock)
 
     indicators = commands.add_parser("indicators", help="indicators computed from your own inputs")
     which = indicators.add_subparsers(dest="indicator", required=True)

@@ -35,6 +35,27 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
     return [atomic_write_csv(control, out / "stage_control.csv"), atomic_write_csv(dependence, out / "dependence.csv")]
 
 
+EXAMPLE_DRAWS = 20
+"""Draws per example scenario in the main job (the scenario files say more for full runs)."""
+
+
+def shock_section(ds: xr.Dataset, out: Path) -> list[Path]:
+    """Run every example scenario of the library; print per ally which sectors stop and when."""
+    from critmin.cli import format_stops
+    from critmin.report.tables import stop_table
+    from critmin.scenarios import LIBRARY, load_scenario
+    from critmin.shock import run, write_results
+
+    written: list[Path] = []
+    examples = sorted(path.stem for path in Path(str(LIBRARY)).glob("*.toml") if not path.stem.startswith("backtest_"))
+    for name in examples:
+        scenario = load_scenario(name)
+        result = run(ds, scenario, draws=EXAMPLE_DRAWS)
+        print(format_stops(stop_table(result), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
+        written += write_results(result, out / "shock" / name)
+    return written
+
+
 def main_job(data: str | None, out: Path) -> int:
     """Run the main job on the packaged dataset (or `data`) and write results under `out`."""
     from critmin.report.tables import format_stage_shares, stage_share_table
@@ -50,6 +71,9 @@ def main_job(data: str | None, out: Path) -> int:
 
     _section("2. Exposure: who controls each stage; each ally's largest hidden dependence")
     written += exposure_section(ds, out)
+
+    _section("3. Shocks: the example scenarios, month by month (who stops, when)")
+    written += shock_section(ds, out)
 
     print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
     return 0

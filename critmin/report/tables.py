@@ -150,3 +150,31 @@ def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, 
                 f"  hidden {row.hidden:+6.1%}{flag}  [{row.sources}]"
             )
     return "\n".join(lines)
+
+
+def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Who stops producing when: per country × sector, the share of draws in which it stops,
+    the median first month it stops (over those draws) and the mean cumulative final shortfall (t).
+
+    Only country × sector pairs with any need are listed; `countries` defaults to the allies.
+    """
+    wanted = [c for c in (countries or list(vocab.ALLIES)) if c in result.country.values]
+    summary = result[["first_stop_offset", "cumulative_final_shortfall"]].sel(country=wanted)
+    stops = summary.first_stop_offset >= 0
+    offsets = summary.first_stop_offset.where(stops)
+    frame = xr.Dataset(
+        {
+            "stop_share": stops.mean("draw"),
+            "median_offset": offsets.median("draw"),
+            "mean_final_shortfall_t": summary.cumulative_final_shortfall.mean("draw"),
+        }
+    ).to_dataframe().reset_index()
+    months = pd.DatetimeIndex(result.month.values) if "month" in result.dims else None
+    start = pd.Timestamp(result.attrs.get("start", months[0] if months is not None else "2025-01"))
+    frame["median_first_stop"] = [
+        (start + pd.DateOffset(months=int(o))).strftime("%Y-%m") if pd.notna(o) else "" for o in frame.median_offset
+    ]
+    keep = (frame.stop_share > 0) | (frame.mean_final_shortfall_t > 0.5)
+    return frame.loc[keep, ["country", "sector", "stop_share", "median_first_stop", "mean_final_shortfall_t"]].reset_index(
+        drop=True
+    )
