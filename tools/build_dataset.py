@@ -470,8 +470,35 @@ class Builder:
             w = reo_w * f[key][0]
             self.split(m, "separation", w, sid, f"world REO {n(reo_w)} x share {n(f[key][0])} (src {f[key][1]})", {},
                        {"CHN": (float(dytb["value"]), src.raw(dytb), "EU CRM 2023 App. 7 Dy/Tb processing share")}, sid)
+        self.oxide_shipments()
         self.metals()
         self.ndfeb()
+
+    def oxide_shipments(self) -> None:
+        """NdPr oxide shipped between separators and metal makers (t NdPr oxide, 2024)."""
+        t, src, p = self.raw.trade, self.src, self.raw.prod
+        self.oxide_ship: dict[tuple[str, str], tuple[float, str, str]] = {}
+        for _, r in pick(t, material="NdPr oxide", importer="China", period="2024").iterrows():
+            self.oxide_ship[(iso(r["exporter"]), "CHN")] = (float(r["value"]), src.raw(r), f"{r['exporter']} NdPr shipped to China 2024 per China import data {n(r['value'])} t")
+        ly = one(p, material="REE (NdPr oxide)", country="Malaysia", year="2023")
+        jare = one(self.raw.projects, project="JARE-Lynas 2023 heavy rare earth investment")
+        v = float(ly["value"]) - self.oxide_ship[("MYS", "CHN")][0]
+        sid = self.src.estimate("est-lynas-oxide-to-japan", "Lynas NdPr oxide not shipped to China goes to Japanese metal makers",
+                                str(jare["source_url"]), "Method: MYS->JPN NdPr oxide = Lynas Malaysia NdPr output - Lynas NdPr shipped to China (China import data); "
+                                "Japan holds a priority right to Lynas NdPr (JARE 2023) and Lynas sells no metal, so the rest is reduced to metal in Japan.")
+        self.oxide_ship[("MYS", "JPN")] = (v, sid, f"MYS->JPN = Lynas NdPr {n(ly['value'])} t (src {src.raw(ly)}) - shipped to China {n(self.oxide_ship[('MYS', 'CHN')][0])} t = {n(v)} "
+                                                   f"(JARE priority right, src {src.raw(jare)})")
+
+    def oxide_supply(self, m: str) -> dict[str, float]:
+        """Separated oxide available to each country's metal makers: output - shipped + received."""
+        sup = dict(self.pv(m, "separation"))
+        frac = {"ndpr": 1.0, "neodymium": 1 - self.f["pr_share"][0], "praseodymium": self.f["pr_share"][0]}.get(m)
+        if frac is None:
+            return sup
+        for (e, i), (v, _, _) in self.oxide_ship.items():
+            sup[e] = sup.get(e, 0.0) - v * frac
+            sup[i] = sup.get(i, 0.0) + v * frac
+        return {c: v for c, v in sup.items() if v > 1e-9}
 
     def metals(self) -> None:
         f, src = self.f, self.src
@@ -482,14 +509,14 @@ class Builder:
         sid = src.estimate("est-metal-from-oxide", "RE metal output = oxide output x share reduced x stoichiometric factor x (1 - loss)",
                            "https://www.ciaaw.org/atomic-weights.htm",
                            "Method: metal = oxide x asm-oxide-to-metal-share x stoichiometric metal fraction (CIAAW) x (1 - 0.20 loss); "
-                           "metal made where the oxide is separated (no sourced country tonnage for RE metal).")
+                           "metal made where the oxide is separated, or where shipped NdPr oxide is received (est-lynas-oxide-to-japan; no sourced country tonnage for RE metal).")
         for m, key in (("ndpr", "stoich_ndpr"), ("neodymium", "stoich_nd"), ("praseodymium", "stoich_pr"),
                        ("dysprosium", "stoich_dy"), ("terbium", "stoich_tb")):
             fac = to_m * f[key][0] * (1 - loss)
-            ox = self.pv(m, "separation")
+            ox = self.oxide_supply(m)
             for c, v in ox.items():
                 self.prod(m, "metal", c, YEAR, v * fac, sid,
-                          f"{m} metal = oxide {n(v)} x reduced share {n(to_m)} x metal fraction {n(f[key][0])} (src {f[key][1]}) "
+                          f"{m} metal = oxide supply (output - shipped + received) {n(v)} x reduced share {n(to_m)} x metal fraction {n(f[key][0])} (src {f[key][1]}) "
                           f"x (1 - loss {n(loss)}, src {lsid}) = {n(v * fac)}")
             w = self.world[(m, "separation", YEAR)][0]
             self.world_total(m, "metal", YEAR, w * fac, sid, f"world oxide {n(w)} x {n(fac)}")
@@ -565,23 +592,13 @@ class Builder:
                            "https://github.com/erikemilsson/EU-Critical-Raw-Materials-CRM-Reports-Datasets",
                            "Method: world refined 2024 = world mine output 2024 (USGS MCS 2026) x recovery 1.0 (asm-refining-recovery); country = EU CRM 2023 App. 7 "
                            "processing share x world; ROW = remainder. Nickel: Indonesia refines its own ore (ore export ban since 2020), other refining placed in the mining countries.")
-        for m in ("antimony", "tungsten", "cobalt", "lithium"):
+        for m in ("antimony", "tungsten", "lithium"):
             wm, wsid, _ = self.world[(m, "mining", YEAR)]
             sh = {iso(r["country"]): (float(r["value"]), src.raw(r), "EU CRM 2023 App. 7 share (2016-20 average)")
                   for _, r in pick(p, material=m, stage="refining", year="2020").iterrows()}
             self.split(m, "refining", wm * rec, sid, f"world mine output {n(wm)} (src {wsid}) x recovery {n(rec)} ({rsid})", {}, sh, sid)
-        wm, wsid, _ = self.world[("nickel", "mining", YEAR)]
-        mine = self.pv("nickel", "mining")
-        ban = one(self.raw.controls, event_id="ID-2020-NI-ORE")
-        rest_mine = sum(v for c, v in mine.items() if c != "IDN")
-        fixed = {"IDN": (mine["IDN"] * rec, sid, f"Indonesia refined = its mine output {n(mine['IDN'])} x {n(rec)} (ore export ban, src {src.raw(ban)})")}
-        for c, v in mine.items():
-            if c in ("IDN", "ROW"):
-                continue
-            share = v / rest_mine
-            val = (wm * rec - fixed["IDN"][0]) * share
-            fixed[c] = (val, sid, f"{c} = (world {n(wm * rec)} - Indonesia {n(fixed['IDN'][0])}) x its share of non-Indonesian mine output {n(share)} = {n(val)} (no sourced refining split)")
-        self.split("nickel", "refining", wm * rec, sid, f"world mine output {n(wm)} (src {wsid}) x recovery {n(rec)}", fixed, {}, sid)
+        self.cobalt_refining(rec, rsid)
+        self.nickel_refining(rec)
         # graphite anode
         cn = one(self.raw.extra, item="battery anode shipments")
         shr = one(p, material="natural graphite", stage="anode material (battery-grade)")
@@ -590,6 +607,49 @@ class Builder:
         w = float(cn["value"]) / float(shr["value"])
         self.split("graphite_anode", "refining", w, sid, f"China {n(cn['value'])} / share {n(shr['value'])}",
                    {"CHN": (float(cn["value"]), src.raw(cn), "EV Tank China anode shipments 2024")}, {}, sid)
+
+    def cobalt_refining(self, rec: float, rsid: str) -> None:
+        """Refined cobalt 2024: world mine output x shares of 2023 refinery capacity (top-10 table)."""
+        wm, wsid, _ = self.world[("cobalt", "mining", YEAR)]
+        rows = pick(self.raw.extra, item="cobalt refinery capacity")
+        cap = {iso(r["region"]): (float(r["value"]), self.src.raw(r)) for _, r in rows.iterrows()}
+        tot = sum(v for v, _ in cap.values())
+        sid = self.src.estimate("est-cobalt-refining-capacity-shares", "Refined cobalt by country = world output x share of 2023 refinery capacity",
+                                str(rows.iloc[0]["source_url"]), f"Method: country = world mine output 2024 x recovery 1.0 x its 2023 refinery capacity / "
+                                f"sum of the top-10 capacities {n(tot)} t (equal utilisation assumed; capacity outside the top 10 ignored).")
+        shares = {c: (v / tot, s_, f"capacity {n(v)} / {n(tot)}") for c, (v, s_) in cap.items()}
+        self.split("cobalt", "refining", wm * rec, sid, f"world mine output {n(wm)} (src {wsid}) x recovery {n(rec)} ({rsid})", {}, shares, sid)
+        for _, r in pick(self.raw.prod, material="cobalt", stage="refining", year="2020").iterrows():
+            self.alternative("production_share", f"material=cobalt;stage=refining;country={iso(r['country'])};year=2020", r["value"], "1", self.src.raw(r),
+                             "EU App. 7 share (2016-20 window); 2023 refinery-capacity shares used for 2024 (newer).")
+
+    NI_REFINED = {"RUS": 190000, "CAN": 130000, "JPN": 100000, "NOR": 92000, "AUS": 75000, "FIN": 55000}
+
+    def nickel_refining(self, rec: float) -> None:
+        """Primary nickel 2024 by country: Indonesia and China from NPI figures, others from plant-level assumptions."""
+        ex, src = self.raw.extra, self.src
+        wm, wsid, _ = self.world[("nickel", "mining", YEAR)]
+        npi = one(ex, item="China and Indonesia NPI production")
+        matte = one(ex, item="Indonesia nickel in matte")
+        fe = one(ex, item="Indonesia nickel in ferronickel and NPI")
+        both = float(npi["value"]) * 1.11 * 1.04
+        cn_npi, cn_int = 350000.0, 450000.0
+        src.assumption("asm-nickel-refining-tonnages", "primary nickel output by country outside Indonesia",
+                       "No sourced 2024 country table for primary nickel. China NPI 350,000 t (declining since 2019), China refined nickel and sulphate "
+                       "from imported MHP and matte 450,000 t; Russia 190,000, Canada 130,000, Japan 100,000, Norway 92,000, Australia 75,000, "
+                       "Finland 55,000 t (main refineries' recent output); each range -30% to +30%.")
+        sid = src.estimate("est-nickel-refining", "Primary nickel by country from NPI totals and plant-level assumptions", str(npi["source_url"]),
+                           "Method: China+Indonesia NPI 2024 = 1.5 Mt (2022, INSG) x 1.11 x 1.04; Indonesia = that - China NPI + Indonesian matte; "
+                           "China = NPI + refined from imported intermediates; others asm-nickel-refining-tonnages; ROW = world - listed.")
+        idn = both - cn_npi + float(matte["value"])
+        fixed = {"IDN": (idn, sid, f"Indonesia = NPI China+Indonesia {n(npi['value'])} x 1.11 x 1.04 = {n(both)} (src {src.raw(npi)}) - China NPI {n(cn_npi)} "
+                                   f"+ matte {n(matte['value'])} (src {src.raw(matte)}) = {n(idn)}"),
+                 "CHN": (cn_npi + cn_int, sid, f"China = NPI {n(cn_npi)} + refined from imported MHP/matte {n(cn_int)} (asm-nickel-refining-tonnages) = {n(cn_npi + cn_int)}")}
+        for c, v in self.NI_REFINED.items():
+            fixed[c] = (float(v), sid, f"{c} = {n(v)} t (asm-nickel-refining-tonnages, range +-30%)")
+        self.split("nickel", "refining", wm * rec, sid, f"world mine output {n(wm)} (src {wsid}) x recovery {n(rec)}", fixed, {}, sid)
+        self.alternative("production", f"material=nickel;stage=refining;country=IDN;year={YEAR}", float(fe["value"]) + float(matte["value"]), "t/year",
+                         src.raw(fe), f"Ministry scope 2023: ferronickel {n(fe['value'])} + matte {n(matte['value'])}; lower than the INSG-based NPI total, kept as a lower bound.")
 
     def production_alternatives(self) -> None:
         p, src = self.raw.prod, self.src
@@ -702,7 +762,15 @@ class Builder:
         sb_us = {"chemicals": 0.49 + 0.11, "metallurgy": 0.40}
         sb_w = {"chemicals": 1 / 3 + 2 / 3 * 0.6, "metallurgy": 2 / 3 * 0.4}
         li = {"batteries": 0.88, "chemicals": 0.04 + 0.02 + 0.01 + 0.01 + 0.03, "metallurgy": 0.01}
-        out = {m: {"world": ndfeb} for m in ("ndfeb", "ndpr", "neodymium", "praseodymium", "dysprosium", "terbium")}
+        self.src.assumption("asm-ally-sector-mix", "NdFeB end-use mix of Japan, Korea and the EU",
+                            "Regional NdFeB sector mix where industry structure differs from the world mix (no sourced regional split): "
+                            "JPN automotive 0.45, electronics 0.35, industrial 0.17, wind 0.03 (car and electronics makers); "
+                            "KOR automotive 0.45, electronics 0.40, industrial 0.13, wind 0.02; "
+                            "EU27 automotive 0.45, wind 0.20, industrial 0.25, electronics 0.10 (car makers, wind OEMs); each share range +-0.1.")
+        ally = {"JPN": {"automotive": 0.45, "electronics": 0.35, "industrial": 0.17, "wind": 0.03},
+                "KOR": {"automotive": 0.45, "electronics": 0.40, "industrial": 0.13, "wind": 0.02},
+                "EU27": {"automotive": 0.45, "wind": 0.20, "industrial": 0.25, "electronics": 0.10}}
+        out = {m: {"world": ndfeb, **ally} for m in ("ndfeb", "ndpr", "neodymium", "praseodymium", "dysprosium", "terbium")}
         out.update({"gallium": {"world": {"semiconductors": 0.5, "optics": 0.5}, "USA": ga_us},
                     "germanium": {"world": {"optics": ge_opt, "semiconductors": 1 - ge_opt}},
                     "antimony": {"world": sb_w, "USA": sb_us}, "tungsten": {"world": {"metallurgy": 1.0}},
@@ -713,7 +781,7 @@ class Builder:
         return out
 
     SECTOR_NOTE = {
-        "ndfeb": "NdFeB sectors: automotive 0.35 (ACREI NEV share), wind 4,848/122,900, electronics = air conditioners 30,154/122,900 + consumer electronics 0.30, industrial = remainder",
+        "ndfeb": "NdFeB sectors: automotive 0.35 (ACREI NEV share), wind 4,848/122,900, electronics = air conditioners 30,154/122,900 + consumer electronics 0.30, industrial = remainder; JPN, KOR, EU27 by asm-ally-sector-mix",
         "gallium": "gallium sectors: world ICs 0.5 / optoelectronics 0.5 (2014); USA 0.73/0.26 of 0.99 (USGS 2025)",
         "germanium": "germanium sectors: optics = fibre 0.334 + IR 0.2621 (2017); semiconductors = remainder (electronics, solar, catalysts)",
         "antimony": "antimony sectors: USA chemicals 0.49+0.11, metallurgy 0.40 (USGS 2025); elsewhere PV glass 1/3 + rest split 0.6/0.4 as in the USA",
@@ -817,6 +885,20 @@ class Builder:
                 assert sec in SECTORS
                 self.t["demand"].add(material=m, region=r, sector=sec, year=YEAR, value=v, unit="t/year", source_id=sid, note=note)
 
+    def defence_demand(self) -> None:
+        """US defence use of NdFeB magnets: GAO upper bound (DoD < 0.1% of world rare-earth demand), carved out of US industrial use."""
+        r = one(self.raw.extra, item="DoD rare-earth demand share of world")
+        w = self.world[("ndfeb", "magnet", YEAR)][0]
+        v = float(r["value"]) * w
+        sid = self.src.estimate("est-defence-ndfeb", "US defence NdFeB use = DoD share of world rare-earth demand x world magnets", str(r["source_url"]),
+                                "Method: US defence NdFeB = 0.001 (GAO 2024: DoD under 0.1% of world rare-earth demand, an upper bound) x world magnets 2024; "
+                                "taken out of US industrial use so the US total is unchanged.")
+        ind = self.t["demand"].rows[("ndfeb", "USA", "industrial", YEAR)]
+        ind["value"] -= v
+        ind["note"] += f"; - defence {n(v)} (est-defence-ndfeb) = {n(ind['value'])}"
+        self.t["demand"].add(material="ndfeb", region="USA", sector="defence", year=YEAR, value=v, unit="t/year", source_id=sid,
+                             note=f"US defence = share {n(r['value'])} (upper bound, src {self.src.raw(r)}) x world magnets {n(w)} = {n(v)}; F-35 holds 8-20 kg NdFeB alloy")
+
     def demand_alternatives(self) -> None:
         d, src = self.raw.demand, self.src
         r = one(d, material="cobalt", year="2024", sector="all (apparent consumption, incl. secondary)")
@@ -891,13 +973,34 @@ class Builder:
         eu = dest["DEU"] + dest["ITA"]
         v = float(mag["value"]) * eu / float(w20["value"])
         out[("ndfeb", "magnet", "EU27")]["CHN"] = (v, sid, f"CHN->EU27 = {n(mag['value'])} x (Germany {n(dest['DEU'])} + Italy {n(dest['ITA'])})/{n(w20['value'])} = {n(v)} (listed EU destinations only)")
-        for _, r in pick(t, material="NdPr oxide", importer="China", period="2024").iterrows():
-            out[("ndpr", "separation", "CHN")][iso(r["exporter"])] = (float(r["value"]), src.raw(r), f"{r['exporter']} NdPr shipped to China 2024 per China import data")
+        prs = self.f["pr_share"][0]
+        for comp, frac in (("ndpr", 1.0), ("neodymium", 1 - prs), ("praseodymium", prs)):
+            for (e, i), (v, vsid, vnote) in self.oxide_ship.items():
+                txt = vnote if comp == "ndpr" else f"{vnote}; x {'(1 - Pr share)' if comp == 'neodymium' else 'Pr share'} {n(frac)} = {n(v * frac)}"
+                out[(comp, "separation", i)][e] = (v * frac, vsid, txt)
+        jm = one(self.raw.extra, item="NdFeB magnet exports to Japan")
+        v = float(jm["value"]) / (1 - 0.039)
+        sid_j = src.estimate("est-trade-magnets-china-japan", "China magnet exports to Japan 2024 from the 2025 total and its change",
+                             str(jm["source_url"]), "Method: 2024 flow = 2025 flow / (1 - 0.039), the source's 3.9% fall from 2024 to 2025.")
+        out[("ndfeb", "magnet", "JPN")]["CHN"] = (v, sid_j, f"CHN->JPN = 2025 exports {n(jm['value'])} t (src {src.raw(jm)}) / (1 - 0.039) = {n(v)}")
+        self.concentrate_flows(out)
         usx = one(t, material="rare earths", exporter="United States", importer="World", period="2024")
         sid2 = src.estimate("est-trade-us-ree-concentrate", "US rare-earth concentrate exports attributed to China", str(usx["source_url"]),
                             "US exports of ores and compounds 2024 (mostly Mountain Pass concentrate, sold mainly to China until Apr 2025) all attributed to China.")
         out[("rare_earths", "mining", "CHN")]["USA"] = (float(usx["value"]), sid2, f"USA->CHN = US exports of REE ores and compounds 2024 {n(usx['value'])} t REO (src {src.raw(usx)}), all to China")
         return dict(out)
+
+    def concentrate_flows(self, out: dict) -> None:
+        """REE concentrate to China from the countries USGS estimates from China's imports; Mt Weld to Kuantan."""
+        mine = self.pv("rare_earths", "mining")
+        sid = self.src.estimate("est-trade-ree-concentrate", "REE concentrate flows from mine output where the destination is known",
+                                "https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf",
+                                "Method: USGS estimates the mine output of Myanmar, Madagascar, Malaysia, Thailand and Vietnam from China's reported imports, so "
+                                "flow to China = that output; Australia's output (Lynas Mt Weld, the only producer in 2024) is cracked and separated in Malaysia "
+                                "(Lynas Kuantan), so flow AUS->MYS = Australia's output.")
+        for c in ("MMR", "MDG", "MYS", "THA", "VNM"):
+            out[("rare_earths", "mining", "CHN")][c] = (mine[c], sid, f"{c}->CHN = {c} mine output {n(mine[c])} t REO (USGS estimate from China's imports)")
+        out[("rare_earths", "mining", "MYS")]["AUS"] = (mine["AUS"], sid, f"AUS->MYS = Australia mine output {n(mine['AUS'])} t REO (Mt Weld concentrate to Lynas Kuantan)")
 
     def trade(self) -> None:
         src = self.src
@@ -936,8 +1039,9 @@ class Builder:
                         if m == "ndfeb" and s == "magnet" and imp == "EU27":
                             tot = flows["CHN"][0] / float(eu_share["value"])
                             base_need, note_need = tot, f"EU27 magnet imports = China flow {n(flows['CHN'][0])} / China share {n(eu_share['value'])} (src {src.raw(eu_share)}) = {n(tot)}"
-                        if imp == "JPN" and m in ("ndpr", "neodymium", "praseodymium") and need > 0:
-                            v = need * float(jp["value"])
+                        uncovered = need - sum(v for v, _, _ in flows.values())
+                        if imp == "JPN" and m in ("ndpr", "neodymium", "praseodymium") and uncovered > 0:
+                            v = uncovered * float(jp["value"])
                             flows["CHN"] = (v, rule, f"CHN->JPN = {note_need} x China share of Japan's REE imports {n(jp['value'])} (H1 2024, src {src.raw(jp)}) = {n(v)}")
                         rem = base_need - sum(v for v, _, _ in flows.values())
                         tot_s = sum(elig.values())
@@ -946,9 +1050,32 @@ class Builder:
                                 val = rem * v / tot_s
                                 txt = f"{c}->{imp} rule part = remaining need {n(rem)} ({note_need}) x {c} surplus {n(v)} / eligible surplus {n(tot_s)} = {n(val)}"
                                 ruled[(c, imp)] = (val, txt)
+                    if not flows and not any(k[1] == imp for k in ruled) and use_r.get(imp, 0.0) > 0:
+                        others = {c: v for c, v in prod.items() if c != imp and c != "ROW" and not (imp == "EU27" and c in EU27_MEMBERS)}
+                        flows.update(self._floor(imp, use_r[imp], elig or others, "surplus" if elig else "output"))
                     fixed_all.update({(c, imp): f for c, f in flows.items()})
+                for imp in self.EXTRA_IMPORTERS.get((m, s), ()):
+                    fixed_all.update({(c, imp): f for c, f in fixed.get((m, s, imp), {}).items()})
                 self._write_trade(m, s, fixed_all, ruled, surplus, rule)
                 fixed_all, ruled = {}, {}
+
+    EXTRA_IMPORTERS = {("rare_earths", "mining"): ("MYS",)}
+    FLOOR = 0.05
+
+    def _floor(self, imp: str, use: float, weights: dict, basis: str) -> dict[str, tuple[float, str, str]]:
+        """Gross imports of a self-sufficient user: a floor share of its use, split by others' surplus (else output)."""
+        sid = self.src.assumption("asm-gross-import-floor", "gross imports of self-sufficient users 0.05 of use",
+                                  "A country that uses a product at a stage and makes at least as much of it still imports some (grades, contracts, "
+                                  "cross-border plants): gross imports = 0.05 of its use (range 0.02-0.15), split across other countries' exportable surplus "
+                                  "(or their output where none has a surplus); its own output covers the rest.")
+        tot = sum(weights.values())
+        out = {}
+        for c, v in weights.items():
+            val = self.FLOOR * use * v / tot
+            if val > 0:
+                out[c] = (val, sid, f"{c}->{imp} = floor {n(self.FLOOR)} x {imp} use {n(use)} ({imp} output covers its use) "
+                                    f"x {c} {basis} {n(v)} / total {n(tot)} = {n(val)}")
+        return out
 
     def _write_trade(self, m: str, s: str, fixed: dict, ruled: dict, surplus: dict, rule: str) -> None:
         """Rule parts are scaled so no exporter ships more than its surplus; sourced flows are kept."""
@@ -1119,6 +1246,8 @@ class Builder:
             sid = src.raw(r0) if str(r0["unit"]).strip() == "USD/kg" and len(vals) == 1 else conv
             self.obs.add(material=m, stage=s, market=mk, product=prod, date=date, value=mid, unit="USD/kg", source_id=sid,
                          note=f"range {' to '.join(n(v) for v in sorted(vals))} USD/kg, midpoint {n(mid)}; original {', '.join(n(r['value']) for r in rows)} {r0['unit']} (src {src.raw(r0)})")
+        self.extra_price_points()
+        self.domestic_annual()
         # annual values derived from flows
         t = self.raw.trade
         val = one(t, material="NdFeB magnets", unit="USD", period="2024")
@@ -1131,6 +1260,42 @@ class Builder:
         v = 488.8e6 / float(ree["value"]) / 1000
         self.t["price"].add(material="rare_earths", stage="mining", market="international", year=YEAR, value=v, unit="USD/kg", source_id=sid,
                             note=f"China REE exports 2024 value 488.8 m USD / {n(ree['value'])} t / 1000 = {n(v)} USD/kg gross weight of compounds and metals (src {src.raw(ree)}); not a concentrate price")
+
+    EXTRA_PRICE_STAGE = {"ndpr": "separation", "dysprosium": "separation", "terbium": "separation", "gallium": "metal",
+                         "cobalt": "refining", "antimony": "refining"}
+
+    def extra_price_points(self) -> None:
+        """China-domestic quotes appended in additional_sources.csv -> price observations (USD/kg)."""
+        rate, rsid, rtxt = self.cny_rate()
+        for _, r in self.raw.extra[self.raw.extra["item"].str.startswith("price china_domestic")].iterrows():
+            m, v, u = str(r["material"]), float(r["value"]), str(r["unit"])
+            if u.startswith("CNY/kg (weekly change)"):
+                level = -v / 0.0091 + v
+                sid = self.src.estimate("est-price-level-from-change", "Price level from a published change and its percentage",
+                                        str(r["source_url"]), "Method: level after = |change| / |percent change| - |change|.")
+                usd, how = level / rate, f"level = 60 / 0.0091 - 60 = {n(level)} CNY/kg / {n(rate)} CNY/USD = {n(level / rate)} USD/kg (src {self.src.raw(r)})"
+            else:
+                per_kg = v / 1000 if u == "CNY/t" else v
+                sid, usd = "est-price-conversion", per_kg / rate
+                how = f"{n(v)} {u} -> {n(per_kg)} CNY/kg / {n(rate)} CNY/USD ({rtxt}, src {rsid}) = {n(usd)} USD/kg (src {self.src.raw(r)})"
+            self.obs.add(material=m, stage=self.EXTRA_PRICE_STAGE[m], market="china_domestic", product=f"{r['item'][21:]} ({r['source'][:40]})",
+                         date=str(r["year"]), value=usd, unit="USD/kg", source_id=sid, note=how)
+
+    def domestic_annual(self) -> None:
+        """Annual china_domestic price = mean of that year's dated China-domestic observations (single quotes stand for the year)."""
+        sid = self.src.estimate("est-price-domestic-annual", "China-domestic annual price from the year's dated quotes",
+                                "https://pubs.usgs.gov/periodicals/mcs2026/", "Method: annual china_domestic price = mean of the dated China-domestic "
+                                "observations of that year in price_observations.csv (often one quote; not a true annual average).")
+        by: dict[tuple, list] = defaultdict(list)
+        for (m, st, mk, prod, date), r in sorted(self.obs.rows.items()):
+            if mk == "china_domestic" and len(date) >= 4:
+                by[(m, st, int(date[:4]))].append((date, r["value"]))
+        for (m, st, y), pts in sorted(by.items()):
+            if self.t["price"].has(m, st, "china_domestic", y):
+                continue
+            v = sum(x for _, x in pts) / len(pts)
+            self.t["price"].add(material=m, stage=st, market="china_domestic", year=y, value=v, unit="USD/kg", source_id=sid,
+                                note=f"mean of {len(pts)} China-domestic quote(s) {', '.join(f'{d}: {n(x)}' for d, x in pts)} USD/kg = {n(v)} (price_observations.csv)")
 
     # ---- monthly trade observations ------------------------------------------------------
     TRADE_OBS_MAT = {"rare earths": "rare_earths", "gallium": "gallium", "germanium": "germanium", "natural graphite": "graphite_natural",
@@ -1325,6 +1490,7 @@ class Builder:
         self.capacity()
         self.demand()
         self.demand_alternatives()
+        self.defence_demand()
         self.trade()
         self.inventory_cover()
         self.stockpile()
@@ -1503,9 +1669,12 @@ Where sources disagree, one value is chosen and the others go to `alternatives.c
 - **Gallium high-purity** (`est-gallium-hp`): world = 725 t (700-750 t demand); China 0.80; the rest by
   shares of US gallium metal imports.
 - **Germanium** (`est-germanium-refining`): world = 159.7 t (2017 consumption) x EU App. 7 shares.
-- **Refining of Sb, W, Co, Li, Ni** (`est-refining-from-shares`): `world refined = world mine x 1.0`;
-  countries by EU App. 7 processing shares; nickel: Indonesia = its mine output (ore export ban), the
-  rest in the mining countries.
+- **Refining of Sb, W, Li** (`est-refining-from-shares`): `world refined = world mine x 1.0`;
+  countries by EU App. 7 processing shares. Cobalt (`est-cobalt-refining-capacity-shares`): shares of
+  2023 refinery capacity. Nickel (`est-nickel-refining`): Indonesia = 1.5 Mt x 1.11 x 1.04 NPI - China
+  NPI 0.35 Mt + matte 71,400 t; China 0.80 Mt; others by plant assumptions; ROW = remainder.
+- **Oxide shipments** (`est-lynas-oxide-to-japan`): Lynas NdPr not shipped to China (3,261 t) goes to
+  Japanese metal makers; RE metal is made from each country's oxide supply (output - shipped + received).
 - **Graphite anode** (`est-graphite-anode`): world = China shipments 2.12 Mt / 0.90.
 - **Chain** (`est-chain-factors`): `REO per t oxide = 1 / element share` (co-products);
   `oxide per t metal = 1 / (metal fraction x 0.8)`; NdPr metal per t alloy = 0.3075 - Dy - Tb;
@@ -1542,7 +1711,12 @@ Where sources disagree, one value is chosen and the others go to `alternatives.c
 
 - No country tonnages exist for REE separation, metal, alloy or magnets outside a few companies;
   those stages rest on shares and the assumptions above.
-- Nickel refining by country is not sourced; China's refining is understated.
+- Nickel refining by country rests on an NPI total (INSG via a trade magazine) and plant-level
+  assumptions (`asm-nickel-refining-tonnages`); cobalt refining on 2023 capacity shares.
+- Users that make all they use get a 5% gross-import floor (`asm-gross-import-floor`) so their
+  sourcing is recorded; the US has no sourced REE concentrate import.
+- China-domestic annual prices are means of one or a few dated quotes, not annual averages, and use
+  the source's 6.91 CNY/USD rate for every year.
 - World element shares of TREO (NdPr, Tb) are assumptions; Dy rests on a second-hand JRC figure.
 - Demand outside the USA is split by shares of world manufacturing, not by measured use.
 - No annual graphite anode or RE metal prices; antimony's last annual price is 2023.

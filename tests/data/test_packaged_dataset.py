@@ -171,3 +171,19 @@ def test_build_reproduces_the_packaged_files_byte_for_byte(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_dataset.py"), "--out", str(tmp_path)], check=True, capture_output=True)
     for path in sorted(PACKAGED.iterdir()):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@pytest.mark.parametrize(("material", "stage", "importer"), [
+    ("ndfeb", "magnet", "JPN"), ("ndfeb", "magnet", "CHN"), ("ndpr", "separation", "JPN"), ("ndpr", "metal", "JPN"),
+    ("rare_earths", "mining", "CHN"), ("rare_earths", "mining", "MYS"), ("gallium", "metal", "CAN"),
+])
+def test_allies_and_china_have_recorded_sourcing(material, stage, importer):
+    trade = read("trade.csv")
+    rows = trade[(trade["material"] == material) & (trade["stage"] == stage) & (trade["importer"] == importer)]
+    assert len(rows) > 0
+
+
+@pytest.mark.parametrize("material", ["ndpr", "dysprosium", "terbium", "gallium", "germanium", "antimony", "cobalt", "lithium"])
+def test_china_domestic_prices_exist(material):
+    price = read("price.csv")
+    assert ((price["material"] == material) & (price["market"] == "china_domestic")).any()
