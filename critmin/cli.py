@@ -149,6 +149,22 @@ def format_stops(table: pd.DataFrame, name: str) -> str:
     return "\n".join(lines)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the briefing (self-contained HTML and its PDF) with the given scenarios' results."""
+    from critmin.report.html import write_report
+    from critmin.scenarios import load_scenario
+    from critmin.shock import run
+
+    ds = _dataset(args)
+    shock = None
+    if args.scenarios:
+        scenario = load_scenario(args.scenarios[0])
+        shock = run(ds, scenario, draws=args.draws, seed=args.seed)
+    html, pdf = write_report(ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed)
+    print(f"written {html}\nwritten {pdf}")
+    return 0
+
+
 def cmd_eu_sr(args: argparse.Namespace) -> int:
     """EU supply risk (2017 method) and the criticality rule for each row of --inputs."""
     from critmin._io import atomic_write_csv
@@ -161,6 +177,16 @@ def cmd_eu_sr(args: argparse.Namespace) -> int:
     else:
         print(table.to_csv(index=False, lineterminator="\n"), end="")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the web app; refuses a non-local address unless login is configured."""
+    from critmin.app.server import main as app_main
+
+    argv = ["--host", args.host, "--port", str(args.port)]
+    argv += ["--data", args.data] if args.data else []
+    argv += ["--config", args.config] if args.config else []
+    return app_main(argv + (["--show"] if args.show else []))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -234,6 +260,22 @@ def build_parser() -> argparse.ArgumentParser:
     shock.add_argument("--out", help="folder for NetCDF and CSV results")
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
+
+    report = commands.add_parser("report", help="the briefing: self-contained HTML and PDF, every number sourced")
+    _add_data(report)
+    report.add_argument("--scenarios", nargs="*", help="scenario files or library names (the first is charted)")
+    report.add_argument("--draws", type=int, default=50, help="draws per scenario (default 50)")
+    report.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    report.add_argument("--out", default="out/report", help="output folder (default out/report)")
+    report.set_defaults(handler=cmd_report)
+
+    app = commands.add_parser("app", help="the interactive web app (offline; 127.0.0.1 unless login is configured)")
+    _add_data(app)
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    app.add_argument("--port", type=int, default=5006)
+    app.add_argument("--config", help="TOML file with [auth] users or [auth.oidc]; required off 127.0.0.1")
+    app.add_argument("--show", action="store_true", help="open a browser")
+    app.set_defaults(handler=cmd_app)
 
     indicators = commands.add_parser("indicators", help="indicators computed from your own inputs")
     which = indicators.add_subparsers(dest="indicator", required=True)

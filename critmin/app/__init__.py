@@ -1,0 +1,1 @@
+"""The critmin web app (Panel): exposure, scenarios, responses, sources and data, offline."""

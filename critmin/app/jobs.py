@@ -1,0 +1,124 @@
+"""Long runs (shock simulation, optimisation) in a child process that can be cancelled.
+
+The engines are the extension points of the app: ``critmin.shock.run(dataset, scenario)`` and
+``critmin.optimise.run(dataset, *, budget, shock=None)``. When one is not importable the page
+that needs it says so; nothing is imitated. This module does not import Panel, so a spawned
+child process starts quickly.
+
+Examples
+--------
+>>> engine_available("critmin.no_such_module")
+False
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import queue as queue_module
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+SHOCK_ENGINE = "critmin.shock"
+SHOCK_KEPT = (
+    "final_need",
+    "final_use",
+    "shortfall",
+    "inventory",
+    "stockpile",
+    "price_ratio",
+    "price",
+    "stopped",
+    "downtime",
+)
+RESPONSE_ENGINE = "critmin.optimise"
+
+
+def engine_available(module: str, name: str = "run") -> bool:
+    """Whether ``module.name`` can be imported and called."""
+    try:
+        return callable(getattr(importlib.import_module(module), name, None))
+    except ImportError:
+        return False
+
+
+def _work(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
+    """Child process body: run the engine and put ('done', result) or ('failed', message)."""
+    try:
+        if kind == "shock":
+            from critmin.scenarios.spec import parse_scenario
+
+            run = importlib.import_module(SHOCK_ENGINE).run
+            dataset, toml_text = args
+            result = run(
+                dataset,
+                parse_scenario(toml_text),
+                progress=lambda done, total: out.put(("progress", done / max(total, 1))),
+            )
+            kept = [v for v in SHOCK_KEPT if v in result]
+            result = result[kept] if kept else result  # only what the page draws crosses the process boundary
+        else:
+            run = importlib.import_module(RESPONSE_ENGINE).run
+            result = run(*args, **kwargs)
+        out.put(("done", result))
+    except Exception as error:  # reported to the page, in words
+        out.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+@dataclass
+class Job:
+    """One engine run in a spawned process; poll it from the page, cancel it at any time."""
+
+    kind: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    status: str = "new"
+    fraction: float = 0.0
+    result: Any = None
+    message: str = ""
+    started: float = 0.0
+
+    def start(self) -> None:
+        """Start the child process."""
+        context = mp.get_context("spawn")
+        self._queue = context.Queue()
+        self._process = context.Process(
+            target=_work, args=(self.kind, self.args, self.kwargs, self._queue), daemon=True
+        )
+        self._process.start()
+        self.status, self.started = "running", time.monotonic()
+
+    def poll(self) -> str:
+        """Status now: 'running', 'done', 'failed' or 'cancelled'."""
+        if self.status != "running":
+            return self.status
+        while True:
+            try:
+                status, payload = self._queue.get_nowait()
+            except queue_module.Empty:
+                if not self._process.is_alive() and self._queue.empty():
+                    self.status, self.message = "failed", f"the run stopped (exit code {self._process.exitcode})"
+                return self.status
+            if status != "progress":
+                break
+            self.fraction = float(payload)
+        self.status = status
+        if self.status == "done":
+            self.result = payload
+        else:
+            self.message = str(payload)
+        self._process.join(timeout=5)
+        return self.status
+
+    def cancel(self) -> None:
+        """Stop the child process; the run's partial work is discarded."""
+        if self.status == "running":
+            self._process.terminate()
+            self._process.join(timeout=5)
+            self.status, self.message = "cancelled", "cancelled by the user"
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.monotonic() - self.started if self.started else 0.0

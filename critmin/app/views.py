@@ -1,0 +1,381 @@
+"""Pages of the app, one per task, built per browser session from the report's own functions.
+
+Each session gets its own :class:`Session` (dataset in use, upload folder, results), so one
+user's uploads and results are never visible to another. Charts are the briefing's SVG
+figures (:mod:`critmin.report.figures`); tables carry their source ids and ``title=`` hover
+text with the citations, as in the briefing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import xarray as xr
+
+from critmin.app.uploads import validate
+from critmin.model.schema import SCHEMA
+from critmin.report import content, figures
+from critmin.report.content import country_label, percent, step_label
+from critmin.report.html import data_version
+from critmin.report.sources import Citations, split_ids
+
+ANY = "(any)"
+MAX_ROWS = 50
+
+
+class Session:
+    """What one browser session sees: its dataset, its upload folder, its results."""
+
+    def __init__(self, base: xr.Dataset, base_label: str, base_exposure: content.Exposure | None = None) -> None:
+        self.base, self.base_label, self.base_exposure = base, base_label, base_exposure
+        self.ds, self.label = base, base_label
+        self._folder = tempfile.TemporaryDirectory(prefix="critmin-session-")
+        self.listeners: list[Callable[[], None]] = []
+        self.results: dict[str, Any] = {}
+        self._exposure: content.Exposure | None = None
+
+    @property
+    def upload_folder(self) -> Path:
+        """This session's private folder for uploaded files."""
+        return Path(self._folder.name) / "package"
+
+    def exposure(self) -> content.Exposure:
+        """Exposure tables of the dataset in use (computed once per dataset)."""
+        if self._exposure is None:
+            shared = self.base_exposure if self.ds is self.base else None
+            self._exposure = shared if shared is not None else content.exposure(self.ds)
+        return self._exposure
+
+    def use(self, ds: xr.Dataset, label: str) -> None:
+        """Switch this session to `ds` and refresh every page."""
+        self.ds, self.label, self._exposure = ds, label, None
+        self.results.clear()
+        for refresh in self.listeners:
+            refresh()
+
+    def close(self) -> None:
+        """Delete the session's uploads."""
+        self._folder.cleanup()
+
+
+def html_table(header: list[str], rows: list[list[str]], hover: str = "", cls: str = "") -> str:
+    """An escaped HTML table; `hover` becomes its title= text."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="ctable {cls}" title="{escape(hover, quote=True)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def figure_html(svg: str, ids: list[str] | str, cites: Citations, caption: str) -> str:
+    """A chart with its caption, source marks and hover citations."""
+    hover = escape(cites.hover(ids), quote=True)
+    chosen = split_ids(ids)
+    named = ", ".join(chosen[:6]) + (f" and {len(chosen) - 6} more (hover for all)" if len(chosen) > 6 else "")
+    return (
+        f'<figure class="cfig" title="{hover}">{svg}<figcaption>{escape(caption)}. '
+        f'<span class="cites">Sources: {escape(named or "none recorded")}</span></figcaption></figure>'
+    )
+
+
+def material_label(material: str) -> str:
+    """Display name of a material, e.g. 'NdFeB (magnets)' or 'rare earths'."""
+    names = {"ndfeb": "NdFeB (magnets)", "ndpr": "NdPr", "rare_earths": "rare earths"}
+    return names.get(material, material.replace("_", " "))
+
+
+def _html(text: str = "", **kwargs: Any) -> pn.pane.HTML:
+    return pn.pane.HTML(text, sizing_mode="stretch_width", **kwargs)
+
+
+def _intro(text: str) -> pn.pane.HTML:
+    return _html(f'<p class="intro">{text}</p>')
+
+
+class ExposurePage:
+    """Material and ally selectors, stage-control chart, Sankey, dependence table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.material = pn.widgets.Select(name="Material", width=240)
+        self.ally = pn.widgets.Select(name="Ally", width=240)
+        self.control = _html(css_classes=["chart-control"])
+        self.dependence = _html(css_classes=["chart-dependence"])
+        self.sankey = _html(css_classes=["chart-sankey"])
+        self.material.param.watch(lambda _: (self.draw_control(), self.draw_dependence()), "value")
+        self.ally.param.watch(lambda _: self.draw_dependence(), "value")
+        session.listeners.append(self.reset)
+        self.reset()
+        self.view = pn.Column(
+            _intro(
+                "Who makes each stage of a material's supply chain, and how much of each ally's supply "
+                "passes through one country at any stage. Hover over a chart for its sources."
+            ),
+            pn.Row(self.material, self.ally),
+            pn.Row(self.control, self.dependence, sizing_mode="stretch_width"),
+            self.sankey,
+            sizing_mode="stretch_width",
+            name="Exposure",
+        )
+
+    def reset(self) -> None:
+        """Fill the selectors from the dataset in use and redraw."""
+        exp = self.session.exposure()
+        materials = content.materials_with_data(self.session.ds)
+        self.material.options = {material_label(m): m for m in materials}
+        self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
+        self.ally.options = {country_label(a): a for a in exp.importers}
+        self.ally.value = exp.importers[0] if exp.importers else None
+        self.draw_control()
+        self.draw_dependence()
+        chart = content.chain_sankey(self.session.ds, year=exp.year)
+        cites = Citations(self.session.ds)
+        if isinstance(chart, content.Sankey):
+            title = f"Rare-earth chain {exp.year}, mine to magnet: who supplies whom at each step"
+            self.sankey.object = "<h3>Mine to magnet</h3>" + figure_html(
+                figures.sankey(chart, title), chart.sources, cites, title
+            )
+        else:
+            self.sankey.object = f'<p class="absent">The mine-to-magnet chart is not drawn: {escape(chart)}.</p>'
+
+    def draw_control(self) -> None:
+        """Stage-control chart and table of the chosen material."""
+        material, ds = self.material.value, self.session.ds
+        if material is None:
+            self.control.object = '<p class="absent">The dataset has no production data.</p>'
+            return
+        bars = content.stage_bars(ds, material)
+        cites = Citations(ds)
+        title = f"{material.replace('_', ' ')}: world share of output at each stage"
+        ids = [s for bar in bars for s in bar.sources]
+        rows = self.session.exposure().control
+        rows = rows[rows.material == material]
+        table = html_table(
+            ["stage", "year", "largest producer", "share", "HHI", "top three", "sources"],
+            [
+                [
+                    r.stage,
+                    r.year,
+                    country_label(r.dominant),
+                    percent(r.dominant_share),
+                    f"{r.hhi:.2f}",
+                    percent(r.top3_share),
+                    r.sources.replace(";", ", "),
+                ]
+                for r in rows.itertuples()
+            ],
+            cites.hover(list(rows.sources)),
+        )
+        self.control.object = f"<h3>Who controls each stage</h3>{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
+
+    def draw_dependence(self) -> None:
+        """Chosen ally's direct and ultimate dependence at each material's last stage."""
+        exp, ally = self.session.exposure(), self.ally.value
+        if ally is None or exp.dependence.empty:
+            self.dependence.object = f'<p class="absent">{escape(" ".join(exp.notes) or "No ally has trade data.")}</p>'
+            return
+        final = content.final_rows(exp.dependence)
+        final = final[(final.importer == ally) & final.ultimate.notna()].sort_values("ultimate", ascending=False)
+        top = final.drop_duplicates("target")
+        cites = Citations(self.session.ds)
+        pairs = [
+            (f"{step_label(tuple(r.target.split('/')))} · {r.origin}", float(r.direct), float(r.ultimate))
+            for r in top.itertuples()
+        ]
+        title = f"{country_label(ally)}: direct and ultimate dependence on its largest origin, {exp.year}"
+        chart = figures.hbar_pairs(pairs, ("direct (last shipper)", "ultimate (any stage)"), title)
+        mine = final[final.target.str.startswith(f"{self.material.value}/")]
+        rows = [
+            [
+                step_label(tuple(r.target.split("/"))),
+                country_label(r.origin),
+                percent(r.direct),
+                percent(r.ultimate),
+                f"{r.hidden * 100:+.0f} pts",
+                "assumed" if r.assumed else "recorded",
+                r.sources.replace(";", ", "),
+            ]
+            for r in mine.head(8).itertuples()
+        ]
+        if not rows:
+            rows = [[f"no dependence row for {self.material.value}", "", "", "", "", "", ""]]
+        table = html_table(
+            ["product", "origin", "direct", "ultimate", "hidden", "sourcing", "sources"],
+            rows,
+            cites.hover(list(final.sources)),
+            "dependence",
+        )
+        self.dependence.object = (
+            f"<h3>{escape(country_label(ally))}: dependence by origin</h3>"
+            f"{figure_html(chart, list(top.sources), cites, title)}"
+            f"<p>{escape(country_label(ally))}'s origins for {escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
+        )
+
+
+class SourcesPage:
+    """Find where any number comes from: ``ds.critmin.source_of`` with chosen labels."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.variable = pn.widgets.Select(name="Variable", width=220)
+        self.filters = pn.Row(sizing_mode="stretch_width")
+        self.text = pn.widgets.TextInput(name="Filter results (any text)", width=260)
+        self.results = _html(css_classes=["source-results"])
+        self.variable.param.watch(lambda _: self.build_filters(), "value")
+        self.text.param.watch(lambda _: self.search(), "value")
+        session.listeners.append(self.reset)
+        self.reset()
+        self.view = pn.Column(
+            _intro("Choose a variable and any labels; every matching value is listed with its source, grade and link."),
+            pn.Row(self.variable, self.text),
+            self.filters,
+            self.results,
+            sizing_mode="stretch_width",
+            name="Sources",
+        )
+
+    def reset(self) -> None:
+        """Variables of the dataset in use."""
+        names = [n for n in SCHEMA if n in self.session.ds]
+        self.variable.options = names
+        self.variable.value = "production" if "production" in names else (names[0] if names else None)
+        self.build_filters()
+
+    def build_filters(self) -> None:
+        """One selector per dim of the chosen variable."""
+        name = self.variable.value
+        widgets = []
+        for dim in SCHEMA[name].dims if name else ():
+            labels = [str(v) for v in self.session.ds[name].dropna(dim, how="all")[dim].values]
+            widget = pn.widgets.Select(name=dim, options=[ANY, *labels], value=ANY, width=150)
+            widget.param.watch(lambda _: self.search(), "value")
+            widgets.append(widget)
+        self.filters.objects = widgets
+        self.search()
+
+    def search(self) -> None:
+        """List matching values with their provenance."""
+        name = self.variable.value
+        if name is None:
+            self.results.object = ""
+            return
+        labels = {w.name: w.value for w in self.filters.objects if w.value != ANY}
+        try:
+            found = self.session.ds.critmin.source_of(name, **labels)
+        except KeyError as error:
+            self.results.object = f'<p class="absent">{escape(str(error.args[0]))}</p>'
+            return
+        needle = self.text.value.strip().lower()
+        if needle:
+            found = [p for p in found if needle in str(p).lower()]
+        rows = "".join(
+            "<tr><td>"
+            + escape(", ".join(f"{k}={v}" for k, v in p.key.items()))
+            + f"</td><td>{p.value:,.6g} {escape(p.units)}</td>"
+            f"<td>{escape(p.source_id)}</td><td>{escape(p.title)}</td><td>{escape(p.publisher)}, {escape(p.year)}</td>"
+            f'<td>{escape(p.grade)}</td><td><a href="{escape(p.url, quote=True)}" target="_blank" rel="noopener">link</a></td>'
+            f"<td>{escape(p.note)}</td></tr>"
+            for p in found[:MAX_ROWS]
+        )
+        more = f"<p>Showing {MAX_ROWS} of {len(found)}; choose labels to narrow.</p>" if len(found) > MAX_ROWS else ""
+        self.results.object = (
+            f"<p><b>{len(found)}</b> value(s).</p>{more}<table class='ctable'><thead><tr><th>labels</th><th>value</th>"
+            "<th>source</th><th>title</th><th>publisher, year</th><th>grade</th><th>URL</th><th>note</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+
+
+class DataPage:
+    """Upload a zipped data package or CSV files; validated into this session only."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.upload = pn.widgets.FileInput(accept=".zip,.csv,.json", multiple=True, name="Data package")
+        self.reset_button = pn.widgets.Button(name="Use the packaged data again", button_type="default")
+        self.status = _html(css_classes=["data-status"])
+        self.upload.param.watch(self.on_upload, "value")
+        self.reset_button.on_click(lambda _: self.session.use(self.session.base, self.session.base_label))
+        session.listeners.append(self.show_current)
+        self.messages = _html(css_classes=["data-messages"])
+        self.show_current()
+        self.view = pn.Column(
+            _intro(
+                "Upload your own data package: a ZIP of the package folder, or its CSV files (and "
+                "datapackage.json). It is checked like the packaged data; every problem is listed with file, "
+                "row, field and fix. An upload is kept for this browser session only and is seen by no one else."
+            ),
+            self.status,
+            pn.Row(self.upload, self.reset_button),
+            self.messages,
+            sizing_mode="stretch_width",
+            name="Data",
+        )
+
+    def show_current(self) -> None:
+        """State which dataset this session uses."""
+        ds = self.session.ds
+        counts = ", ".join(f"{n} {int(ds[n].notnull().sum()):,}" for n in SCHEMA if n in ds)
+        self.status.object = (
+            f'<p class="current">In use: <b>{escape(self.session.label)}</b><br>'
+            f"{escape(data_version(ds))}<br><small>{escape(counts)} values</small></p>"
+        )
+
+    def on_upload(self, _: object) -> None:
+        """Validate the uploaded files; switch to them only when they load without a problem."""
+        values, names = self.upload.value, self.upload.filename
+        if not values:
+            return
+        values = values if isinstance(values, list) else [values]
+        names = names if isinstance(names, list) else [names]
+        ds, problems = validate(list(zip(names, values, strict=True)), self.session.upload_folder)
+        if ds is None:
+            items = "".join(f"<li>{escape(line)}</li>" for line in problems)
+            self.messages.object = (
+                f'<div class="errors"><p><b>{len(problems)} problem(s); nothing was loaded.</b> '
+                f"The data in use did not change.</p><ul>{items}</ul></div>"
+            )
+            return
+        label = "your upload: " + ", ".join(sorted(Path(n).name for n in names))
+        self.session.use(ds, label)
+        self.messages.object = f'<p class="ok">Loaded {escape(label)}. Every page now uses it.</p>'
+
+
+def session_view(
+    base: xr.Dataset, base_label: str, base_exposure: content.Exposure | None = None
+) -> pn.viewable.Viewable:
+    """The whole app for one browser session (`base_exposure`: exposure of `base`, shared read-only)."""
+    from critmin.app.views_runs import ResponsePage, ScenarioPage
+
+    session = Session(base, base_label, base_exposure)
+    pn.state.on_session_destroyed(lambda _: session.close())
+    pages = [
+        ExposurePage(session),
+        ScenarioPage(session),
+        ResponsePage(session),
+        SourcesPage(session),
+        DataPage(session),
+    ]
+    label = _html()
+
+    def show_label() -> None:
+        label.object = f'<p class="in-use">Data: {escape(session.label)}</p>'
+
+    session.listeners.append(show_label)
+    show_label()
+    header = pn.Row(
+        _html('<h1 class="apptitle">critmin <span>critical-minerals supply security</span></h1>'),
+        label,
+        sizing_mode="stretch_width",
+        css_classes=["appheader"],
+    )
+    tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
+    return pn.Column(header, tabs, sizing_mode="stretch_width", css_classes=["app"])
+
+
+def frame(rows: pd.DataFrame) -> str:
+    """A DataFrame as an escaped HTML table (no index)."""
+    return html_table([str(c) for c in rows.columns], rows.astype(str).values.tolist())

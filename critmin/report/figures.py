@@ -1,0 +1,329 @@
+"""SVG charts drawn in Python: stage control bars, chain Sankey, bands over time, frontier, bars.
+
+Each function returns one ``<svg>`` string sized by its ``viewBox`` (it scales to the page),
+with ``<title>`` hover text on every mark and a ``data-values`` attribute holding the plotted
+numbers, so a test (or a screen reader) can check what is drawn. No script, no web font, no
+external resource: the same string goes into the HTML briefing, the PDF and the web app.
+
+Examples
+--------
+>>> svg = hbar_pairs([("USA", 0.70, 0.98)], ("direct", "ultimate"), title="t")
+>>> svg.startswith("<svg") and 'data-values="[[&quot;USA&quot;, 0.7, 0.98]]"' in svg
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from html import escape
+
+from critmin.report.content import Sankey, StageBar, country_label, step_label
+
+WIDTH = 680
+FONT = "font-family:'DejaVu Sans',Arial,Helvetica,sans-serif"
+INK, MUTED, GRID = "#1b1f24", "#5b6470", "#dde1e6"
+COLOURS = {
+    "CHN": "#b8312f",
+    "USA": "#1f5f99",
+    "JPN": "#6a3d9a",
+    "AUS": "#2e8540",
+    "EU27": "#2b7bb9",
+    "MYS": "#e08a1e",
+    "VNM": "#8c6d1f",
+    "MMR": "#d4603a",
+    "RUS": "#5a5a5a",
+    "KOR": "#2a9d8f",
+    "IND": "#c77d12",
+    "CAN": "#9c4f96",
+    "COD": "#7f8c1f",
+    "IDN": "#457b9d",
+    "ROW": "#a8adb3",
+    "OTH": "#c4c8cd",
+}
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#ff9da7")
+
+
+def colour(code: str) -> str:
+    """Fixed colour of a country code, so one country looks the same in every chart."""
+    if code in COLOURS:
+        return COLOURS[code]
+    return PALETTE[sum(map(ord, code)) % len(PALETTE)]
+
+
+def _svg(name: str, height: float, body: list[str], title: str, values: object) -> str:
+    data = escape(json.dumps(values), quote=True)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{name}" '
+        f'data-values="{data}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
+        f'aria-label="{escape(title, quote=True)}" style="{FONT};width:100%;height:auto">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _text(
+    x: float, y: float, text: str, *, size: int = 12, anchor: str = "start", fill: str = INK, weight: str = "normal"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{fill}" font-weight="{weight}">{escape(text)}</text>'
+    )
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, tip: str, extra: str = "") -> str:
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{max(h, 0):.1f}" '
+        f'fill="{fill}" {extra}><title>{escape(tip)}</title></rect>'
+    )
+
+
+def tonnes(value: float) -> str:
+    """Tonnes for people: '270,000 t', '1.27 Mt', '839 t'.
+
+    Examples
+    --------
+    >>> tonnes(1_270_000), tonnes(270_000), tonnes(8.4)
+    ('1.27 Mt', '270,000 t', '8.4 t')
+    """
+    if math.isnan(value):
+        return "unknown"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} Mt"
+    return f"{value:,.0f} t" if abs(value) >= 100 else f"{value:,.3g} t"
+
+
+def stage_control(bars: Sequence[StageBar], title: str) -> str:
+    """One 100 % bar per stage, a segment per producer, labelled where wide enough."""
+    left, right, row = 170, WIDTH - 10, 38
+    body, codes, values = [], [], []
+    for i, bar in enumerate(bars):
+        y = 8 + i * row
+        body.append(_text(4, y + 14, f"{bar.stage.replace('_', ' ')}", size=13, weight="bold"))
+        body.append(_text(4, y + 29, f"{bar.basis}, {bar.year}; {tonnes(bar.total_t)}", size=10, fill=MUTED))
+        x = float(left)
+        for code, share, amount in bar.shares:
+            w = share * (right - left)
+            tip = f"{step_label((bar.material, bar.stage))}, {bar.year}: {country_label(code)} {share:.1%} ({tonnes(amount)})"
+            body.append(_rect(x, y + 2, w, row - 10, colour(code), tip, 'stroke="#fff" stroke-width="1"'))
+            if w > 58:
+                body.append(_text(x + 5, y + 21, f"{code} {share:.0%}", size=12, fill="#fff", weight="bold"))
+            elif w > 30:
+                body.append(_text(x + 3, y + 21, code, size=10, fill="#fff"))
+            x += w
+            codes.append(code)
+        values.append([bar.stage, [[c, round(s, 4)] for c, s, _ in bar.shares]])
+    legend_y = 8 + len(bars) * row + 6
+    body += _legend(list(dict.fromkeys(codes)), legend_y)
+    return _svg("stage-control", legend_y + 24, body, title, values)
+
+
+def _legend(codes: Sequence[str], y: float) -> list[str]:
+    items, x = [], 4.0
+    for code in codes:
+        label = f"{code} {country_label(code)}" if code not in ("OTH", "ROW") else country_label(code)
+        width = 22 + 6.6 * len(label)
+        if x + width > WIDTH:
+            x, y = 4.0, y + 18
+        items.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" fill="{colour(code)}"/>')
+        items.append(_text(x + 16, y + 10, label, size=11, fill=MUTED))
+        x += width + 8
+    return items
+
+
+def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
+    """Per step, the tonnes leaving and entering each (country or OTH) node, shares of the link set."""
+    columns: list[dict[str, list[float]]] = [{} for _ in sankey.steps]
+    totals = [sum(f.tonnes for f in sankey.flows if f.upstream == i) for i in range(len(sankey.steps) - 1)]
+    for f in sankey.flows:
+        share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
+        columns[f.upstream].setdefault(f.origin, [0.0, 0.0])[0] += share
+        columns[f.downstream].setdefault(f.buyer, [0.0, 0.0])[1] += share
+    sized = []
+    for column in columns:
+        size = {code: max(out, inn) for code, (out, inn) in column.items()}
+        keep = sorted(size, key=size.get, reverse=True)[:top]  # type: ignore[arg-type]
+        merged: dict[str, float] = {code: size[code] for code in keep}
+        rest = sum(v for code, v in size.items() if code not in keep)
+        if rest > 0:
+            merged["OTH"] = rest
+        sized.append(merged)
+    return sized
+
+
+def sankey(chart: Sankey, title: str, top: int = 5) -> str:
+    """Flows between consecutive steps; band width is the share of tonnes between two steps."""
+    nodes = _sankey_nodes(chart, top)
+    height, gap, node_w = 300.0, 10.0, 14.0
+    n = len(chart.steps)
+    xs = [60 + i * (WIDTH - 150) / max(n - 1, 1) for i in range(n)]
+    scale = (height - gap * (top + 1)) / max(sum(col.values()) for col in nodes)
+    tops: list[dict[str, float]] = []
+    body = []
+    for i, column in enumerate(nodes):
+        y, placed = 30.0, {}
+        for code, size in sorted(column.items(), key=lambda kv: (kv[0] == "OTH", -kv[1])):
+            placed[code] = y
+            tip = f"{step_label(chart.steps[i])}: {country_label(code)} {size:.0%} of the flows"
+            body.append(_rect(xs[i], y, node_w, size * scale, colour(code), tip))
+            if size * scale >= 11:
+                body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), code, size=10))
+            y += size * scale + gap
+        tops.append(placed)
+        body.append(_text(xs[i] + node_w / 2, 18, step_label(chart.steps[i]), size=11, anchor="middle", weight="bold"))
+    cursor_out = [dict(t) for t in tops]
+    cursor_in = [dict(t) for t in tops]
+    totals = [sum(f.tonnes for f in chart.flows if f.upstream == i) for i in range(n - 1)]
+    values = []
+    for f in sorted(chart.flows, key=lambda f: (f.upstream, f.origin, f.buyer)):
+        share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
+        origin = f.origin if f.origin in tops[f.upstream] else "OTH"
+        buyer = f.buyer if f.buyer in tops[f.downstream] else "OTH"
+        w = share * scale
+        y0, y1 = cursor_out[f.upstream][origin], cursor_in[f.downstream][buyer]
+        cursor_out[f.upstream][origin] += w
+        cursor_in[f.downstream][buyer] += w
+        x0, x1 = xs[f.upstream] + node_w, xs[f.downstream]
+        mid = (x0 + x1) / 2
+        path = (
+            f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
+            f"L{x1:.1f},{y1 + w:.1f} C{mid:.1f},{y1 + w:.1f} {mid:.1f},{y0 + w:.1f} {x0:.1f},{y0 + w:.1f} Z"
+        )
+        tip = (
+            f"{step_label(chart.steps[f.upstream])} made in {country_label(f.origin)} used by "
+            f"{country_label(f.buyer)} for {step_label(chart.steps[f.downstream])}: {tonnes(f.tonnes)}"
+        )
+        body.append(
+            f'<path d="{path}" fill="{colour(f.origin)}" fill-opacity="0.45"><title>{escape(tip)}</title></path>'
+        )
+        values.append([f.upstream, f.origin, f.buyer, round(f.tonnes, 1)])
+    return _svg("sankey", height + 40, body, title, values)
+
+
+def hbar_pairs(
+    rows: Sequence[tuple[str, float, float]], names: tuple[str, str], title: str, unit: str = "share"
+) -> str:
+    """Two bars per row (e.g. direct and ultimate dependence), values as shares 0-1."""
+    left, right, row = 215, WIDTH - 50, 40
+    shades = ("#9fb7cf", "#1f4e79")
+    body = []
+    for i, (label, first, second) in enumerate(rows):
+        y = 26 + i * row
+        body.append(_text(4, y + 18, label, size=12, weight="bold"))
+        for j, value in enumerate((first, second)):
+            known = value is not None and not math.isnan(value)
+            w = (value if known else 0.0) * (right - left)
+            text = f"{value:.0%}" if known else "n/a"
+            tip = f"{label}: {names[j]} {text}"
+            body.append(_rect(left, y + j * 16, w, 14, shades[j], tip))
+            body.append(_text(left + w + 4, y + j * 16 + 11, text, size=11, fill=MUTED))
+    for j, name in enumerate(names):
+        body.append(f'<rect x="{left + j * 150}" y="4" width="12" height="12" fill="{shades[j]}"/>')
+        body.append(_text(left + j * 150 + 16, 14, name, size=11, fill=MUTED))
+    values = [[label, round(a, 4), round(b, 4)] for label, a, b in rows]
+    return _svg("pairs", 30 + len(rows) * row, body, title, values)
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    if not math.isfinite(low) or not math.isfinite(high) or high <= low:
+        return [low]
+    raw = (high - low) / count
+    step = 10 ** math.floor(math.log10(raw))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
+    start = math.floor(low / step) * step
+    return [start + k * step for k in range(int((high - start) / step) + 2) if start + k * step <= high + 1e-9]
+
+
+def _axis_label(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:g}M"
+    if abs(value) >= 1e3:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
+
+
+def bands(
+    x_labels: Sequence[str],
+    lines: dict[str, Sequence[float]],
+    title: str,
+    units: str,
+    outer: tuple[Sequence[float], Sequence[float]] | None = None,
+    inner: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> str:
+    """Lines over time with an outer (e.g. 5-95 %) and inner (25-75 %) uncertainty band."""
+    left, right, top, bottom, height = 58, WIDTH - 14, 14, 220, 250
+    every = [v for series in (*lines.values(), *(outer or ()), *(inner or ())) for v in series if math.isfinite(v)]
+    low, high = (min(every + [0.0]), max(every + [1.0])) if every else (0.0, 1.0)
+    n = len(x_labels)
+
+    def px(i: float) -> float:
+        return left + (right - left) * (i / max(n - 1, 1))
+
+    def py(v: float) -> float:
+        return bottom - (bottom - top) * ((v - low) / (high - low) if high > low else 0.0)
+
+    body = []
+    for tick in _ticks(low, high):
+        body.append(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="{GRID}"/>')
+        body.append(_text(left - 5, py(tick) + 4, _axis_label(tick), size=10, anchor="end", fill=MUTED))
+    step = max(1, math.ceil(n / 8))
+    for i in range(0, n, step):
+        body.append(_text(px(i), bottom + 16, x_labels[i], size=10, anchor="middle", fill=MUTED))
+    body.append(_text(4, 10, units, size=10, fill=MUTED))
+    for band, shade, name in ((outer, "#c6dbef", "5-95 % of draws"), (inner, "#8db8dd", "25-75 % of draws")):
+        if band is None:
+            continue
+        lo, hi = band
+        points = [f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(hi)]
+        points += [f"{px(i):.1f},{py(v):.1f}" for i, v in reversed(list(enumerate(lo)))]
+        body.append(
+            f'<polygon points="{" ".join(points)}" fill="{shade}" fill-opacity="0.8"><title>{name}</title></polygon>'
+        )
+    for k, (name, series) in enumerate(lines.items()):
+        points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(series) if math.isfinite(v))
+        shade = ("#08306b", "#b8312f", "#2e8540", "#6a3d9a")[k % 4]
+        body.append(
+            f'<polyline points="{points}" fill="none" stroke="{shade}" stroke-width="2"><title>{escape(name)}</title></polyline>'
+        )
+        body.append(_text(right - 4, top + 12 + 14 * k, name, size=11, anchor="end", fill=shade))
+    values = {name: [round(v, 4) for v in series] for name, series in lines.items()}
+    return _svg("bands", height, body, title, values)
+
+
+def frontier(
+    budgets: Sequence[float],
+    outcomes: Sequence[float],
+    title: str,
+    x_units: str,
+    y_units: str,
+    chosen: float | None = None,
+) -> str:
+    """Outcome (e.g. expected shortfall) against budget, the recommended budget marked."""
+    labels = [_axis_label(b) for b in budgets]
+    svg = bands(labels, {"frontier": list(outcomes)}, title, y_units)
+    if chosen is None or chosen not in budgets:
+        return svg.replace('data-chart="bands"', 'data-chart="frontier"')
+    i = list(budgets).index(chosen)
+    mark = _text(
+        60 + (WIDTH - 72) * i / max(len(budgets) - 1, 1),
+        244,
+        f"recommended: {_axis_label(chosen)} {x_units}",
+        size=11,
+        anchor="middle",
+        weight="bold",
+    )
+    return svg.replace('data-chart="bands"', 'data-chart="frontier"').replace("</svg>", mark + "</svg>")
+
+
+def hbars(rows: Sequence[tuple[str, float, str]], title: str) -> str:
+    """Horizontal bars, one per row (label, value, display text), scaled to the largest value."""
+    left, right, row = 190, WIDTH - 90, 24
+    largest = max([abs(v) for _, v, _ in rows if math.isfinite(v)] + [1e-12])
+    body = []
+    for i, (label, value, shown) in enumerate(rows):
+        y = 6 + i * row
+        w = (abs(value) if math.isfinite(value) else 0.0) / largest * (right - left)
+        body.append(_text(4, y + 14, label, size=12))
+        body.append(_rect(left, y + 2, w, 16, "#1f4e79", f"{label}: {shown}"))
+        body.append(_text(left + w + 4, y + 14, shown, size=11, fill=MUTED))
+    return _svg("bars", 12 + len(rows) * row, body, title, [[label, value] for label, value, _ in rows])
