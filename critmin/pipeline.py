@@ -39,7 +39,7 @@ EXAMPLE_DRAWS = 20
 """Draws per example scenario in the main job (the scenario files say more for full runs)."""
 
 
-def shock_section(ds: xr.Dataset, out: Path) -> list[Path]:
+def shock_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], dict[str, xr.Dataset]]:
     """Run every example scenario of the library; print per ally which sectors stop and when."""
     from critmin.cli import format_stops
     from critmin.report.tables import stop_table
@@ -47,13 +47,51 @@ def shock_section(ds: xr.Dataset, out: Path) -> list[Path]:
     from critmin.shock import run, write_results
 
     written: list[Path] = []
+    results: dict[str, xr.Dataset] = {}
     examples = sorted(path.stem for path in Path(str(LIBRARY)).glob("*.toml") if not path.stem.startswith("backtest_"))
     for name in examples:
         scenario = load_scenario(name)
         result = run(ds, scenario, draws=EXAMPLE_DRAWS)
         print(format_stops(stop_table(result), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
-        written += write_results(result, out / "shock" / name)
-    return written
+        written += write_results(headline(result), out / "shock" / name)
+        results[name] = result
+    return written, results
+
+
+def headline(result: xr.Dataset) -> xr.Dataset:
+    """What the main job keeps of a run: the per-draw summary and monthly 5/50/95% bands.
+
+    Full trajectories (every draw, node and edge) are for ``critmin shock --out``; here the
+    bands of shortfall, inventory, stockpile and price per material × country are enough.
+    """
+    summary = [name for name in result.data_vars if "month" not in result[name].dims and "draw" in result[name].dims]
+    monthly = {
+        "shortfall": result.shortfall.sum("stage"),
+        "inventory": result.inventory.sum("stage"),
+        "stockpile": result.stockpile.sum("stage"),
+        "price_ratio": result.price_ratio,
+    }
+    bands = xr.Dataset({f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()})
+    return xr.merge([result[summary], bands]).assign_attrs(result.attrs)
+
+
+def report_section(ds: xr.Dataset, out: Path, shocks: dict[str, xr.Dataset]) -> list[Path]:
+    """Write the briefing on the worst example scenario (largest allied final shortfall)."""
+    from critmin import vocabulary as vocab
+    from critmin.report.html import write_report
+    from critmin.scenarios import LIBRARY
+
+    def allied_shortfall(result: xr.Dataset) -> float:
+        allies = [c for c in vocab.ALLIES if c in result.country.values]
+        return float(result.cumulative_final_shortfall.sel(country=allies).sum(["country", "sector"]).mean("draw"))
+
+    worst = max(shocks, key=lambda name: allied_shortfall(shocks[name])) if shocks else None
+    shock = shocks.get(worst) if worst else None
+    files = [str(Path(str(LIBRARY)) / f"{worst}.toml")] if worst else []
+    seed = int(shock.attrs.get("seed", 0)) if shock is not None else None
+    html, pdf = write_report(ds, out / "report", shock=shock, scenario_files=files, seed=seed)
+    print(f"  briefing on the worst example scenario ({worst}): {html.name}, {pdf.name}")
+    return [html, pdf]
 
 
 def main_job(data: str | None, out: Path) -> int:
@@ -73,7 +111,11 @@ def main_job(data: str | None, out: Path) -> int:
     written += exposure_section(ds, out)
 
     _section("3. Shocks: the example scenarios, month by month (who stops, when)")
-    written += shock_section(ds, out)
+    shock_files, shocks = shock_section(ds, out)
+    written += shock_files
+
+    _section("4. Briefing: self-contained HTML and its PDF, every figure sourced")
+    written += report_section(ds, out, shocks)
 
     print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
     return 0

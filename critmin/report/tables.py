@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -162,10 +164,13 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
     summary = result[["first_stop_offset", "cumulative_final_shortfall"]].sel(country=wanted)
     stops = summary.first_stop_offset >= 0
     offsets = summary.first_stop_offset.where(stops)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a pair that never stops has no median: NaN is the answer
+        median_offset = offsets.median("draw")
     frame = xr.Dataset(
         {
             "stop_share": stops.mean("draw"),
-            "median_offset": offsets.median("draw"),
+            "median_offset": median_offset,
             "mean_final_shortfall_t": summary.cumulative_final_shortfall.mean("draw"),
         }
     ).to_dataframe().reset_index()
