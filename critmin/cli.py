@@ -144,8 +144,10 @@ def format_stops(table: pd.DataFrame, name: str) -> str:
     lines = [f"{name}: allied sectors that stop or run short (share of draws, median first month, mean shortfall)"]
     for row in table.itertuples():
         when = row.median_first_stop or "never"
-        lines.append(f"  {row.country:<5}{row.sector:<15} stops in {row.stop_share:5.0%} of draws, from {when:<8}"
-                     f" shortfall {row.mean_final_shortfall_t:12,.1f} t")
+        lines.append(
+            f"  {row.country:<5}{row.sector:<15} stops in {row.stop_share:5.0%} of draws, from {when:<8}"
+            f" shortfall {row.mean_final_shortfall_t:12,.1f} t"
+        )
     return "\n".join(lines)
 
 

@@ -71,7 +71,9 @@ def headline(result: xr.Dataset) -> xr.Dataset:
         "stockpile": result.stockpile.sum("stage"),
         "price_ratio": result.price_ratio,
     }
-    bands = xr.Dataset({f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()})
+    bands = xr.Dataset(
+        {f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()}
+    )
     return xr.merge([result[summary], bands]).assign_attrs(result.attrs)
 
 

@@ -167,19 +167,23 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a pair that never stops has no median: NaN is the answer
         median_offset = offsets.median("draw")
-    frame = xr.Dataset(
-        {
-            "stop_share": stops.mean("draw"),
-            "median_offset": median_offset,
-            "mean_final_shortfall_t": summary.cumulative_final_shortfall.mean("draw"),
-        }
-    ).to_dataframe().reset_index()
+    frame = (
+        xr.Dataset(
+            {
+                "stop_share": stops.mean("draw"),
+                "median_offset": median_offset,
+                "mean_final_shortfall_t": summary.cumulative_final_shortfall.mean("draw"),
+            }
+        )
+        .to_dataframe()
+        .reset_index()
+    )
     months = pd.DatetimeIndex(result.month.values) if "month" in result.dims else None
     start = pd.Timestamp(result.attrs.get("start", months[0] if months is not None else "2025-01"))
     frame["median_first_stop"] = [
         (start + pd.DateOffset(months=int(o))).strftime("%Y-%m") if pd.notna(o) else "" for o in frame.median_offset
     ]
     keep = (frame.stop_share > 0) | (frame.mean_final_shortfall_t > 0.5)
-    return frame.loc[keep, ["country", "sector", "stop_share", "median_first_stop", "mean_final_shortfall_t"]].reset_index(
-        drop=True
-    )
+    return frame.loc[
+        keep, ["country", "sector", "stop_share", "median_first_stop", "mean_final_shortfall_t"]
+    ].reset_index(drop=True)

@@ -3,8 +3,9 @@
 Per node (item, country) and month, with ``use`` = input use + final use::
 
     user residual      = receipts + release - (use + inventory change)
-    producer residual  = production - (shipments out + redirected out)
+    producer residual  = production + sold from producer stock - (shipments out + redirected out)
     stockpile residual = -(stockpile change) - drawn
+    producer stock residual = -(producer stock change) - sold from producer stock
 
 Shortfall is need that was not used (``need = use + shortfall`` for final users), so the user
 residual is the brief's ``inflows - (use + stock change)`` with ``use = need - shortfall``.
@@ -49,7 +50,8 @@ def mass_residual(result: xr.Dataset) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        ``user``, ``producer`` and ``stockpile`` residuals (t/month) on the result's dims.
+        ``user``, ``producer``, ``stockpile`` and ``producer_stock`` residuals (t/month) on the
+        result's dims.
 
     Examples
     --------
@@ -64,9 +66,13 @@ def mass_residual(result: xr.Dataset) -> xr.Dataset:
     """
     user = user_residual(result.receipts, result.release, result.use, result.inventory,
                          _before(result.inventory, result.inventory_initial))
-    producer = result.production - result.redirect_out - shipped_by_node(result)
+    producer = result.production + result.stock_sold - result.redirect_out \
+        - shipped_by_node(result)
     stock = _before(result.stockpile, result.stockpile_initial) - result.stockpile - result.drawn
-    return xr.Dataset({"user": user, "producer": producer.fillna(0.0), "stockpile": stock})
+    pstock = _before(result.producer_stock, result.producer_stock_initial) \
+        - result.producer_stock - result.stock_sold
+    return xr.Dataset({"user": user, "producer": producer.fillna(0.0), "stockpile": stock,
+                       "producer_stock": pstock})
 
 
 def shipped_by_node(result: xr.Dataset) -> xr.DataArray:

@@ -6,7 +6,7 @@ the network is in a steady state:
 * sourcing shares of buyer ``b`` for item ``i``: ``trade[i, k -> b]`` for ``k != b`` and
   domestic supply ``max(0, production[i, b] - exports[i, b])``, normalised; a buyer with no data
   sources in proportion to world production;
-* final demand: ``demand`` (material, region, sector) at the material's last stage; where a
+* final demand: ``demand`` (material, region, sector; t/year) at the material's last stage; where a
   country has no demand row, its apparent consumption (production + imports - exports) not used
   by its own downstream stages (``chain``) is final demand of sector ``"all"``;
 * need and baseline production, downstream first:
@@ -219,13 +219,29 @@ def _baseline(chain: np.ndarray, level: np.ndarray, final: np.ndarray, share: np
 def _final_demand(ds: xr.Dataset, year: int, items: list[tuple[str, str]], countries: list[str],
                   sectors: list[str], chain: np.ndarray, prod: np.ndarray, trade: np.ndarray
                   ) -> np.ndarray:
+    """Final demand (I, C, S) in t/month.
+
+    ``demand`` is a sector's *use* of a material, which for an input material (natural graphite,
+    Dy, NdPr) includes the feed to the downstream material's stage that ``chain`` already
+    carries as input need. That feed (``chain`` x the dataset's production of the downstream
+    item) is taken out of the demand row, by the sector mix of the downstream material's
+    demand, so it is not counted twice.
+    """
     demand = _var(ds, "demand", year)
     dem = _grid(demand.rename(region="country") if demand is not None else None, items,
-                {"country": countries, "sector": sectors})
+                {"country": countries, "sector": sectors}) / 12.0  # t/year -> t/month
     has = np.isfinite(dem).any(-1)
+    dem = np.nan_to_num(dem)
+    material = np.array([m for m, _ in items])
+    mix = np.zeros((len(items), len(sectors)))
+    for o in range(len(items)):
+        world = dem[material == material[o]].sum((0, 1))
+        mix[o] = world / world.sum() if world.sum() > 0 else 0.0
+    cross = chain * (material[:, None] != material[None, :])
+    feed = np.einsum("oj,oc,os->jcs", cross, prod, mix)
     apparent = prod + trade.sum(1) - trade.sum(2)
     own_use = np.einsum("oi,oc->ic", chain, prod)
-    final = np.nan_to_num(dem)
+    final = np.where(has[..., None], np.maximum(0.0, dem - feed), 0.0)
     residual = np.maximum(0.0, apparent - own_use)
     final[..., sectors.index("all")] += np.where(has, 0.0, residual)
     return final

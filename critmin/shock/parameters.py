@@ -1,11 +1,21 @@
 """The shock simulator's behavioural parameters: one table, with defaults, ranges and sources.
 
-The dataset's ``parameter`` variable (dims ``parameter``, ``material``, with ``parameter_low`` and
-``parameter_high``) is read by the name in the ``dataset_name`` column. Where the dataset has no
-value the default below is used, and the parameter is marked ``"assumption"`` in the table and in
-the ``attrs`` of every result. The engine uses one scalar per parameter for all materials: the
-dataset row for material ``"all"`` if present, else the first material with a value (named in the
-provenance).
+Each parameter is read from the dataset's ``parameters`` variable (dims ``parameter`` x
+``material``, with ``parameters_low``, ``parameters_high`` and ``parameters_unit``) by the row
+named in the ``dataset name`` column, converted to the engine's unit (``value * scale``, or
+``1 - value`` for ``leakage``, which the dataset stores as the first-month drop). The row's unit
+must match ``dataset unit``; otherwise, or where the dataset has no row, the default below is
+used and the parameter is marked ``"assumption"`` in every result's ``attrs``. The engine uses
+one scalar per parameter for all materials: the row for material ``"all"`` if present, else the
+first material with a value (named in the provenance).
+
+Rows of the dataset that are *not* used, and why:
+
+* ``leakage_share`` (0.32) is how far China's 2010 REE exports exceeded the *quota*; under a
+  licensing regime the first month's drop of >= 90 % bounds leakage, so ``first_month_drop``
+  is used instead;
+* ``price_elasticity_demand`` (short-run, -0.1): the engine's demand response is the
+  substitution cut, whose cap and rate come from the REE episode.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import numpy as np
 import xarray as xr
 
 DAYS_PER_MONTH: Final = 365.25 / 12
+WORKING_DAYS_PER_MONTH: Final = 21.0
 
 
 @dataclass(frozen=True)
@@ -30,13 +41,19 @@ class Parameter:
     name : str
         Name used in scenarios (``[parameters]``, ``[uncertain]``) and in results attrs.
     default, low, high : float
-        Default value and plausible range, in ``unit``.
+        Default value and plausible range, in ``unit`` (used when the dataset has no row).
     unit : str
         Unit of the value as the engine uses it.
     dataset_name : str
-        Name of the row in the dataset's ``parameter`` variable.
+        Row of the dataset's ``parameters`` variable, or ``""`` when the dataset has none.
     source : str
         Where the default comes from, or ``"assumption"`` with the reason.
+    dataset_unit : str
+        Unit the dataset row must have (``parameters_unit``).
+    scale : float
+        Engine value = dataset value x scale (``-1`` with ``one_minus``: 1 - value).
+    one_minus : bool
+        The dataset stores the complement (first-month drop for leakage).
     """
 
     name: str
@@ -46,10 +63,26 @@ class Parameter:
     unit: str
     dataset_name: str
     source: str
+    dataset_unit: str = ""
+    scale: float = 1.0
+    one_minus: bool = False
+
+    def from_dataset(self, value: float) -> float:
+        """Dataset value in the engine's unit.
+
+        Examples
+        --------
+        >>> PARAMETERS["leakage"].from_dataset(0.75), PARAMETERS["new_capacity_lead_months"].from_dataset(6)
+        (0.25, 72.0)
+        """
+        return 1.0 - value if self.one_minus else value * self.scale
 
 
-def _p(name: str, default: float, low: float, high: float, unit: str, source: str) -> Parameter:
-    return Parameter(name, default, low, high, unit, name, source)
+def _p(name: str, default: float, low: float, high: float, unit: str, source: str,
+       dataset: tuple[str, str, float] | tuple[str, str, float, bool] = ("", "", 1.0)
+       ) -> Parameter:
+    return Parameter(name, default, low, high, unit, dataset[0], source, dataset[1],
+                     dataset[2], bool(dataset[3]) if len(dataset) > 3 else False)
 
 
 PARAMETERS: Final = MappingProxyType(
@@ -58,46 +91,62 @@ PARAMETERS: Final = MappingProxyType(
         for p in (
             _p("frontload_factor", 2.6, 2.0, 2.7, "x normal orders",
                "DOMAIN 4.1: exports in the month before the effective date ~2-2.6x normal "
-               "(Ga/Ge 2023, graphite 2023: 17 kt -> 45 kt)"),
+               "(Ga/Ge 2023, graphite 2023: 17 kt -> 45 kt)",
+               ("front_loading_multiple", "1", 1.0)),
             _p("licensing_delay_months", 2.0, 1.0, 3.0, "month",
-               "DOMAIN 4.1: ~45 working days per licence; first Ga/Ge licences ~7 weeks after "
-               "the effective date, graphite ~3-4 weeks (rawmaterials.net; Fastmarkets)"),
+               "DOMAIN 4.1: ~45 working days per licence (/21 working days per month); first "
+               "Ga/Ge licences ~7 weeks after the effective date, graphite ~3-4 weeks",
+               ("licence_processing_time_statutory_expected_working_days", "day",
+                1.0 / WORKING_DAYS_PER_MONTH)),
             _p("leakage", 0.05, 0.0, 0.3, "share of controlled flow",
-               "DOMAIN 4.1: first-month drop >=90% bounds leakage near 0.05-0.1; smuggling "
-               "estimates 15-30% give the high end (ReactionSearch; Cato, secondary)"),
+               "DOMAIN 4.1: 1 - first-month drop (graphite Dec 2023 -91 %, Ga/Ge Aug 2023 -100 %)",
+               ("first_month_drop", "1", -1.0, True)),
             _p("ramp_up_rate", 0.04, 0.02, 0.06, "share of world market per year",
-               "Sprecher et al. 2017, ES&T 51(7):3860: non-dominant supply ramped at 4%/yr"),
+               "Sprecher et al. 2017, ES&T 51(7):3860: non-dominant supply ramped at 4%/yr",
+               ("non_dominant_supply_ramp_up_rate", "1/year", 1.0)),
             _p("new_capacity_lead_months", 72.0, 36.0, 84.0, "month",
                "Keilhacker & Minner 2017: ~6 years for new non-China capacity; magnet plant "
-               "~3 years (Adamas); mine start-up up to ~7 years (Argonne GCMat)"),
+               "~3 years (Adamas); mine start-up up to ~7 years (Argonne GCMat)",
+               ("lead_time_new_non_china_ree_capacity", "year", 12.0)),
             _p("user_cover_days", 21.0, 14.0, 28.0, "day",
-               "assumption: users hold 2-4 weeks under just-in-time (blog, secondary; DOMAIN "
-               "2.3); used where inventory_cover has no value"),
+               "users hold 2-4 weeks under just-in-time (blog, secondary; DOMAIN 2.3); used "
+               "where inventory_cover has no value",
+               ("user_inventory_cover_auto_industry_critical_components", "week", 7.0)),
             _p("rebuild_months", 3.0, 1.0, 6.0, "month",
                "assumption: users close a gap to their target cover over about a quarter; "
                "calibrated on the Dec 2010 rebound of Japan's imports"),
             _p("min_operating_level", 0.5, 0.3, 0.8, "share of need",
-               "assumption: a sector stops in a month when it can get less than half of what "
-               "it needs; no published figure"),
+               "assumption: a sector stops in a month when it can get less than this share of "
+               "what it needs",
+               ("min_operating_level_all", "1", 1.0)),
             _p("price_lag_months", 3.0, 2.0, 4.0, "month",
-               "MINING.COM (DOMAIN 4.1): prices barely moved at the 2010 cut, rose ~3 months later"),
-            _p("price_flexibility", 3.0, 1.5, 6.0, "1",
-               "assumption: outside price ratio = cover ratio ** -flexibility, calibrated to "
-               "Rotterdam Ga +100-114% within 5-6 months of Aug 2023 (Fastmarkets)"),
+               "MINING.COM (DOMAIN 4.1): prices barely moved at the 2010 cut, rose ~3 months later",
+               ("price_response_lag_after_physical_cut_off", "month", 1.0)),
+            _p("price_flexibility", 1.0, 0.5, 2.0, "1",
+               "elasticity of the outside price to the cover ratio near baseline (prices.py: "
+               "bounded form); dataset stores d(price)/price per d(cover)/cover = -1",
+               ("price_response_to_cover", "1", -1.0)),
             _p("inside_price_flexibility", 0.3, 0.0, 1.0, "1",
                "assumption: calibrated to China's domestic Ga price -9% in Aug 2023 (Fastmarkets)"),
             _p("price_cap_ratio", 30.0, 10.0, 30.0, "1",
-               "DOMAIN 4.2: Dy oxide rose 26-fold 2009-2011; the ratio is clipped here"),
+               "assumption: saturation level of the price ratio; Dy oxide rose 26-fold "
+               "2009-2011 (DOMAIN 4.2)"),
             _p("substitution_max_rate", 0.10, 0.05, 0.10, "share of demand per year",
-               "Sprecher et al. 2017: substitution reached up to 10% of REE demand per year"),
+               "Sprecher et al. 2017: substitution reached up to 10% of REE demand per year",
+               ("substitution_response_rate_max", "1/year", 1.0)),
             _p("substitution_cap", 0.30, 0.15, 0.30, "share of demand",
-               "IBTimes (secondary): METI programme aimed at ~30% less Dy within two years"),
+               "IBTimes (secondary): METI programme aimed at ~30% less Dy within two years",
+               ("demand_thrifting_achievable_within_2_years", "1", 1.0)),
             _p("substitution_sensitivity", 0.25, 0.1, 0.5, "share per unit log price ratio",
                "assumption: desired thrifting = sensitivity * ln(price ratio), up to the cap"),
             _p("substitution_lag_months", 6.0, 3.0, 12.0, "month",
                "assumption: thrifting starts half a year after the price signal (Honda 2012)"),
             _p("capacity_utilisation", 0.8, 0.6, 0.95, "share",
                "assumption: capacity = production / utilisation where capacity is missing"),
+            _p("producer_stock_months", 1.0, 0.5, 2.0, "month of baseline output",
+               "assumption: producers' and traders' stocks that front-loaded (or surging) "
+               "orders can draw on beyond capacity; the graphite rush of Nov 2023 (2.6x normal "
+               "exports) exceeded China's spare capacity"),
             _p("stockpile_trigger_days", 30.0, 14.0, 60.0, "day",
                "assumption: release when users' cover falls below a month (policy may override)"),
             _p("stockpile_release_rate", 0.25, 0.1, 1.0, "share of initial stock per month",
@@ -111,23 +160,29 @@ INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_mon
 """Parameters the engine rounds to whole months."""
 
 
-def _dataset_value(dataset: xr.Dataset | None, name: str) -> tuple[float, str] | None:
-    """Scalar value of `name` in the dataset's ``parameter`` variable, with where it came from."""
-    if dataset is None or "parameter" not in dataset.data_vars:
+def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:
+    """Value of `spec` from the dataset's ``parameters`` variable (engine unit), with its origin."""
+    name = spec.dataset_name
+    if dataset is None or not name or "parameters" not in dataset.data_vars:
         return None
-    table = dataset["parameter"]
+    table = dataset["parameters"]
     if name not in table.indexes.get("parameter", ()):
         return None
     row = table.sel(parameter=name)
-    if "material" not in row.dims:
-        value = float(row)
-        return (value, f"dataset parameter {name!r}") if np.isfinite(value) else None
-    materials = list(row["material"].values)
+    units = dataset["parameters_unit"].sel(parameter=name) if "parameters_unit" in dataset \
+        else None
+    materials = [str(m) for m in row["material"].values] if "material" in row.dims else [None]
     order = (["all"] if "all" in materials else []) + [m for m in materials if m != "all"]
     for material in order:
-        value = float(row.sel(material=material))
-        if np.isfinite(value):
-            return value, f"dataset parameter {name!r}, material {material!r}"
+        at = {} if material is None else {"material": material}
+        value = float(row.sel(at))
+        if not np.isfinite(value):
+            continue
+        unit = str(units.sel(at).item()) if units is not None else spec.dataset_unit
+        if spec.dataset_unit and unit != spec.dataset_unit:
+            return None
+        where = f"dataset parameter {name!r}" + (f", material {material!r}" if material else "")
+        return spec.from_dataset(value), where
     return None
 
 
@@ -139,7 +194,7 @@ def resolve_parameters(
     Parameters
     ----------
     dataset : xarray.Dataset or None
-        The critmin dataset; its ``parameter`` variable is read by ``dataset_name``.
+        The critmin dataset; its ``parameters`` variable is read by ``dataset_name``.
     overrides : mapping of str to float, optional
         Fixed values from a scenario's ``[parameters]`` table.
 
@@ -162,7 +217,7 @@ def resolve_parameters(
         if name in overrides:
             values[name], provenance[name] = float(overrides[name]), "scenario"
             continue
-        found = _dataset_value(dataset, spec.dataset_name)
+        found = _dataset_value(dataset, spec)
         if found is None:
             values[name], provenance[name] = spec.default, "assumption"
         else:
@@ -170,18 +225,24 @@ def resolve_parameters(
     return values, provenance
 
 
-def parameter_table() -> str:
-    """The parameter table as Markdown (name, default, range, unit, dataset name, source).
+def parameter_table(dataset: xr.Dataset | None = None) -> str:
+    """The parameter table as Markdown; with a dataset, also the value used and its origin.
 
     Examples
     --------
     >>> parameter_table().splitlines()[0]
-    '| name | default | low | high | unit | dataset name | source |'
+    '| name | default | low | high | unit | dataset row (unit, conversion) | source |'
     """
-    lines = ["| name | default | low | high | unit | dataset name | source |", "|---" * 7 + "|"]
+    values, provenance = resolve_parameters(dataset)
+    head = ["name", "default", "low", "high", "unit", "dataset row (unit, conversion)", "source"]
+    if dataset is not None:
+        head[1:1] = ["value used", "from"]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for p in PARAMETERS.values():
-        lines.append(
-            f"| {p.name} | {p.default:g} | {p.low:g} | {p.high:g} | {p.unit} | "
-            f"{p.dataset_name} | {p.source} |"
-        )
+        conversion = "1 - x" if p.one_minus else (f"x * {p.scale:g}" if p.scale != 1 else "x")
+        row = f"{p.dataset_name} ({p.dataset_unit}, {conversion})" if p.dataset_name else "-"
+        cells = [p.name, f"{p.default:g}", f"{p.low:g}", f"{p.high:g}", p.unit, row, p.source]
+        if dataset is not None:
+            cells[1:1] = [f"{values[p.name]:.4g}", provenance[p.name]]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

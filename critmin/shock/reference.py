@@ -29,6 +29,7 @@ def _plan(net, ctx, par, st, drv, final, b):
     need, planned, fill = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)], \
         [[1.0] * nc for _ in range(ni)]
     r_out, r_in = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)]
+    s_fill, s_sold = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)]
     orders_e, refused_e, bound = [0.0] * len(net.edge_item), [0.0] * len(net.edge_item), [0.0] * ni
     for lv in reversed(ctx.levels):
         for o, j, a in lv.links_out:
@@ -56,11 +57,15 @@ def _plan(net, ctx, par, st, drv, final, b):
             open_cap = sum(net.capacity[i, c] for c in range(nc) if not drv.blocked[b, i, c])
             idle = [0.0] * nc
             normal = [0.0] * nc
+            sold = [0.0] * nc
             for c in range(nc):
                 is_open = not drv.blocked[b, i, c]
                 new = ramp * late * _div(net.capacity[i, c] * is_open, open_cap)
                 cap = net.capacity[i, c] * drv.cap_mult[b, i, c] + new
                 normal[c] = min(received[c], cap)
+                sold[c] = min(received[c] - normal[c], st["pstock"][i][c])
+                s_fill[i][c] = _div(sold[c], received[c])
+                s_sold[i][c] = sold[c]
                 fill[i][c] = _div(normal[c], received[c]) if received[c] > 0 else 1.0
                 idle[c] = (cap - normal[c]) * is_open
             total = min(sum(idle), sum(short), ramp * bound[i])
@@ -69,7 +74,8 @@ def _plan(net, ctx, par, st, drv, final, b):
                 r_in[i][c] = total * _div(short[c], sum(short))
                 planned[i][c] = normal[c] + r_out[i][c]
     return dict(need_int=need_int, need=need, planned=planned, fill=fill, r_out=r_out,
-                r_in=r_in, orders=orders_e, refused=refused_e, bound=bound)
+                r_in=r_in, orders=orders_e, refused=refused_e, bound=bound, s_fill=s_fill,
+                s_sold=s_sold)
 
 
 def _allocate(pool, need_s, order, n_prio, min_level):
@@ -127,7 +133,8 @@ def _deliver(net, ctx, par, st, pl, final, b):
             for e in lv.edges:
                 if net.edge_item[e] == i:
                     k = net.edge_supplier[e]
-                    ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0))
+                    ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0)
+                                                 + pl["s_fill"][i][k])
                     rec[i][net.edge_buyer[e]] += ship[e]
             avail = [st["inv"][i][c] + rec[i][c] for c in range(nc)]
             given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i],
@@ -149,7 +156,7 @@ def _prices(net, ctx, par, st, pl, d):
     hist = {"out": [], "in": []}
     price = []
     for i in range(ni):
-        req = [pl["need"][i][c] * (1.0 + net.cover_days[i, c] / DPM) for c in range(nc)]
+        req = [pl["need"][i][c] + net.need[i, c] * net.cover_days[i, c] / DPM for c in range(nc)]
         refused = sum(pl["refused"][e] for e in range(len(net.edge_item))
                       if net.edge_item[e] == i and net.edge_supplier[e] == ctx.inside[i])
         k = ctx.inside[i]
@@ -162,7 +169,8 @@ def _prices(net, ctx, par, st, pl, d):
         hist["in"].append(h_in)
 
         def p(h, lag, flex):
-            r = max(h[int(lag)], 1e-9) ** -flex
+            x = math.log(max(h[int(lag)], 1e-12))
+            r = 1.0 - flex * x if x < 0 else 1.0 / (1.0 + flex * x)
             return min(max(r, 1.0 / par["price_cap_ratio"]), par["price_cap_ratio"])
         price.append([p(h_in, par["price_lag_months"], par["inside_price_flexibility"]),
                       p(h_out, par["price_lag_months"], par["price_flexibility"])])
@@ -192,6 +200,7 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
         inv0 = net.need * net.cover_days / DPM
         st = {"inv": inv0.tolist(), "stock": net.stockpile.tolist(), "bound": [0.0] * ni,
               "cut": [[0.0] * nc for _ in range(ni)],
+              "pstock": (par["producer_stock_months"] * net.production).tolist(),
               "h_out": [[1.0] * ctx.history for _ in range(ni)],
               "h_in": [[1.0] * ctx.history for _ in range(ni)]}
         rows = {k: [] for k in out}
@@ -213,6 +222,7 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
                 for c in range(nc):
                     st["inv"][i][c] = d["avail"][i][c] - use_int[i][c] - sum(d["use_f"][i][c])
                     st["stock"][i][c] -= d["drawn"][i][c]
+                    st["pstock"][i][c] -= pl["s_sold"][i][c]
             st.update(bound=pl["bound"], h_out=hist["out"], h_in=hist["in"])
             for k, v in (("production", d["prod"]), ("receipts", d["rec"]),
                          ("inventory", st["inv"]), ("shortfall", short),

@@ -30,6 +30,8 @@ NODE_VARIABLES = {
     "drawn": "stockpile drawn from holders (t/month)",
     "redirect_in": "supply redirected from non-controlled suppliers, received (t/month)",
     "redirect_out": "supply redirected to short buyers, sent (t/month)",
+    "stock_sold": "sold from producers' and traders' stock beyond capacity (t/month)",
+    "producer_stock": "producers' and traders' stock at month end (t)",
 }
 SECTOR_VARIABLES = ("final_need", "final_use", "stopped")
 TOLERANCE = 1e-7
@@ -73,7 +75,8 @@ def run_batch(net: Network, scenario: Scenario, draws: Sequence[int]
     out: dict[str, list[np.ndarray]] = {}
     self_edges = np.flatnonzero(net.edge_supplier == net.edge_buyer)
     _, to_material = materials_of(net)
-    initial = {"inventory_initial": state.inventory, "stockpile_initial": state.stockpile}
+    initial = {"inventory_initial": state.inventory, "stockpile_initial": state.stockpile,
+               "producer_stock_initial": state.producer_stock}
     for t in range(scenario.horizon_months):
         before = state.inventory
         state, d = step(state, month_drivers(events, t), ctx)
@@ -114,10 +117,10 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
     data: dict[str, tuple] = {}
     for name, long_name in NODE_VARIABLES.items():
         arr, materials, stages = _unstack(stacked[name], net, 2)
-        unit = "t" if name in ("inventory", "stockpile") else "t/month"
+        unit = "t" if name in ("inventory", "stockpile", "producer_stock") else "t/month"
         data[name] = (("draw", "month", "material", "stage", "country"), arr,
                       {"units": unit, "long_name": long_name})
-    for name in ("inventory_initial", "stockpile_initial"):
+    for name in ("inventory_initial", "stockpile_initial", "producer_stock_initial"):
         arr, _, _ = _unstack(stacked[name], net, 1)
         data[name] = (("draw", "material", "stage", "country"), arr, {"units": "t"})
     for name in SECTOR_VARIABLES:

@@ -7,12 +7,15 @@ upstream (chain levels downstream first), then goods go downstream (levels upstr
    ``N_int[j,c] = sum_o chain[o,j] * P_plan[o,c]``; need ``N = N_int + sum_s F``.
 2. Orders ``O[i,c] = max(0, N + (N * cover_days / 30.44 - inv) / rebuild_months)``, split over
    suppliers by baseline shares; on each edge ``O_e * edge_mult`` (control and front-loading).
-3. Supplier plan ``min(orders received, capacity * cap_mult + new capacity)``, pro rata when
-   capacity binds. Orders refused by a control are redirected to non-blocked suppliers' idle
+3. Supplier plan ``min(orders received, capacity * cap_mult + new capacity + producer stock)``,
+   pro rata when that binds; what exceeds capacity is sold from producers' and traders' stock
+   (``producer_stock_months`` of baseline output at the start, drawn down, not rebuilt within
+   the horizon), so a front-loading rush can exceed capacity for a month or two. Orders refused by a control are redirected to non-blocked suppliers' idle
    capacity, in total at most ``ramp_up_rate * world_need * months_bound / 12`` per month;
    new capacity ``ramp_up_rate * world_need * max(0, months_bound - lead) / 12`` arrives after
    ``new_capacity_lead_months``.
-4. Production ``P = P_plan * min_j f[j]`` (inputs available upstream); shipments follow it.
+4. Production ``P = P_plan * min_j f[j]`` (inputs available upstream; stock sales need no
+   inputs); shipments follow production plus stock sold.
 5. Available ``A = inv + receipts + stockpile release``; ``f = min(1, A / N)``; input users get
    ``f * N_int``, final users ``f * sum_s F`` split by allocation (priority sectors first, then
    pro rata); a sector whose allocation is below ``min_operating_level * F`` stops (uses 0).
@@ -43,6 +46,7 @@ class State:
     bound: np.ndarray
     cover_out: np.ndarray
     cover_in: np.ndarray
+    producer_stock: np.ndarray
 
 
 def initial_state(ctx: Context) -> State:
@@ -50,9 +54,10 @@ def initial_state(ctx: Context) -> State:
     b, (ni, nc) = ctx.draws, ctx.net.shape
     inventory = ctx.net.need * ctx.net.cover_days / DAYS_PER_MONTH
     ones = np.ones((b, ni, ctx.history))
+    producer = ctx.params["producer_stock_months"][:, None, None] * ctx.net.production
     return State(0, np.broadcast_to(inventory, (b, ni, nc)).copy(),
                  np.broadcast_to(ctx.stock0, (b, ni, nc)).copy(), np.zeros((b, ni, nc)),
-                 np.zeros((b, ni)), ones, ones.copy())
+                 np.zeros((b, ni)), ones, ones.copy(), producer)
 
 
 def gather(values: np.ndarray, node: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
@@ -73,6 +78,8 @@ class Plan(NamedTuple):
     refused: np.ndarray
     fill: np.ndarray
     planned: np.ndarray
+    stock_fill: np.ndarray
+    stock_sold: np.ndarray
     redirect_out: np.ndarray
     redirect_in: np.ndarray
     bound: np.ndarray
@@ -110,18 +117,21 @@ def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) ->
     base_cap = net.capacity[idx] * open_
     new_cap = (ramp * late)[..., None] * _share(base_cap, base_cap.sum(-1, keepdims=True))
     cap = net.capacity[idx] * drv.cap_mult[:, idx] + new_cap
-    normal = np.minimum(received, cap)
-    p["fill"][:, idx] = np.where(received > 0, _share(normal, received), 1.0)
-    out, into = _redirect((cap - normal) * open_, short, ramp * bound)
+    made = np.minimum(received, cap)
+    sold = np.minimum(received - made, state.producer_stock[:, idx])
+    p["fill"][:, idx] = np.where(received > 0, _share(made, received), 1.0)
+    p["stock_fill"][:, idx] = _share(sold, received)
+    p["stock_sold"][:, idx] = sold
+    out, into = _redirect((cap - made) * open_, short, ramp * bound)
     p["redirect_out"][:, idx], p["redirect_in"][:, idx] = out, into
-    p["planned"][:, idx] = normal + out
+    p["planned"][:, idx] = made + out
 
 
 def plan(state: State, drv: Drivers, ctx: Context, final: np.ndarray) -> Plan:
     """Pass 1, downstream first: needs, orders, supplier plans and redirection."""
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
-    p = {k: np.zeros((b, ni, nc)) for k in ("need_int", "need", "fill", "planned",
-                                             "redirect_out", "redirect_in")}
+    p = {k: np.zeros((b, ni, nc)) for k in ("need_int", "need", "fill", "planned", "stock_fill",
+                                             "stock_sold", "redirect_out", "redirect_in")}
     p.update(orders=np.zeros((b, ne)), refused=np.zeros((b, ne)), bound=np.zeros((b, ni)),
              final=final)
     for lv in reversed(ctx.levels):
@@ -182,7 +192,7 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> 
         fin[:, o] = np.minimum(fin[:, o], d["f"][:, j])
     d["production"][:, idx] = pl.planned[:, idx] * fin[:, idx]
     sup = net.edge_item[e] * shape[2] + net.edge_supplier[e]
-    ratio = (pl.fill * fin).reshape(shape[0], -1)[:, sup]
+    ratio = (pl.fill * fin + pl.stock_fill).reshape(shape[0], -1)[:, sup]
     d["shipments"][:, e] = pl.orders[:, e] * ratio
     sent = (pl.redirect_out[:, idx] * fin[:, idx]).sum(-1)
     scale = _share(sent, pl.redirect_out[:, idx].sum(-1))
@@ -223,7 +233,7 @@ def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray) -> dict[str
 
 def _prices(state: State, pl: Plan, d: dict, ctx: Context) -> tuple[np.ndarray, ...]:
     net, par = ctx.net, ctx.params
-    requirement = pl.need * (1.0 + net.cover_days / DAYS_PER_MONTH)
+    requirement = pl.need + net.need * net.cover_days / DAYS_PER_MONTH
     inside = np.zeros(net.shape, dtype=bool)
     inside[np.arange(len(net.items)), ctx.inside] = True
     refused = gather(pl.refused, net.edge_item * net.shape[1] + net.edge_supplier,
@@ -260,9 +270,12 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
     pl = plan(state, drv, ctx, final)
     d = deliver(state, pl, ctx, final)
     price, hist_out, hist_in, cut = _prices(state, pl, d, ctx)
-    d.update(need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused)
+    d.update(need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused,
+             stock_sold=pl.stock_sold)
     new = replace(state, month=state.month + 1, inventory=d["available"] - d["use"],
                   stockpile=state.stockpile - d["drawn"], cut=cut, bound=pl.bound,
-                  cover_out=hist_out, cover_in=hist_in)
+                  cover_out=hist_out, cover_in=hist_in,
+                  producer_stock=state.producer_stock - pl.stock_sold)
     d["inventory"], d["stockpile"] = new.inventory, new.stockpile
+    d["producer_stock"] = new.producer_stock
     return new, d

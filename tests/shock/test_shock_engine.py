@@ -50,7 +50,7 @@ coordination = "{coord}"
 def test_mass_is_conserved_every_month(ree_network):
     s = control_scenario(extra=RELEASE.format(sub="true", coord="pro_rata_consumption"))
     r = mass_residual(simulate(ree_network, s))
-    for name in ("user", "producer", "stockpile"):
+    for name in ("user", "producer", "stockpile", "producer_stock"):
         assert float(abs(r[name]).max()) < 1e-6, name
 
 
@@ -122,9 +122,9 @@ kind = "outage"
 country = "CHN"
 material = "ndpr"
 stage = "separation"
-capacity_lost = 0.5
+capacity_lost = 0.9
 start = 1
-duration_months = 2
+duration_months = 4
 recovery_months = 2
 
 [[events]]
