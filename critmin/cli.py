@@ -18,6 +18,19 @@ import xarray as xr
 from critmin.errors import CritminError, DataError
 
 Handler = Callable[[argparse.Namespace], int]
+SOURCE_DIMS = (
+    "material",
+    "stage",
+    "country",
+    "exporter",
+    "importer",
+    "region",
+    "sector",
+    "market",
+    "holder",
+    "parameter",
+)
+"""Labels ``critmin source`` filters on (besides ``--year``)."""
 
 
 def _dataset(args: argparse.Namespace) -> xr.Dataset:
@@ -44,23 +57,7 @@ def cmd_shares(args: argparse.Namespace) -> int:
 def cmd_source(args: argparse.Namespace) -> int:
     """Print where each matching value of VARIABLE comes from."""
     ds = _dataset(args)
-    labels = {
-        dim: getattr(args, dim)
-        for dim in (
-            "material",
-            "stage",
-            "country",
-            "exporter",
-            "importer",
-            "region",
-            "sector",
-            "market",
-            "holder",
-            "parameter",
-            "year",
-        )
-        if getattr(args, dim, None) is not None
-    }
+    labels = {dim: getattr(args, dim) for dim in (*SOURCE_DIMS, "year") if getattr(args, dim, None) is not None}
     try:
         found = ds.critmin.source_of(args.variable, **labels)
     except KeyError as error:
@@ -225,18 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument(
         "variable", help="production, capacity, trade, demand, inventory_cover, stockpile, price, chain, parameters"
     )
-    for dim in (
-        "material",
-        "stage",
-        "country",
-        "exporter",
-        "importer",
-        "region",
-        "sector",
-        "market",
-        "holder",
-        "parameter",
-    ):
+    for dim in SOURCE_DIMS:
         source.add_argument(f"--{dim}")
     source.add_argument("--year", type=int)
     source.set_defaults(handler=cmd_source)

@@ -129,24 +129,7 @@ def _ignore_empty(check: pa.Check, wildcard: bool = False) -> pa.Check:
 
 
 def _value_checks(spec: VariableSpec) -> list[pa.Check]:
-    low, high = spec.bounds
-    checks = [
-        _element_check("not_empty", lambda v: v != ""),
-        _element_check(
-            "not_nan", lambda v: v == "" or v.lower() not in {"nan", "na", "n/a", "null", "none", "inf", "-inf"}
-        ),
-        _element_check(
-            "is_number",
-            lambda v: (
-                v == "" or v.lower() in {"nan", "na", "n/a", "null", "none", "inf", "-inf"} or _as_number(v) is not None
-            ),
-        ),
-    ]
-    if low is not None:
-        checks.append(_element_check("non_negative", lambda v: (n := _as_number(v)) is None or n >= low))
-    if high is not None:
-        checks.append(_element_check("at_most_one", lambda v: (n := _as_number(v)) is None or n <= high))
-    return checks
+    return _bounded_number_checks(*spec.bounds)
 
 
 def variable_schema(name: str, sources: Collection[str]) -> pa.DataFrameSchema:
