@@ -148,6 +148,15 @@ def format_stops(table: pd.DataFrame, name: str) -> str:
     return "\n".join(lines)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a scenario sweep on Dask (or in-process with --workers 0); print its summary."""
+    from critmin.sweep import run_sweep
+
+    data = args.data if args.data else None
+    run_sweep(args.sweep, workers=args.workers, scheduler=args.scheduler, out=args.out, resume=args.resume, dataset=data)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the briefing (self-contained HTML and its PDF) with the given scenarios' results."""
     from critmin.report.html import write_report
@@ -248,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     shock.add_argument("--out", help="folder for NetCDF and CSV results")
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
+
+    sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
+    _add_data(sweep)
+    sweep.add_argument("sweep", help="sweep TOML file, or the name of one in the shipped library")
+    sweep.add_argument("--workers", type=int, help="local worker processes (default 2; 0 = in this process)")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    sweep.add_argument("--out", default="out/sweep", help="store folder (default out/sweep)")
+    sweep.add_argument("--resume", action="store_true", help="continue a killed sweep; finished chunks are kept")
+    sweep.set_defaults(handler=cmd_sweep)
 
     report = commands.add_parser("report", help="the briefing: self-contained HTML and PDF, every number sourced")
     _add_data(report)

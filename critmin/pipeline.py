@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import xarray as xr
@@ -77,6 +78,18 @@ def headline(result: xr.Dataset) -> xr.Dataset:
     return xr.merge([result[summary], bands]).assign_attrs(result.attrs)
 
 
+def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
+    """Run the shipped small sweep on two local Dask workers and print its summary."""
+    from critmin.sweep import run_sweep
+
+    store, fresh = out / "sweep", out / ".sweep-new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    run_sweep("small", workers=2, out=fresh, dataset=ds)
+    shutil.rmtree(store, ignore_errors=True)  # the new store replaces the old one only once complete
+    fresh.rename(store)
+    return [store / "sweep.nc", store / "summary.txt"]
+
+
 def report_section(ds: xr.Dataset, out: Path, shocks: dict[str, xr.Dataset]) -> list[Path]:
     """Write the briefing on the worst example scenario (largest allied final shortfall)."""
     from critmin import vocabulary as vocab
@@ -116,7 +129,10 @@ def main_job(data: str | None, out: Path) -> int:
     shock_files, shocks = shock_section(ds, out)
     written += shock_files
 
-    _section("4. Briefing: self-contained HTML and its PDF, every figure sourced")
+    _section("4. Sweep: a small grid of disruptions against two policies, on a local Dask cluster")
+    written += sweep_section(ds, out)
+
+    _section("5. Briefing: self-contained HTML and its PDF, every figure sourced")
     written += report_section(ds, out, shocks)
 
     print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
