@@ -152,8 +152,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a scenario sweep on Dask (or in-process with --workers 0); print its summary."""
     from critmin.sweep import run_sweep
 
-    data = args.data if args.data else None
-    run_sweep(args.sweep, workers=args.workers, scheduler=args.scheduler, out=args.out, resume=args.resume, dataset=data)
+    run_sweep(
+        args.sweep, workers=args.workers, scheduler=args.scheduler, out=args.out, resume=args.resume, dataset=args.data
+    )
     return 0
 
 

@@ -186,15 +186,17 @@ class Raw:
     params: pd.DataFrame
     projects: pd.DataFrame
     extra: pd.DataFrame
+    response: pd.DataFrame
 
 
 def load_raw() -> Raw:
     r = {k: pd.read_csv(RAW / f"{k}.csv") for k in (
         "production_by_stage", "material_intensity", "demand", "trade_flows", "prices",
-        "stockpiles", "export_controls", "market_parameters", "projects", "additional_sources")}
+        "stockpiles", "export_controls", "market_parameters", "projects", "additional_sources",
+        "response_options")}
     return Raw(r["production_by_stage"], r["material_intensity"], r["demand"], r["trade_flows"],
                r["prices"], r["stockpiles"], r["export_controls"], r["market_parameters"],
-               r["projects"], r["additional_sources"])
+               r["projects"], r["additional_sources"], r["response_options"])
 
 
 def pick(df: pd.DataFrame, **eq: object) -> pd.DataFrame:
@@ -1478,6 +1480,121 @@ class Builder:
                          "licence_days": fmt(ld.iloc[0]) if len(ld) else "", "source_id": src.raw(r), "note": " | ".join(notes)})
         return pd.DataFrame(rows)
 
+    # ---- response options (optimiser defaults) -------------------------------------------
+    def _response_source(self, r: pd.Series) -> str:
+        """Source id of one row of data-raw/response_options.csv (``asm-*`` rows name their record)."""
+        source = str(r["source"])
+        if source.startswith("asm-"):
+            return source
+        return self.src.raw(r)
+
+    def _latest_price(self, m: str) -> tuple[float, int, str, str]:
+        """Latest price of `m` in USD/kg: international first, else China-domestic; (value, year, stage, market)."""
+        best: dict[str, tuple[tuple, tuple[float, int, str, str]]] = {}
+        for (mm, s, mk, y), r in self.t["price"].rows.items():
+            if mm != m:
+                continue
+            rank = (s == LAST[m], y)
+            if mk not in best or rank > best[mk][0]:
+                best[mk] = (rank, (float(r["value"]), int(y), s, mk))
+        for mk in ("international", "china_domestic"):
+            if mk in best:
+                return best[mk][1]
+        raise ValueError(f"no price for {m}")
+
+    def response_options(self) -> dict[str, pd.DataFrame]:
+        """Default option tables of the response optimiser, from data-raw/response_options.csv."""
+        src, raw = self.src, self.raw.response.copy()
+        for _, r in raw[raw["kind"] == "assumption"].iterrows():
+            src.assumption(str(r["option"]), str(r["text"]), str(r["note"]))
+        raw = raw[raw["kind"] != "assumption"]
+        fields: dict[tuple[str, str, str], dict[str, tuple[object, object, object, str, str]]] = defaultdict(dict)
+        for _, r in raw.iterrows():
+            value = r["text"] if pd.notna(r["text"]) else r["value"]
+            fields[(r["kind"], r["option"], r["item"])][r["field"]] = (
+                value, r["low"], r["high"], self._response_source(r), "" if pd.isna(r["note"]) else str(r["note"]))
+
+        def cite(entry: dict, names: list[str]) -> str:
+            return "; ".join(f"{k} {entry[k][0] if isinstance(entry[k][0], str) else n(entry[k][0])}: "
+                             f"{entry[k][4]} (src {entry[k][3]})" for k in names if k in entry)
+
+        def num(x: object) -> str:
+            return "" if x is None or (isinstance(x, float) and np.isnan(x)) else fmt(float(x))
+
+        # stockpiles: every holder x every material
+        sid = src.estimate("est-response-stockpile", "Stockpile option = holder rule x material price and world output",
+                           "https://origin.iea.org/policies/16639-international-resource-strategy-national-stockpiling-system",
+                           "Method: purchase price (USD/t) = latest international price (China-domestic where none) x 1000; "
+                           "max purchase (t/yr) = holder's share of world output per year (asm-stockpile-purchase-pace) x world output "
+                           "of the material's last stage in 2024 (world_totals.csv).")
+        rows = []
+        for (kind, holder, _), e in sorted(fields.items()):
+            if kind != "holder":
+                continue
+            for m in MATERIAL_STAGES:
+                price, py, ps, pm = self._latest_price(m)
+                world, _, _ = self.world[(m, LAST[m], YEAR)]
+                share = float(e["purchase_share_of_world_per_year"][0])
+                lead = e["release_lead_months"]
+                rows.append({
+                    "holder": holder, "material": m, "holder_country": e["holder_country"][0], "serves": e["serves"][0],
+                    "purchase_price_usd_per_t": num(price * 1000), "max_purchase_t_per_year": num(share * world),
+                    "purchase_share_of_world_per_year": num(share),
+                    "holding_cost_share_per_year": num(e["holding_cost_share_per_year"][0]),
+                    "holding_cost_low": num(e["holding_cost_share_per_year"][1]), "holding_cost_high": num(e["holding_cost_share_per_year"][2]),
+                    "release_lead_months": num(lead[0]), "release_lead_low": num(lead[1]), "release_lead_high": num(lead[2]),
+                    "source_id": sid,
+                    "note": (f"price {n(price)} USD/kg ({m} {ps}, {pm}, {py}, price.csv) x 1000 = {n(price * 1000)} USD/t; "
+                             f"max purchase {n(share)} x world {m} {LAST[m]} output {n(world)} t (2024) = {n(share * world)} t/yr; "
+                             + cite(e, ["release_lead_months", "holding_cost_share_per_year", "purchase_share_of_world_per_year"])),
+                })
+        stock = pd.DataFrame(rows)
+
+        rows = []
+        for (kind, pid, m), e in sorted(fields.items()):
+            if kind != "project":
+                continue
+            price, py, ps, pm = self._latest_price(m)
+            opex = float(e["opex_share_of_price"][0]) * price * 1000
+            rows.append({
+                "project_id": pid, "project_ref": e["project_ref"][0], "country": e["country"][0], "material": m,
+                "stage": e["stage"][0], "capacity_t_per_year": num(e["capacity_t_per_year"][0]), "capex_usd": num(e["capex_usd"][0]),
+                "opex_usd_per_t": num(opex), "lead_time_months": num(e["lead_time_months"][0]),
+                "lead_time_low": num(e["lead_time_months"][1]), "lead_time_high": num(e["lead_time_months"][2]),
+                "p_complete": num(e["p_complete"][0]), "p_complete_low": num(e["p_complete"][1]),
+                "p_complete_high": num(e["p_complete"][2]), "serves": e["serves"][0],
+                "source_id": e["capacity_t_per_year"][3],
+                "note": (f"opex {n(e['opex_share_of_price'][0])} x {n(price)} USD/kg ({py}) x 1000 = {n(opex)} USD/t; "
+                         + cite(e, ["capacity_t_per_year", "capex_usd", "lead_time_months", "p_complete", "serves"])),
+            })
+        projects = pd.DataFrame(rows)
+
+        params = ["amount_usd", "loan_rate", "market_rate", "default_prob", "loss_given_default", "tenor_years",
+                  "equity_expected_loss", "offtake_price_usd_per_kg", "resale_discount", "floor_usd_per_kg", "upside_share"]
+        rows = []
+        for (kind, pid, inst), e in sorted(fields.items()):
+            if kind != "instrument":
+                continue
+            main = e.get("amount_usd") or e.get("floor_usd_per_kg") or e.get("offtake_price_usd_per_kg")
+            rows.append({"project_id": pid, "instrument": inst,
+                         **{k: num(e[k][0]) if k in e else "" for k in params},
+                         "source_id": main[3], "note": cite(e, params)})
+        instruments = pd.DataFrame(rows, columns=["project_id", "instrument", *params, "source_id", "note"])
+
+        rows = []
+        for (kind, prog, m), e in sorted(fields.items()):
+            if kind != "research":
+                continue
+            rows.append({"programme": prog, "material": m,
+                         **{k: num(e[k][0]) for k in ("cost_usd", "p_success", "lag_months", "intensity_cut")},
+                         **{f"{k}_{b}": num(e[k][i]) for k in ("p_success", "lag_months", "intensity_cut")
+                            for b, i in (("low", 1), ("high", 2))},
+                         "source_id": e["intensity_cut"][3],
+                         "note": cite(e, ["cost_usd", "p_success", "lag_months", "intensity_cut"])})
+        research = pd.DataFrame(rows)
+        return {"response_stockpiles.csv": stock, "response_projects.csv": projects,
+                "response_instruments.csv": instruments, "response_research.csv": research}
+
     # ---- run -----------------------------------------------------------------------------
     def build(self) -> dict[str, pd.DataFrame]:
         self.factors()
@@ -1507,6 +1624,7 @@ class Builder:
         out["trade_observations.csv"] = self.tobs.frame()
         out["projects.csv"] = self.projects().sort_values("project_id").reset_index(drop=True)
         out["export_controls.csv"] = self.export_controls()
+        out.update(self.response_options())
         src = pd.DataFrame(list(self.src.records.values()), columns=["source_id", "title", "publisher", "year", "url", "grade", "note"])
         out["sources.csv"] = src.sort_values("source_id").reset_index(drop=True)
         return out
@@ -1536,8 +1654,19 @@ def is_int_col(col: pd.Series) -> bool:
     return bool(col.map(lambda x: isinstance(x, (int, np.integer)) or (isinstance(x, float) and float(x).is_integer())).all())
 
 
+RESPONSE_NUMERIC = {
+    "purchase_price_usd_per_t", "max_purchase_t_per_year", "purchase_share_of_world_per_year", "holding_cost_share_per_year",
+    "holding_cost_low", "holding_cost_high", "release_lead_months", "release_lead_low", "release_lead_high",
+    "capacity_t_per_year", "opex_usd_per_t", "lead_time_months", "lead_time_low", "lead_time_high", "p_complete",
+    "p_complete_low", "p_complete_high", "amount_usd", "loan_rate", "market_rate", "default_prob", "loss_given_default",
+    "tenor_years", "equity_expected_loss", "offtake_price_usd_per_kg", "resale_discount", "floor_usd_per_kg", "upside_share",
+    "cost_usd", "p_success", "lag_months", "intensity_cut", "p_success_low", "p_success_high", "lag_months_low",
+    "lag_months_high", "intensity_cut_low", "intensity_cut_high"}
+"""Numeric columns of the response option tables (already formatted as text by the builder)."""
+
+
 def field_type(col: str, values: pd.Series) -> str:
-    if col in NUMERIC | {"capacity", "capex_usd", "financing_usd", "licence_days"}:
+    if col in NUMERIC | {"capacity", "capex_usd", "financing_usd", "licence_days"} | RESPONSE_NUMERIC:
         return "number"
     return "integer" if col in INTEGER and is_int_col(values) else "string"
 
@@ -1545,7 +1674,9 @@ def field_type(col: str, values: pd.Series) -> str:
 PRIMARY = {"alternatives.csv": ["variable", "key", "source_id"], "world_totals.csv": ["material", "stage", "year"],
            "price_observations.csv": ["material", "stage", "market", "product", "date"],
            "trade_observations.csv": ["material", "item", "exporter", "importer", "period"], "projects.csv": ["project_id"],
-           "export_controls.csv": ["event_id"], "sources.csv": ["source_id"]}
+           "export_controls.csv": ["event_id"], "sources.csv": ["source_id"],
+           "response_stockpiles.csv": ["holder", "material"], "response_projects.csv": ["project_id"],
+           "response_instruments.csv": ["project_id", "instrument"], "response_research.csv": ["programme"]}
 
 
 def datapackage(out: dict[str, pd.DataFrame], sources: pd.DataFrame) -> dict:
@@ -1623,6 +1754,10 @@ generated by `tools/build_dataset.py` from the tables in `data-raw/`; do not edi
 | trade_observations.csv | monthly flows (t) for the calibration episodes; `ROW` = all partners | material, item, exporter, importer, period |
 | projects.csv | non-Chinese projects, deals and their financing | project_id |
 | export_controls.csv | export-control events (ISO3, vocabulary materials) | event_id |
+| response_stockpiles.csv | a stockpile option of the response optimiser: holder x material, price, purchase pace, holding cost, release lead | holder, material |
+| response_projects.csv | a project the allies may back: capacity, capex, lead time, P(complete), who it serves | project_id |
+| response_instruments.csv | an instrument offered for a project and its terms (loan, equity, grant, offtake, price floor) | project_id, instrument |
+| response_research.csv | a joint research programme: cost, P(success), lag, cut in material intensity | programme |
 | alternatives.csv | conflicting values not chosen, and why | variable, key, source_id |
 | sources.csv | one record per source, estimate method or assumption; grade V/T/S/E | source_id |
 

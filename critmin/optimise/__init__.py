@@ -13,20 +13,38 @@ Examples
 
 from critmin.optimise.api import frontier, model_data, optimise
 from critmin.optimise.burden import burden_shares, burden_table
+from critmin.optimise.inputs import (
+    baseline_from_shock,
+    loss_per_tonne_from_dataset,
+    options_from_dataset,
+)
 from critmin.optimise.options import Options, validate_options
+from critmin.optimise.pipeline import (
+    frontier_from_scenarios,
+    optimise_from_scenarios,
+    resimulate,
+    run_optimise_command,
+)
 from critmin.optimise.prepare import Settings
 from critmin.optimise.results import cvar, months_of_cover, tables, write_results
 
 __all__ = [
     "Options",
     "Settings",
+    "baseline_from_shock",
     "burden_shares",
     "burden_table",
     "cvar",
     "frontier",
+    "frontier_from_scenarios",
+    "loss_per_tonne_from_dataset",
     "model_data",
     "months_of_cover",
     "optimise",
+    "optimise_from_scenarios",
+    "options_from_dataset",
+    "resimulate",
+    "run_optimise_command",
     "tables",
     "validate_options",
     "write_results",

@@ -26,7 +26,11 @@ Top level (all required except ``description``)::
     ``duration_months``, ``recovery_months`` (linear recovery afterwards; default 0).
 ``demand_surge``
     ``region``, ``sector``, ``material``, ``size`` (share added to demand, >= -1), ``start``,
-    ``duration_months``.
+    ``duration_months``, optional ``baseline_share``: where the dataset has no baseline demand
+    for that region, sector and material, the sector's baseline is taken as this share of the
+    region's demand for the material (moved from its other sectors, so the total is
+    unchanged); state the source of the share in the description. A surge on a sector without
+    baseline demand and without ``baseline_share`` is an error when the scenario is run.
 
 ``[policy]`` (optional): ``substitution`` (bool, default true), ``allocation`` (``"pro_rata"``
 or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpile_release]`` with
@@ -128,6 +132,7 @@ class DemandSurge:
     size: float
     start: Month
     duration_months: float
+    baseline_share: float | None = None
     kind: Literal["demand_surge"] = "demand_surge"
 
 

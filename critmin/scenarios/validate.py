@@ -20,7 +20,8 @@ EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("country", "material", "stage", "capacity_lost", "start", "duration_months"),
         ("recovery_months",),
     ),
-    "demand_surge": (("region", "sector", "material", "size", "start", "duration_months"), ()),
+    "demand_surge": (("region", "sector", "material", "size", "start", "duration_months"),
+                     ("baseline_share",)),
 }
 NUMERIC_EVENT_FIELDS: Mapping[str, frozenset[str]] = {
     "export_control": frozenset({"leakage", "licensing_delay_months"}),
@@ -193,6 +194,8 @@ def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[I
     issues += _material(e.get("material", "gallium"), f"{at}.material", file)
     issues += _share(e.get("size", 0.0), f"{at}.size", file, -1.0, 100.0)
     issues += _nonnegative(e.get("duration_months", 0), f"{at}.duration_months", file)
+    if "baseline_share" in e:
+        issues += _share(e["baseline_share"], f"{at}.baseline_share", file)
     return issues + _month(e.get("start", 0), f"{at}.start", file, start)
 
 

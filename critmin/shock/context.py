@@ -16,6 +16,7 @@ class Level:
 
     items: np.ndarray
     edges: np.ndarray
+    pairs: np.ndarray
     links_in: tuple[tuple[int, int, float], ...]
     links_out: tuple[tuple[int, int, float], ...]
 
@@ -35,6 +36,10 @@ class Context:
     policy: Policy
     stock0: np.ndarray
     history: int
+    pair_item: np.ndarray
+    pair_country: np.ndarray
+    pair_final: np.ndarray
+    pair_of: np.ndarray
 
     @property
     def draws(self) -> int:
@@ -65,15 +70,22 @@ def _sector_order(net: Network, policy: Policy) -> tuple[np.ndarray, int]:
 
 def build_context(net: Network, scenario: Scenario, params: dict[str, np.ndarray]) -> Context:
     """Pre-index the network for the vectorised step."""
+    from critmin.shock.events import baseline_final_demand
+
     links = tuple((int(o), int(j), float(net.chain[o, j])) for o, j in zip(*np.nonzero(net.chain)))
+    pair_item, pair_country = net.final_pairs
+    pair_of = np.full(net.shape, -1)
+    pair_of[pair_item, pair_country] = np.arange(len(pair_item))
     levels = []
     for lev in sorted(set(net.level.tolist())):
         items = np.flatnonzero(net.level == lev)
         edges = np.flatnonzero(np.isin(net.edge_item, items))
-        levels.append(Level(items, edges, tuple(k for k in links if k[0] in items),
+        levels.append(Level(items, edges, np.flatnonzero(np.isin(pair_item, items)),
+                            tuple(k for k in links if k[0] in items),
                             tuple(k for k in links if k[1] in items)))
     order, n_priority = _sector_order(net, scenario.policy)
     lags = params["price_lag_months"] + params["substitution_lag_months"]
     return Context(net, params, tuple(levels), links, net.need.sum(1),
                    _inside_country(net, scenario), order, n_priority, scenario.policy,
-                   net.stockpile, int(lags.max()) + 1)
+                   net.stockpile, int(lags.max()) + 1, pair_item, pair_country,
+                   baseline_final_demand(net, scenario)[pair_item, pair_country], pair_of)

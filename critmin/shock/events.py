@@ -12,16 +12,19 @@ Month drivers (arrays over draws ``B``):
   a fractional delay approves that fraction of the first month), 1 after ``lifted``;
 * ``blocked[B, I, C]``: the controller's controlled items, which are not redirected;
 * ``cap_mult[B, I, C]``: ``1 - capacity_lost`` during an outage, then linear recovery;
-* ``dem_mult[B, I, C, S]``: ``1 + size`` during a demand surge (sector ``"all"`` = every sector).
+* ``dem_mult[B, F, S]``: ``1 + size`` during a demand surge (sector ``"all"`` = every sector),
+  on the F nodes with final demand (:attr:`Network.final_pairs`). A surge on a region, sector
+  and material without baseline final demand would change nothing, so it is an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from critmin.errors import Issue, ScenarioError
 from critmin.scenarios.spec import DemandSurge, ExportControl, Outage, Scenario
 from critmin.scenarios.validate import month_index
 from critmin.shock.network import Network
@@ -112,6 +115,7 @@ class CompiledEvents:
     surges: tuple[_Window, ...]
     frontload: np.ndarray
     shape: tuple[int, int, int, int, int]
+    pairs: tuple[np.ndarray, np.ndarray]
 
 
 def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndarray | float,
@@ -148,7 +152,8 @@ def _compile_control(i: int, e: ExportControl, net: Network, start: str, params:
 
 
 def _compile_window(i: int, e: Outage | DemandSurge, net: Network, start: str,
-                    values: Mapping[str, np.ndarray], size: int) -> _Window:
+                    values: Mapping[str, np.ndarray], size: int,
+                    baseline: np.ndarray | None = None) -> _Window:
     ni, nc = net.shape
     if isinstance(e, Outage):
         mask = np.zeros((ni, nc), dtype=bool)
@@ -163,11 +168,59 @@ def _compile_window(i: int, e: Outage | DemandSurge, net: Network, start: str,
         if item is not None and e.region in net.countries:
             sectors = [s == e.sector or e.sector == "all" for s in net.sectors]
             mask[item, net.countries.index(e.region)] = sectors
+        mask &= baseline > 0
+        if not mask.any():
+            raise ScenarioError([_no_demand_issue(i, e, net)])
         amount = np.maximum(_field(values, i, "size", e.size, size), -1.0)
         recovery = np.zeros(size)
     return _Window(mask, month_index(e.start, start),
                    np.maximum(_field(values, i, "duration_months", e.duration_months, size), 0),
                    np.maximum(recovery, 0), amount)
+
+
+def _no_demand_issue(i: int, e: DemandSurge, net: Network) -> Issue:
+    item = net.item_index(e.material, stages_of(e.material)[-1])
+    have = []
+    if item is not None and e.region in net.countries:
+        row = net.final_demand[item, net.countries.index(e.region)]
+        have = [s for s, v in zip(net.sectors, row, strict=True) if v > 0]
+    listed = ", ".join(have) if have else "none"
+    return Issue("<scenario>", 0, f"events[{i}].sector",
+                 f"{e.region} has no baseline final demand for {e.material} in sector "
+                 f"{e.sector!r} (sectors with demand: {listed}), so a surge of {e.size:g} "
+                 "would change nothing",
+                 "surge a sector that has demand, or add the demand row to the dataset, or "
+                 "express the surge as a share of a sector that has it")
+
+
+def baseline_final_demand(net: Network, scenario: Scenario) -> np.ndarray:
+    """Final demand (I, C, S) with the baselines that surges state by ``baseline_share``.
+
+    For a surge with ``baseline_share`` on a sector without baseline demand, that share of the
+    region's demand for the material is moved into the sector from the others (total kept).
+
+    Examples
+    --------
+    >>> from critmin.scenarios import load_scenario
+    >>> from critmin.shock.synthetic import synthetic_dataset
+    >>> from critmin.shock.network import build_network
+    >>> net = build_network(synthetic_dataset(countries=3, materials=["ndfeb"]))
+    >>> bool((baseline_final_demand(net, load_scenario("ev_demand_surge")) == net.final_demand).all())
+    True
+    """
+    final = net.final_demand.copy()
+    for e in scenario.events:
+        if not isinstance(e, DemandSurge) or e.baseline_share is None or e.sector == "all":
+            continue
+        item = net.item_index(e.material, stages_of(e.material)[-1])
+        if item is None or e.region not in net.countries or e.sector not in net.sectors:
+            continue
+        c, s = net.countries.index(e.region), net.sectors.index(e.sector)
+        total = final[item, c].sum()
+        if final[item, c, s] == 0 and total > 0:
+            final[item, c] *= 1.0 - e.baseline_share
+            final[item, c, s] = e.baseline_share * total
+    return final
 
 
 def compile_events(scenario: Scenario, net: Network, params: dict[str, np.ndarray],
@@ -182,10 +235,13 @@ def compile_events(scenario: Scenario, net: Network, params: dict[str, np.ndarra
         elif isinstance(e, Outage):
             outages.append(_compile_window(i, e, net, scenario.start, values, size))
         else:
-            surges.append(_compile_window(i, e, net, scenario.start, values, size))
+            surges.append(_compile_window(i, e, net, scenario.start, values, size,
+                                          baseline_final_demand(net, scenario)))
     shape = (size, *net.shape, len(net.sectors), len(net.edge_item))
+    pairs = net.final_pairs
+    surges = [replace(w, mask=w.mask[pairs]) for w in surges]
     return CompiledEvents(tuple(controls), tuple(outages), tuple(surges),
-                          params["frontload_factor"], shape)
+                          params["frontload_factor"], shape, pairs)
 
 
 def approval(c: _Control, t: int) -> np.ndarray:
@@ -218,8 +274,8 @@ def month_drivers(events: CompiledEvents, t: int) -> Drivers:
     cap_mult = np.ones((b, ni, nc))
     for w in events.outages:
         cap_mult -= (w.size * _window_level(w, t))[:, None, None] * w.mask
-    dem_mult = np.ones((b, ni, nc, ns))
+    dem_mult = np.ones((b, len(events.pairs[0]), ns))
     for w in events.surges:
         inside = (t >= w.start) & (t < w.start + w.duration)
-        dem_mult += (w.size * inside)[:, None, None, None] * w.mask
+        dem_mult += (w.size * inside)[:, None, None] * w.mask
     return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult)

@@ -10,11 +10,8 @@ from pathlib import Path
 import xarray as xr
 
 from critmin.scenarios.spec import Scenario, load_scenario
-from critmin.shock.montecarlo import simulate_draws
+from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
-
-TRAJECTORY_DRAWS = 50
-"""Above this many draws `run` keeps only the per-draw summary, not monthly trajectories."""
 
 
 def run(dataset: xr.Dataset, scenario: Scenario | str | Path, draws: int | None = None,

@@ -9,9 +9,11 @@ import xarray as xr
 from critmin.scenarios.spec import Scenario
 from critmin.shock.network import Network
 from critmin.shock.simulate import run_batch, to_dataset
-from critmin.shock.summary import summarise
 
 Progress = Callable[[int, int], None]
+
+TRAJECTORY_DRAWS = 50
+"""Above this many draws only the per-draw summary is kept by default, not monthly trajectories."""
 
 
 def batches(draws: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -27,7 +29,7 @@ def batches(draws: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 
 def simulate_draws(network: Network, scenario: Scenario, draws: Iterable[int] | None = None,
-                   batch_size: int = 64, trajectories: bool = True,
+                   batch_size: int = 64, trajectories: bool | None = None,
                    progress: Progress | None = None) -> xr.Dataset:
     """Simulate any subset of draws; draw ``i`` is the same whichever subset or batch holds it.
 
@@ -39,8 +41,10 @@ def simulate_draws(network: Network, scenario: Scenario, draws: Iterable[int] | 
         Draw numbers, default ``range(scenario.draws)``.
     batch_size : int
         Draws simulated together (memory grows linearly with it).
-    trajectories : bool
-        Keep monthly trajectories (else only the per-draw summary of :func:`summarise`).
+    trajectories : bool, optional
+        Keep monthly trajectories, else only the per-draw summary (the numbers of
+        :func:`critmin.shock.summary.summarise`, computed month by month on arrays, so memory
+        does not grow with the horizon). Default: keep them for at most 50 draws.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch.
 
@@ -62,12 +66,12 @@ def simulate_draws(network: Network, scenario: Scenario, draws: Iterable[int] | 
     True
     """
     draws = list(range(scenario.draws) if draws is None else draws)
+    if trajectories is None:
+        trajectories = len(draws) <= TRAJECTORY_DRAWS
     parts = []
     for n, chunk in enumerate(batches(draws, max(1, batch_size))):
-        ds = to_dataset(run_batch(network, scenario, chunk), network, scenario, chunk)
-        summary = summarise(ds)
-        parts.append(ds.merge(summary) if trajectories else
-                     summary.merge(ds[[v for v in ds.data_vars if v.startswith("parameter_")]]))
+        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories), network,
+                                scenario, chunk))
         if progress is not None:
             progress(min((n + 1) * batch_size, len(draws)), len(draws))
     result = xr.concat(parts, dim="draw", data_vars="minimal", coords="minimal",

@@ -82,6 +82,14 @@ class Network:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def final_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(item, country) of the nodes with final demand in some sector, in flat order.
+
+        The engine carries sector detail only for these nodes (the rest have none).
+        """
+        return np.nonzero(self.final_demand.sum(-1) > 0)
+
+    @property
     def shape(self) -> tuple[int, int]:
         """(items, countries)."""
         return len(self.items), len(self.countries)

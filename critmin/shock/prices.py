@@ -5,8 +5,9 @@ another) and an *outside* market (every other country). Each month:
 
 * outside cover ratio ``x_out = sum(available) / sum(need + target stock)`` over outside users,
   1 in the baseline; the target stock is the users' cover at *baseline* need, so a one-month
-  rush of orders (front-loading) does not read as scarcity through an inflated target. ``available`` is users' inventory plus receipts, which include supply
-  redirected from non-controlled producers and stockpile releases, so both buffers soften it;
+  rush of orders (front-loading) does not read as scarcity through an inflated target.
+  ``available`` is users' inventory plus receipts, which include supply redirected from
+  non-controlled producers and stockpile releases, so both buffers soften it;
   inside ``x_in = (available + exports refused by the control) / (need + target stock)`` at the
   inside country: stock trapped by a control counts as supply inside;
 * price ratio to baseline from the cover ratio ``lag = price_lag_months`` ago, in a form that

@@ -205,7 +205,9 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
               "h_in": [[1.0] * ctx.history for _ in range(ni)]}
         rows = {k: [] for k in out}
         for drv in drivers:
-            final = [[[net.final_demand[i, c, s] * drv.dem_mult[b, i, c, s]
+            final = [[[(ctx.pair_final[ctx.pair_of[i, c], s]
+                        * drv.dem_mult[b, ctx.pair_of[i, c], s] if ctx.pair_of[i, c] >= 0
+                        else 0.0)
                        * (1.0 - st["cut"][i][c]) for s in range(len(net.sectors))]
                       for c in range(nc)] for i in range(ni)]
             pl = _plan(net, ctx, par, st, drv, final, b)

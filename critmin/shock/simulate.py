@@ -15,6 +15,7 @@ from critmin.shock.events import batch_parameters, compile_events, draw_values, 
 from critmin.shock.network import Network
 from critmin.shock.parameters import PARAMETERS
 from critmin.shock.step import gather, initial_state, step
+from critmin.shock.summary import Accumulator, summary_dataset
 from critmin.vocabulary import STAGES
 
 NODE_VARIABLES = {
@@ -44,11 +45,19 @@ def _month_record(d: dict[str, np.ndarray], net: Network, self_edges: np.ndarray
                  net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape)
     rec = {k: d[k] for k in NODE_VARIABLES if k != "imports"}
     rec["imports"] = d["receipts"] - own
+    pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
-        rec[k] = np.einsum("bics,im->bmcs", d[k], to_material)
-    rec["stopped"] = np.einsum("bics,im->bmcs", d["stopped"].astype(float), to_material) > 0
+        rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
+    rec["stopped"] = np.einsum("bfs,fm,fc->bmcs", d["stopped"].astype(float), pair_m,
+                               pair_c) > 0
     rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
     return rec
+
+
+def pair_maps(net: Network, to_material: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 matrices from the nodes with final demand to materials (F, M) and countries (F, C)."""
+    item, country = net.final_pairs
+    return to_material[item], np.eye(len(net.countries))[country]
 
 
 def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
@@ -58,9 +67,12 @@ def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
     return materials, matrix
 
 
-def run_batch(net: Network, scenario: Scenario, draws: Sequence[int]
+def run_batch(net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True
               ) -> dict[str, np.ndarray]:
-    """Arrays (draw, month, ...) of one batch of draws; checks mass balance every month.
+    """Arrays of one batch of draws; checks mass balance every month.
+
+    With `trajectories`, every flow as (draw, month, ...); always the per-draw summary arrays
+    of :class:`critmin.shock.summary.Accumulator` (``summary_*``) and ``parameter_*``.
 
     Raises
     ------
@@ -75,6 +87,7 @@ def run_batch(net: Network, scenario: Scenario, draws: Sequence[int]
     out: dict[str, list[np.ndarray]] = {}
     self_edges = np.flatnonzero(net.edge_supplier == net.edge_buyer)
     _, to_material = materials_of(net)
+    summary = Accumulator(net, len(draws), to_material)
     initial = {"inventory_initial": state.inventory, "stockpile_initial": state.stockpile,
                "producer_stock_initial": state.producer_stock}
     for t in range(scenario.horizon_months):
@@ -83,10 +96,14 @@ def run_batch(net: Network, scenario: Scenario, draws: Sequence[int]
         residual = max_relative_residual(d["receipts"], d["release"], d["use"], d["inventory"],
                                          before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
-        for k, v in _month_record(d, net, self_edges, to_material).items():
-            out.setdefault(k, []).append(v)
+        summary.add(t, d)
+        if trajectories:
+            for k, v in _month_record(d, net, self_edges, to_material).items():
+                out.setdefault(k, []).append(v)
     stacked = {k: np.stack(v, axis=1) for k, v in out.items()}
-    stacked.update(initial)
+    if trajectories:
+        stacked.update(initial)
+    stacked.update(summary.arrays())
     stacked.update({f"parameter_{k}": v for k, v in params.items()})
     return stacked
 
@@ -110,13 +127,64 @@ def months(scenario: Scenario) -> pd.DatetimeIndex:
     return pd.date_range(f"{scenario.start}-01", periods=scenario.horizon_months, freq="MS")
 
 
+def inside_is_china(net: Network, scenario: Scenario) -> np.ndarray:
+    """Per item, whether the inside market (see :mod:`critmin.shock.prices`) is China's."""
+    from critmin.shock.context import _inside_country
+
+    return np.array([net.countries[k] == "CHN" for k in _inside_country(net, scenario)])
+
+
+def usd_price(ratio: np.ndarray, net: Network, scenario: Scenario) -> np.ndarray:
+    """Price in USD/kg, (..., item, market) with markets ``(china_domestic, international)``.
+
+    ``international`` is the outside ratio times the dataset's international price at the base
+    year; ``china_domestic`` the inside ratio (China is the inside market; where a control by
+    another country makes China an outside buyer, the outside ratio) times China's domestic
+    price. NaN where the dataset has no price for that item and market.
+    """
+    china = inside_is_china(net, scenario)
+    domestic = np.where(china, ratio[..., 0], ratio[..., 1]) * net.price[:, 0]
+    return np.stack([domestic, ratio[..., 1] * net.price[:, 1]], axis=-1)
+
+
 def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
                draws: Sequence[int]) -> xr.Dataset:
-    """Label a batch's arrays: dims draw, month, material, stage, country, sector, market."""
+    """Label a batch's arrays: dims draw, month, material, stage, country, sector, market.
+
+    Trajectories (when the batch kept them), the per-draw summary and the drawn parameters.
+    """
     base = {"draw": np.asarray(draws), "month": months(scenario)}
+    materials, _ = materials_of(net)
+    stages = [s for s in STAGES if any(s == st for _, st in net.items)]
+    data: dict[str, tuple] = {}
+    if "production" in stacked:
+        data = _trajectory_variables(stacked, net, scenario)
+    coords = {**base, "material": materials, "stage": stages, "country": list(net.countries),
+              "sector": list(net.sectors), "market": ["inside", "outside"],
+              "price_market": ["china_domestic", "international"],
+              "edge": np.arange(len(net.edge_item)),
+              "edge_material": ("edge", [net.items[i][0] for i in net.edge_item]),
+              "edge_stage": ("edge", [net.items[i][1] for i in net.edge_item]),
+              "exporter": ("edge", [net.countries[k] for k in net.edge_supplier]),
+              "importer": ("edge", [net.countries[k] for k in net.edge_buyer])}
+    if "production" not in stacked:
+        coords = {k: v for k, v in coords.items() if k not in ("month", "edge", "price_market")
+                  and not (isinstance(v, tuple) and v[0] == "edge")}
+    ds = xr.Dataset(data, coords=coords)
+    peak, _, _ = _unstack(np.where(np.isfinite(stacked["summary_peak_price"]),
+                                   stacked["summary_peak_price"], np.nan), net, 1)
+    ds = ds.merge(summary_dataset(stacked, net, materials, stages, peak, months(scenario),
+                                  draws))
+    for name in PARAMETERS:
+        ds[f"parameter_{name}"] = ("draw", stacked[f"parameter_{name}"])
+    return ds.assign_attrs(result_attrs(net, scenario))
+
+
+def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario
+                          ) -> dict[str, tuple]:
     data: dict[str, tuple] = {}
     for name, long_name in NODE_VARIABLES.items():
-        arr, materials, stages = _unstack(stacked[name], net, 2)
+        arr, _, _ = _unstack(stacked[name], net, 2)
         unit = "t" if name in ("inventory", "stockpile", "producer_stock") else "t/month"
         data[name] = (("draw", "month", "material", "stage", "country"), arr,
                       {"units": unit, "long_name": long_name})
@@ -129,25 +197,21 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
     ratio, _, _ = _unstack(stacked["price_ratio"], net, 2)
     data["price_ratio"] = (("draw", "month", "material", "stage", "market"), ratio,
                            {"units": "1", "long_name": "price / baseline price"})
+    usd, _, _ = _unstack(usd_price(stacked["price_ratio"], net, scenario), net, 2)
+    data["price"] = (("draw", "month", "material", "stage", "price_market"), usd,
+                     {"units": "USD/kg", "base_year": net.year,
+                      "long_name": f"price: ratio x the dataset's {net.year} price (annual "
+                                   "average; latest year at or before, else earliest after)"})
     data["shipments"] = (("draw", "month", "edge"), stacked["shipments"], {"units": "t/month"})
-    coords = {**base, "material": materials, "stage": stages, "country": list(net.countries),
-              "sector": list(net.sectors), "market": ["inside", "outside"],
-              "edge": np.arange(len(net.edge_item)),
-              "edge_material": ("edge", [net.items[i][0] for i in net.edge_item]),
-              "edge_stage": ("edge", [net.items[i][1] for i in net.edge_item]),
-              "exporter": ("edge", [net.countries[k] for k in net.edge_supplier]),
-              "importer": ("edge", [net.countries[k] for k in net.edge_buyer])}
-    ds = xr.Dataset(data, coords=coords)
-    for name in PARAMETERS:
-        ds[f"parameter_{name}"] = ("draw", stacked[f"parameter_{name}"])
-    return ds.assign_attrs(result_attrs(net, scenario))
+    return data
 
 
 def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
     """Scenario, base year and every parameter's value and provenance, as NetCDF-safe attrs."""
     fixed = dict(scenario.parameters)
     attrs: dict[str, str | int] = {"scenario": scenario.name, "start": scenario.start,
-                                   "seed": scenario.seed, "base_year": net.year}
+                                   "seed": scenario.seed, "base_year": net.year,
+                                   "price_base_year": net.year}
     for name in PARAMETERS:
         where = "scenario" if name in fixed else net.provenance.get(name, "assumption")
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))

@@ -3,15 +3,17 @@
 Arrays are (draw B, item I, country C[, sector S]) or (draw, edge E). Within a month orders go
 upstream (chain levels downstream first), then goods go downstream (levels upstream first):
 
-1. Final need ``F[b,i,c,s] = final_demand * dem_mult * (1 - cut)``; input need
+1. Final need ``F[b,i,c,s] = final_demand * dem_mult * (1 - cut)``, carried only on the nodes
+   (i, c) with final demand (``Context.pair_*``, shape (B, F, S)); input need
    ``N_int[j,c] = sum_o chain[o,j] * P_plan[o,c]``; need ``N = N_int + sum_s F``.
 2. Orders ``O[i,c] = max(0, N + (N * cover_days / 30.44 - inv) / rebuild_months)``, split over
    suppliers by baseline shares; on each edge ``O_e * edge_mult`` (control and front-loading).
 3. Supplier plan ``min(orders received, capacity * cap_mult + new capacity + producer stock)``,
    pro rata when that binds; what exceeds capacity is sold from producers' and traders' stock
    (``producer_stock_months`` of baseline output at the start, drawn down, not rebuilt within
-   the horizon), so a front-loading rush can exceed capacity for a month or two. Orders refused by a control are redirected to non-blocked suppliers' idle
-   capacity, in total at most ``ramp_up_rate * world_need * months_bound / 12`` per month;
+   the horizon), so a front-loading rush can exceed capacity for a month or two. Orders
+   refused by a control are redirected to non-blocked suppliers' idle capacity, in total at
+   most ``ramp_up_rate * world_need * months_bound / 12`` per month;
    new capacity ``ramp_up_rate * world_need * max(0, months_bound - lead) / 12`` arrives after
    ``new_capacity_lead_months``.
 4. Production ``P = P_plan * min_j f[j]`` (inputs available upstream; stock sales need no
@@ -96,7 +98,7 @@ def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) ->
     net, par, idx, e = ctx.net, ctx.params, lv.items, lv.edges
     for o, j, a in lv.links_out:
         p["need_int"][:, j] += a * p["planned"][:, o]
-    need = p["need_int"][:, idx] + p["final"][:, idx].sum(-1)
+    need = p["need_int"][:, idx] + p["final"][:, idx]
     p["need"][:, idx] = need
     target = need * net.cover_days[idx] / DAYS_PER_MONTH
     rebuild = np.maximum(par["rebuild_months"], 1e-9)[:, None, None]
@@ -128,7 +130,10 @@ def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) ->
 
 
 def plan(state: State, drv: Drivers, ctx: Context, final: np.ndarray) -> Plan:
-    """Pass 1, downstream first: needs, orders, supplier plans and redirection."""
+    """Pass 1, downstream first: needs, orders, supplier plans and redirection.
+
+    `final` is the final need summed over sectors, (B, I, C).
+    """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
     p = {k: np.zeros((b, ni, nc)) for k in ("need_int", "need", "fill", "planned", "stock_fill",
                                              "stock_sold", "redirect_out", "redirect_in")}
@@ -141,7 +146,7 @@ def plan(state: State, drv: Drivers, ctx: Context, final: np.ndarray) -> Plan:
 
 def allocate(pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: int,
              min_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split `pool` (B, n, C) over sectors (last axis of `need`): priority first, then pro rata.
+    """Split `pool` (B, ...) over sectors (last axis of `need`): priority first, then pro rata.
 
     Returns the use per sector and whether each sector stopped (allocation below
     ``min_level * need``; a stopped sector uses nothing).
@@ -161,7 +166,8 @@ def allocate(pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: 
     got_rest = rest * np.minimum(1.0, _share(left, rest.sum(-1)))[..., None]
     alloc = np.empty_like(need)
     alloc[..., order] = np.concatenate([got_first, got_rest], axis=-1)
-    stopped = (need > 0) & (alloc < min_level[:, None, None, None] * need)
+    level = min_level.reshape(-1, *([1] * (need.ndim - 1)))
+    stopped = (need > 0) & (alloc < level * need)
     return np.where(stopped, 0.0, alloc), stopped
 
 
@@ -208,14 +214,21 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> 
     d["available"][:, idx] = available
     f = np.where(need > 0, np.minimum(1.0, _share(available, need)), 1.0)
     d["f"][:, idx] = f
-    final = d["final_need"][:, idx]
-    use, stopped = allocate(f * final.sum(-1), final, ctx.sector_order, ctx.n_priority,
+    pairs = lv.pairs
+    final = d["final_need"][:, pairs]
+    f_pairs = d["f"][:, ctx.pair_item[pairs], ctx.pair_country[pairs]]
+    use, stopped = allocate(f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority,
                             ctx.params["min_operating_level"])
-    d["final_use"][:, idx], d["stopped"][:, idx] = use, stopped
+    d["final_use"][:, pairs], d["stopped"][:, pairs] = use, stopped
 
 
-def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray) -> dict[str, np.ndarray]:
-    """Pass 2, upstream first: production, shipments, receipts, release and use."""
+def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: np.ndarray
+            ) -> dict[str, np.ndarray]:
+    """Pass 2, upstream first: production, shipments, receipts, release and use.
+
+    `final` is final need by sector on the nodes with final demand, (B, F, S); `final_sum`
+    the same summed over sectors on every node, (B, I, C).
+    """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
     d = {k: np.zeros((b, ni, nc)) for k in ("production", "redirect_in", "receipts", "release",
                                              "drawn", "available")}
@@ -226,8 +239,10 @@ def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray) -> dict[str
     use_int = np.zeros((b, ni, nc))
     for o, j, a in ctx.links:
         use_int[:, j] += a * d["production"][:, o]
-    d["use"] = use_int + d["final_use"].sum(-1)
-    d["shortfall"] = pl.need_int * (1.0 - d["f"]) + (final - d["final_use"]).sum(-1)
+    final_use = np.zeros((b, ni, nc))
+    final_use[:, ctx.pair_item, ctx.pair_country] = d["final_use"].sum(-1)
+    d["use"] = use_int + final_use
+    d["shortfall"] = pl.need_int * (1.0 - d["f"]) + (final_sum - final_use)
     return d
 
 
@@ -266,9 +281,12 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
     >>> bool(abs(out.shortfall).max() < 1e-9)
     True
     """
-    final = ctx.net.final_demand * drv.dem_mult * (1.0 - state.cut)[..., None]
-    pl = plan(state, drv, ctx, final)
-    d = deliver(state, pl, ctx, final)
+    cut = state.cut[:, ctx.pair_item, ctx.pair_country]
+    final = ctx.pair_final * drv.dem_mult * (1.0 - cut)[..., None]
+    final_sum = np.zeros(state.inventory.shape)
+    final_sum[:, ctx.pair_item, ctx.pair_country] = final.sum(-1)
+    pl = plan(state, drv, ctx, final_sum)
+    d = deliver(state, pl, ctx, final, final_sum)
     price, hist_out, hist_in, cut = _prices(state, pl, d, ctx)
     d.update(need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused,
              stock_sold=pl.stock_sold)

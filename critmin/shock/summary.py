@@ -1,9 +1,22 @@
-"""Per-draw headline numbers of a simulation result."""
+"""Per-draw headline numbers of a simulation: from a labelled result, or month by month.
+
+:func:`summarise` reads a result with trajectories; :class:`Accumulator` computes the same
+numbers on plain arrays as the months run, so Monte Carlo runs without trajectories keep only
+(draw, ...) arrays in memory, never (draw, month, ...).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 import xarray as xr
+
+from critmin.shock.network import Network
+
+SUMMARY_VARIABLES = ("first_stop_month", "first_stop_offset", "cumulative_shortfall",
+                     "cumulative_final_shortfall", "peak_price_ratio", "stockpile_months_bought")
 
 
 def summarise(result: xr.Dataset) -> xr.Dataset:
@@ -15,7 +28,7 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
       stages (t); ``cumulative_final_shortfall`` (draw, country, sector) for final users;
     * ``peak_price_ratio`` (draw, material, stage, market): largest price / baseline price;
     * ``stockpile_months_bought`` (draw, material, country): stockpile release received divided
-      by the country's baseline monthly need at the material's stages (months of use covered).
+      by the country's first-month need at the material's stages (months of use covered).
 
     Examples
     --------
@@ -45,3 +58,76 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
         "peak_price_ratio": result.price_ratio.max("month").assign_attrs(units="1"),
         "stockpile_months_bought": bought.fillna(0.0).assign_attrs(units="month"),
     })
+
+
+def _by_country(x: np.ndarray, pair_country: np.ndarray) -> np.ndarray:
+    """(B, F, S) on final-demand nodes -> (B, C, S) summed by country (a BLAS matmul)."""
+    return np.matmul(x.transpose(0, 2, 1), pair_country).transpose(0, 2, 1)
+
+
+def _by_material(x: np.ndarray, to_material: np.ndarray) -> np.ndarray:
+    """(B, I, C) -> (B, M, C) summed over each material's stages."""
+    return np.matmul(x.transpose(0, 2, 1), to_material).transpose(0, 2, 1)
+
+
+class Accumulator:
+    """The numbers of :func:`summarise`, updated in place from each month's flows.
+
+    Month flows carry sector detail on the F nodes with final demand, (B, F, S).
+    Arrays: ``first_stop`` (B, C, S) month offset or -1; ``shortfall`` (B, M, C);
+    ``final_shortfall`` (B, C, S); ``peak_price`` (B, I, 2); ``released`` and ``need0``
+    (B, M, C).
+    """
+
+    def __init__(self, net: Network, draws: int, to_material: np.ndarray) -> None:
+        nm, (_, nc), ns = to_material.shape[1], net.shape, len(net.sectors)
+        item, country = net.final_pairs
+        self.to_material = to_material
+        self.pair_country = np.eye(nc)[country]
+        self.first_stop = np.full((draws, nc, ns), -1, dtype=np.int64)
+        self.shortfall = np.zeros((draws, nm, nc))
+        self.final_shortfall = np.zeros((draws, nc, ns))
+        self.peak_price = np.full((draws, len(net.items), 2), -np.inf)
+        self.released = np.zeros((draws, nm, nc))
+        self.need0 = np.zeros((draws, nm, nc))
+
+    def add(self, t: int, d: dict[str, np.ndarray]) -> None:
+        """Fold month `t`'s flows (the dict `step` returns) into the running numbers."""
+        stopped = _by_country(d["stopped"].astype(float), self.pair_country) > 0
+        self.first_stop[(self.first_stop < 0) & stopped] = t
+        self.shortfall += _by_material(d["shortfall"], self.to_material)
+        self.final_shortfall += _by_country(d["final_need"] - d["final_use"], self.pair_country)
+        np.maximum(self.peak_price, d["price"], out=self.peak_price)
+        self.released += _by_material(d["release"], self.to_material)
+        if t == 0:
+            self.need0 = _by_material(d["need"], self.to_material)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The accumulated arrays by name."""
+        bought = np.where(self.need0 > 0, self.released / np.where(self.need0 > 0, self.need0,
+                                                                     1.0), 0.0)
+        return {"summary_first_stop": self.first_stop, "summary_shortfall": self.shortfall,
+                "summary_final_shortfall": self.final_shortfall,
+                "summary_peak_price": self.peak_price, "summary_bought": bought}
+
+
+def summary_dataset(arrays: dict[str, np.ndarray], net: Network, materials: Sequence[str],
+                    stages: Sequence[str], peak: np.ndarray, months: pd.DatetimeIndex,
+                    draws: Sequence[int]) -> xr.Dataset:
+    """Label an :class:`Accumulator`'s arrays like :func:`summarise` (`peak` already unstacked)."""
+    coords = {"draw": np.asarray(draws), "material": list(materials), "stage": list(stages),
+              "country": list(net.countries), "sector": list(net.sectors),
+              "market": ["inside", "outside"]}
+    offset = arrays["summary_first_stop"]
+    first = np.where(offset >= 0, months.values[np.clip(offset, 0, None)],
+                     np.datetime64("NaT"))
+    dcs, dmc = ("draw", "country", "sector"), ("draw", "material", "country")
+    ds = xr.Dataset({
+        "first_stop_month": (dcs, first),
+        "first_stop_offset": (dcs, offset.astype(int)),
+        "cumulative_shortfall": (dmc, arrays["summary_shortfall"], {"units": "t"}),
+        "cumulative_final_shortfall": (dcs, arrays["summary_final_shortfall"], {"units": "t"}),
+        "peak_price_ratio": (("draw", "material", "stage", "market"), peak, {"units": "1"}),
+        "stockpile_months_bought": (dmc, arrays["summary_bought"], {"units": "month"}),
+    }, coords={k: v for k, v in coords.items()})
+    return ds

@@ -57,14 +57,20 @@ def test_units_and_bounds_follow_the_schema(file):
         assert (df["value"] >= spec.bounds[0]).all()
 
 
+RESPONSE_FILES = ["response_stockpiles.csv", "response_projects.csv", "response_instruments.csv",
+                  "response_research.csv"]
+
+
 @pytest.mark.parametrize("file", [*numeric_files(), "alternatives.csv", "world_totals.csv", "projects.csv",
-                                  "export_controls.csv", "price_observations.csv", "trade_observations.csv"])
+                                  "export_controls.csv", "price_observations.csv", "trade_observations.csv",
+                                  *RESPONSE_FILES])
 def test_every_source_id_exists(file, sources):
     df = read(file)
     assert set(df["source_id"]) <= set(sources["source_id"])
 
 
-@pytest.mark.parametrize("file", [*numeric_files(), "world_totals.csv", "price_observations.csv", "trade_observations.csv"])
+@pytest.mark.parametrize("file", [*numeric_files(), "world_totals.csv", "price_observations.csv", "trade_observations.csv",
+                                  *RESPONSE_FILES])
 def test_estimates_show_their_arithmetic(file, sources):
     grade = sources.set_index("source_id")["grade"]
     df = read(file)
@@ -187,3 +193,37 @@ def test_allies_and_china_have_recorded_sourcing(material, stage, importer):
 def test_china_domestic_prices_exist(material):
     price = read("price.csv")
     assert ((price["material"] == material) & (price["market"] == "china_domestic")).any()
+
+
+def test_response_options_are_complete_and_cited(sources):
+    """Every holder x material has a stockpile option; every number's source is named in the note."""
+    stock = read("response_stockpiles.csv")
+    holders = {"JPN-JOGMEC", "KOR-KOMIR", "USA-NDS", "EU27-RESOURCEEU", "AUS-CMSR", "ALLIANCE"}
+    assert set(stock["holder"]) == holders
+    assert len(stock) == len(holders) * len(MATERIAL_STAGES)
+    assert (stock["purchase_price_usd_per_t"] > 0).all() and (stock["max_purchase_t_per_year"] > 0).all()
+    shares = stock.drop_duplicates("holder").set_index("holder")["purchase_share_of_world_per_year"]
+    assert shares.sum() == pytest.approx(0.04)  # the 4%/yr non-dominant ramp-up, split among holders
+    komir = stock[stock["holder"] == "KOR-KOMIR"]["release_lead_months"]
+    assert ((komir - 30 / 30.4375).abs() < 1e-5).all()
+    projects = read("response_projects.csv")
+    assert set(projects["project_ref"]) <= set(read("projects.csv")["project_id"])
+    assert projects["p_complete"].between(0, 1).all()
+    assert (projects["p_complete_low"] <= projects["p_complete"]).all()
+    assert (projects["p_complete"] <= projects["p_complete_high"]).all()
+    lynas = projects.set_index("project_id").loc["R05-lynas-texas-dy", "p_complete"]
+    assert lynas <= 0.2  # stalled Nov 2025
+    instruments = read("response_instruments.csv")
+    assert set(instruments["project_id"]) <= set(projects["project_id"])
+    floors = instruments[instruments["instrument"] == "price_floor"]
+    assert (floors["floor_usd_per_kg"] == 110).all() and (floors["upside_share"] == 0.3).all()
+    research = read("response_research.csv")
+    assert research["p_success"].between(0, 1).all() and research["intensity_cut"].between(0, 1).all()
+    known = set(sources["source_id"])
+    for file in RESPONSE_FILES:
+        cited = read(file)["note"].str.findall(r"src ([a-z0-9-]+)")
+        assert all(set(ids) <= known for ids in cited), file
+    asm = sources[sources["source_id"].str.startswith("asm-")].set_index("source_id")["note"]
+    for sid in ("asm-stockpile-holding-cost", "asm-stockpile-purchase-pace", "asm-loan-terms",
+                "asm-equity-expected-loss", "asm-research-programmes", "asm-project-p-complete"):
+        assert "range" in asm[sid], sid

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from critmin.errors import ScenarioError
 from critmin.scenarios import parse_scenario
-from critmin.shock import mass_residual, run, simulate, simulate_draws, write_results
+from critmin.shock import mass_residual, run, simulate, simulate_draws, summarise, write_results
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
 from critmin.shock.synthetic import synthetic_dataset
@@ -150,4 +151,51 @@ def test_run_writes_netcdf_and_tidy_csv(tmp_path):
     paths = write_results(out, tmp_path)
     assert all(p.exists() for p in paths)
     assert not list(tmp_path.glob(".*tmp"))
-    assert "first_stop_offset" in out and "peak_price_ratio" in out
+    assert "first_stop_offset" in out
+    assert "peak_price_ratio" in out
+
+
+def test_summary_without_trajectories_equals_summary_of_trajectories(ree_network):
+    s = control_scenario(extra=RELEASE.format(sub="true", coord="pro_rata_consumption"))
+    full = simulate_draws(ree_network, s, range(3), trajectories=True)
+    lean = simulate_draws(ree_network, s, range(3), batch_size=2, trajectories=False)
+    assert "production" not in lean
+    assert "month" not in lean.dims
+    expected = summarise(full)
+    for name in expected.data_vars:
+        np.testing.assert_allclose(lean[name].values.astype(float) if name != "first_stop_month"
+                                   else lean[name].values.astype("int64"),
+                                   expected[name].values.astype(float)
+                                   if name != "first_stop_month"
+                                   else expected[name].values.astype("int64"),
+                                   rtol=1e-12, atol=1e-9, err_msg=name)
+
+
+def test_surge_on_a_sector_without_demand_names_the_sectors_that_have_it(ree_network):
+    jpn = ree_network.countries.index("JPN")
+    item = ree_network.item_index("ndfeb", "magnet")
+    empty = [s for s, v in zip(ree_network.sectors, ree_network.final_demand[item, jpn], strict=True)
+             if v == 0 and s != "all"]
+    surge = (HEADER.format(h=4) + '[[events]]\nkind = "demand_surge"\nregion = "JPN"\n'
+             f'sector = "{empty[0]}"\nmaterial = "ndfeb"\nsize = 1.0\nstart = 0\n'
+             'duration_months = 2\n')
+    with pytest.raises(ScenarioError, match=f"JPN has no baseline final demand for ndfeb in "
+                                            f"sector '{empty[0]}'"):
+        simulate(ree_network, parse_scenario(surge))
+    shared = simulate(ree_network, parse_scenario(surge + "baseline_share = 0.1\n"), draws=[0])
+    need = shared.final_need.sel(material="ndfeb", country="JPN").isel(draw=0)
+    # the sector's baseline is 10% of Japan's magnet demand; the surge doubles it
+    base = 0.1 * ree_network.final_demand[item, jpn].sum()
+    assert float(need.sel(sector=empty[0]).isel(month=0)) == pytest.approx(2 * base)
+    assert float(need.sel(sector=empty[0]).isel(month=3)) == pytest.approx(base)
+
+
+def test_prices_in_usd_are_ratio_times_dataset_price(gallium_network):
+    out = simulate(gallium_network, control_scenario(materials='["gallium"]', horizon=6),
+                   draws=[0])
+    ratio = out.price_ratio.sel(material="gallium", stage="metal", market="outside")
+    usd = out.price.sel(material="gallium", stage="metal", price_market="international")
+    base = gallium_network.price[gallium_network.item_index("gallium", "metal"), 1]
+    np.testing.assert_allclose(usd, ratio * base)
+    assert usd.attrs["units"] == "USD/kg"
+    assert out.attrs["price_base_year"] == gallium_network.year
