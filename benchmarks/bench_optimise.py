@@ -162,11 +162,13 @@ def main() -> None:
         aggregation = queue.get()
         proc.join()
         print(aggregation, flush=True)
-    header = (f"{'case':>9} {'sim s':>7} {'scenarios':>9} {'periods':>7} {'vars':>9} {'cons':>9} {'prep s':>7} "
+    header = (f"{'case':>9} {'sim s':>7} {'scenarios':>9} {'periods':>7} {'vars':>9} {'cons':>9} "
+              f"{'prep s':>7} "
               f"{'build s':>7} {'solve s':>8} {'build %':>7} {'gap':>8} {'peak GB':>7}")
     print(header)
     for r in rows:
-        print(f"{r['case']:>9} {r['simulate_s']:>7.1f} {r['scenarios']:>9} {r['periods']:>7} {r['variables']:>9} {r['constraints']:>9} "
+        print(f"{r['case']:>9} {r['simulate_s']:>7.1f} {r['scenarios']:>9} {r['periods']:>7} "
+              f"{r['variables']:>9} {r['constraints']:>9} "
               f"{r['prepare_s']:>7.2f} {r['build_s']:>7.2f} {r['solve_s']:>8.2f} "
               f"{100 * r['build_share']:>6.1f}% {r['mip_gap']:>8.1e} {r['peak_rss_gb']:>7.2f}")
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -201,7 +201,8 @@ def test_response_options_are_complete_and_cited(sources):
     holders = {"JPN-JOGMEC", "KOR-KOMIR", "USA-NDS", "EU27-RESOURCEEU", "AUS-CMSR", "ALLIANCE"}
     assert set(stock["holder"]) == holders
     assert len(stock) == len(holders) * len(MATERIAL_STAGES)
-    assert (stock["purchase_price_usd_per_t"] > 0).all() and (stock["max_purchase_t_per_year"] > 0).all()
+    assert (stock["purchase_price_usd_per_t"] > 0).all()
+    assert (stock["max_purchase_t_per_year"] > 0).all()
     shares = stock.drop_duplicates("holder").set_index("holder")["purchase_share_of_world_per_year"]
     assert shares.sum() == pytest.approx(0.04)  # the 4%/yr non-dominant ramp-up, split among holders
     komir = stock[stock["holder"] == "KOR-KOMIR"]["release_lead_months"]
@@ -216,9 +217,11 @@ def test_response_options_are_complete_and_cited(sources):
     instruments = read("response_instruments.csv")
     assert set(instruments["project_id"]) <= set(projects["project_id"])
     floors = instruments[instruments["instrument"] == "price_floor"]
-    assert (floors["floor_usd_per_kg"] == 110).all() and (floors["upside_share"] == 0.3).all()
+    assert (floors["floor_usd_per_kg"] == 110).all()
+    assert (floors["upside_share"] == 0.3).all()
     research = read("response_research.csv")
-    assert research["p_success"].between(0, 1).all() and research["intensity_cut"].between(0, 1).all()
+    assert research["p_success"].between(0, 1).all()
+    assert research["intensity_cut"].between(0, 1).all()
     known = set(sources["source_id"])
     for file in RESPONSE_FILES:
         cited = read(file)["note"].str.findall(r"src ([a-z0-9-]+)")
@@ -226,4 +229,4 @@ def test_response_options_are_complete_and_cited(sources):
     asm = sources[sources["source_id"].str.startswith("asm-")].set_index("source_id")["note"]
     for sid in ("asm-stockpile-holding-cost", "asm-stockpile-purchase-pace", "asm-loan-terms",
                 "asm-equity-expected-loss", "asm-research-programmes", "asm-project-p-complete"):
-        assert "range" in asm[sid], sid
+        assert re.search(r"\d-\d", asm[sid]), sid  # every assumption states its range
