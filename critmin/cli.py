@@ -148,6 +148,31 @@ def format_stops(table: pd.DataFrame, name: str) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_RESPONSE_SCENARIOS = ("japan_ree_magnet_halt_6m", "heavy_ree_licensing_2025", "critical_minerals_ban_usa")
+"""Scenarios the response is optimised against unless --scenarios names others."""
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    """Stockpiles, projects and research that buy the most resilience per dollar."""
+    from tqdm import tqdm
+
+    from critmin.optimise.pipeline import run_optimise_command
+
+    ds = _dataset(args)
+    scenarios = args.scenarios or list(DEFAULT_RESPONSE_SCENARIOS)
+    with tqdm(desc="simulate", unit="draw", disable=args.quiet) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        text = run_optimise_command(
+            ds, scenarios, args.budget, args.draws, args.seed, Path(args.out) if args.out else None, progress
+        )
+    print(text)
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a scenario sweep on Dask (or in-process with --workers 0); print its summary."""
     from critmin.sweep import run_sweep
@@ -258,6 +283,16 @@ def build_parser() -> argparse.ArgumentParser:
     shock.add_argument("--out", help="folder for NetCDF and CSV results")
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
+
+    optimise = commands.add_parser("optimise", help="the stockpile and project portfolio that buys most resilience")
+    _add_data(optimise)
+    optimise.add_argument("--budget", type=float, default=1e9, help="budget in USD (default 1e9)")
+    optimise.add_argument("--scenarios", nargs="+", help="scenario files or library names (default: three examples)")
+    optimise.add_argument("--draws", type=int, default=8, help="draws per scenario (default 8)")
+    optimise.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    optimise.add_argument("--out", help="folder for portfolio.nc, tables, frontier.csv, out_of_sample.csv")
+    optimise.add_argument("--quiet", action="store_true", help="no progress bar")
+    optimise.set_defaults(handler=cmd_optimise)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
     _add_data(sweep)
