@@ -107,7 +107,7 @@ def optimise(
     result["build_seconds"] = xr.DataArray(build_seconds, attrs={"units": "s"})
     if marginal != "none":
         values = _frontier.first_stage(result)
-        result = result.merge(_frontier.marginal_values(data, settings, values, marginal))
+        result = result.merge(_frontier.marginal_values(data, settings, values, marginal), compat="no_conflicts")
     if monthly_use is not None:
         shares = None if burden_basis is None else burden_shares(burden_basis, burden_rule)
         result["months_of_cover"] = months_of_cover(result, monthly_use, shares)
