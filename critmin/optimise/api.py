@@ -112,7 +112,7 @@ def optimise(
         shares = None if burden_basis is None else burden_shares(burden_basis, burden_rule)
         result["months_of_cover"] = months_of_cover(result, monthly_use, shares)
     if burden_basis is not None:
-        result = result.merge(burden_table(result, burden_shares(burden_basis, burden_rule)))
+        result = result.merge(burden_table(result, burden_shares(burden_basis, burden_rule)), compat="no_conflicts")
         result.attrs["burden_rule"] = burden_rule
     return result
 
