@@ -22,7 +22,7 @@ name = "bench"
 base = "backtest_ga_ge_2023"
 seed = 3
 draws_per_case = {draws}
-horizon_months = 12
+horizon_months = {horizon}
 [grid]
 "events[0].controller" = ["CHN", "RUS"]
 "events[0].duration_months" = [3, 6, 12]
@@ -56,12 +56,12 @@ def _timed(path: Path, out: Path, chunk: int, workers: int, scheduler: str | Non
     return time.perf_counter() - t0
 
 
-def main(draws: int = 80, chunk: int = 60) -> dict[str, object]:
+def main(draws: int = 80, chunk: int = 60, horizon: int = 12) -> dict[str, object]:
     from dask.distributed import Client
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     path = tmp / "bench.toml"
-    path.write_text(SWEEP.format(draws=draws), encoding="utf-8")
+    path.write_text(SWEEP.format(draws=draws, horizon=horizon), encoding="utf-8")
     n = 12 * draws
     rows, hashes, overhead = {}, set(), {}
     rows["in-process"] = _timed(path, tmp / "w0", chunk, 0, None)
@@ -78,9 +78,9 @@ def main(draws: int = 80, chunk: int = 60) -> dict[str, object]:
     run_sweep(path, workers=0, out=tmp / "auto", progress=False)
     rule = json.loads((tmp / "auto" / "manifest.json").read_text())
     report = {
-        "scenarios": n, "months": 12, "chunk_size": chunk, "chunks": len(auto["chunks"]),
+        "scenarios": n, "months": horizon, "chunk_size": chunk, "chunks": len(auto["chunks"]),
         "seconds": rows,
-        "scenario_months_per_second": {k: n * 12 / v for k, v in rows.items()},
+        "scenario_months_per_second": {k: n * horizon / v for k, v in rows.items()},
         "speedup_2_vs_1": rows["1 worker"] / rows["2 workers"],
         "dask_overhead_per_chunk": overhead,
         "identical_output": len(hashes) == 1,
@@ -112,4 +112,11 @@ def _print(r: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=80, help="draws per case (12 cases)")
+    parser.add_argument("--chunk", type=int, default=60, help="scenarios per chunk")
+    parser.add_argument("--horizon", type=int, default=12, help="months per scenario")
+    options = parser.parse_args()
+    main(options.draws, options.chunk, options.horizon)
