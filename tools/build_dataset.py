@@ -362,7 +362,9 @@ class Builder:
         self.f["nat_share"] = (1 - float(syn["value"]), self.src.raw(syn), "natural share of anode")
         self.f["sph_yield"] = (0.30, a("asm-spheroidisation-yield", "spheroidisation yield 0.30",
             "Spherical graphite per t of flake feed = 0.30 (one industry account puts the spheroidising loss at about 70%; "
-            "IM 2012 via Stockhouse, https://stockhouse.com/companies/bullboard?postid=20084273&symbol=v.ngc), range 0.3-0.5."),
+            "IM 2012 via Stockhouse, https://stockhouse.com/companies/bullboard?postid=20084273&symbol=v.ngc), range 0.3-0.5. Not used for the chain "
+            "since 2026.11: flake per t anode comes from China's 2024 balance (est-anode-flake-intensity), whose implied yield must lie in this range; "
+            "0.156 / 0.30 = 0.52 is kept in alternatives.csv."),
             "spherical per t flake")
         self.f["util"] = (0.0, a("asm-capacity-utilisation", "capacity utilisation by stage",
             "Utilisation used to estimate capacity = production / utilisation: mining 0.85 (0.7-0.95), separation 0.8 (0.6-0.9), "
@@ -692,12 +694,61 @@ class Builder:
         self.link("ndfeb", "alloy", "terbium", "metal", f["tb_alloy"][0], f["tb_alloy"][1], f"Tb metal per t alloy = {n(f['tb_alloy'][0])} (assumption, range 0.0005-0.005)")
         self.link("ndfeb", "magnet", "ndfeb", "alloy", 1 / f["yield"][0], sid, f"t alloy per t magnet = 1 / yield {n(f['yield'][0])} (asm-magnet-machining-yield) = {n(1 / f['yield'][0])}")
         self.link("gallium", "metal", "gallium", "refining", 1 / f["ga_hp"][0], sid, f"t primary Ga per t high-purity Ga = 1 / recovery {n(f['ga_hp'][0])} = {n(1 / f['ga_hp'][0])}")
-        v = f["nat_share"][0] / f["sph_yield"][0]
-        self.link("graphite_anode", "refining", "graphite_natural", "mining", v, sid,
-                  f"t flake per t anode = natural share {n(f['nat_share'][0])} (1 - synthetic 0.844, src {f['nat_share'][1]}) / spheroidisation yield {n(f['sph_yield'][0])} "
-                  f"(asm-spheroidisation-yield) = {n(v)}; the synthetic part needs no natural graphite, and much flake goes to non-battery uses")
+        v, fsid, fnote = self.anode_flake_intensity()
+        self.link("graphite_anode", "refining", "graphite_natural", "mining", v, fsid, fnote)
         for m in ("antimony", "tungsten", "cobalt", "lithium", "nickel"):
             self.link(m, "refining", m, "mining", 1 / f["refine_rec"][0], f["refine_rec"][1], f"t contained in ore per t refined (contained basis) = 1 / recovery {n(f['refine_rec'][0])}")
+
+    def anode_flake_intensity(self) -> tuple[float, str, str]:
+        """Flake per t anode from China's natural-graphite balance with exports pinned to USGS (2024).
+
+        China output - exports - China's use outside the anode chain = k x China's anode output, where
+        China's outside use is itself (world output - k x world anode output - USA sourced) x China's
+        regional key (est-demand-split), so k solves one linear equation.
+        """
+        f, src, t, d = self.f, self.src, self.raw.trade, self.raw.demand
+        ex = one(t, material="natural graphite", item="natural graphite (all forms)", exporter="China", importer="World", period="2024-09")
+        x = float(ex["value"]) * 12 / 9
+        xsid = src.estimate("est-china-graphite-exports-2024", "China natural-graphite exports 2024 annualised from Jan-Sep",
+                            str(ex["source_url"]), f"China exports of natural graphite (all forms) 2024 = cumulative Jan-Sep 2024 {n(ex['value'])} t "
+                            f"(USGS MCS 2026, src {src.raw(ex)}) x 12/9 = {n(x)} t/year (no seasonality assumed). Used to pin China's natural-graphite "
+                            "balance that fixes the flake feed per t anode (est-anode-flake-intensity).")
+        self.f["cn_graphite_exports"] = (x, xsid, "China natural-graphite exports 2024")
+        p_cn = self.pv("graphite_natural", "mining")["CHN"]
+        w, _, _ = self.world[("graphite_natural", "mining", YEAR)]
+        anode = self.pv("graphite_anode", "refining")
+        a_cn, a_w = anode["CHN"], sum(anode.values())
+        us = one(d, material="natural graphite", year="2024", sector="all (apparent consumption)")
+        u = float(us["value"])
+        key = self.manufacturing_key()
+        free = {r: key[r][0] for r in REGIONS if r != "USA"}
+        c = free["CHN"] / sum(free.values())
+        k = (p_cn - x - c * (w - u)) / (a_cn - c * a_w)
+        cn_out = c * (w - k * a_w - u)
+        nat = f["nat_share"][0]
+        a_nat = a_cn * nat
+        y = nat / k
+        lo, hi = 0.30, 0.50
+        assert lo <= y <= hi, f"implied spheroidisation yield {y} outside {lo}-{hi}"
+        old = nat / f["sph_yield"][0]
+        sid = src.estimate("est-anode-flake-intensity", "Flake per t anode material from China's 2024 natural-graphite balance",
+                           "https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-graphite.pdf",
+                           f"Method: China's flake feed to anode = China mine output {n(p_cn)} - exports {n(x)} (est-china-graphite-exports-2024) - China's use "
+                           f"outside the anode chain; that use = China's regional key {n(c)} (est-demand-split, USA taken out) x (world output {n(w)} - k x world anode "
+                           f"output {n(a_w)} - USA sourced {n(u)}); flake per t anode k solves feed = k x China anode output {n(a_cn)}: "
+                           f"k = ({n(p_cn)} - {n(x)} - {n(c)} x ({n(w)} - {n(u)})) / ({n(a_cn)} - {n(c)} x {n(a_w)}) = {n(k)}; China's outside use = {n(cn_out)} t, "
+                           f"feed = {n(k * a_cn)} t. Per t of natural-graphite-based anode (China anode x natural share {n(nat)} = {n(a_nat)} t) that is "
+                           f"{n(k * a_cn)} / {n(a_nat)} = {n(1 / y)} t flake, an implied spheroidisation yield of {n(y)}, inside the plausible {lo}-{hi} "
+                           f"(asm-spheroidisation-yield range; checked in the build). Replaces the assumed yield 0.30 (flake per t anode {n(old)}), which "
+                           f"left China too little surplus to export what USGS reports; the same k is applied to anode output outside China.")
+        note = (f"t flake per t anode = (China output {n(p_cn)} - exports {n(x)} - China use outside the chain {n(cn_out)}) / China anode output {n(a_cn)} = {n(k)} "
+                f"(est-anode-flake-intensity); = natural share {n(nat)} (1 - synthetic 0.844, src {f['nat_share'][1]}) / implied spheroidisation yield {n(y)} "
+                f"(plausible 0.3-0.5); the synthetic part needs no natural graphite")
+        self.alternative("chain", "material=graphite_anode;stage=refining;input_material=graphite_natural;input_stage=mining", old, "t/t",
+                         "asm-spheroidisation-yield", f"natural share {n(nat)} / assumed spheroidisation yield {n(f['sph_yield'][0])} (IM 2012 via Stockhouse: "
+                         f"spheroidising loss about 70%) = {n(old)}: leaves China's balance with about 52 kt/yr of exports against USGS {n(x)} t/yr "
+                         f"(109,000 t Jan-Sep 2024 x 12/9); the balance-derived {n(k)} (yield {n(y)}) is chosen (conflict rule 1, mass balance).")
+        return k, sid, note
 
     # ---- capacity ------------------------------------------------------------------------
     UTIL = {"mining": 0.85, "separation": 0.8, "refining": 0.8, "metal": 0.7, "alloy": 0.65, "magnet": 0.65}
@@ -778,8 +829,14 @@ class Builder:
                     "antimony": {"world": sb_w, "USA": sb_us}, "tungsten": {"world": {"metallurgy": 1.0}},
                     "cobalt": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.51 + 0.15 + 0.09, "chemicals": 0.25}},
                     "lithium": {"world": li}, "nickel": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.85, "chemicals": 0.15}},
-                    "graphite_anode": {"world": {"batteries": 1.0}}, "rare_earths": {"world": {"all": 1.0}},
-                    "graphite_natural": {"world": {"metallurgy": 1.0}, "USA": {"all": 1.0}}})
+                    "graphite_anode": {"world": {"batteries": 1.0}}, "rare_earths": {"world": {"all": 1.0}}})
+        for m in ("ndpr", "dysprosium", "terbium"):
+            out[m] = {"world": {"all": 1.0}}
+        grows = {k: one(self.raw.extra, item=f"natural graphite end-use share: {k}") for k in ("refractories", "brake linings", "foundry", "lubricants", "other")}
+        gr = {k: float(r["value"]) for k, r in grows.items()}
+        self.sector_src = {"graphite_natural": self.src.raw(grows["refractories"])}
+        out["graphite_natural"] = {"world": {"metallurgy": gr["refractories"] + gr["foundry"], "automotive": gr["brake linings"],
+                                             "chemicals": gr["lubricants"], "all": gr["other"]}}
         return out
 
     SECTOR_NOTE = {
@@ -792,8 +849,12 @@ class Builder:
         "lithium": "lithium sectors: batteries 0.88, chemicals 0.11 (ceramics, greases, air treatment, medical, other), metallurgy 0.01 (USGS 2025)",
         "nickel": "nickel sectors: USA stainless and alloys 0.85, chemicals (plating, batteries, other) 0.15; no split elsewhere (all)",
         "graphite_anode": "all anode material goes to batteries",
-        "rare_earths": "REO concentrate feed to separation; no sector split",
-        "graphite_natural": "natural graphite: anode feed -> batteries; other use -> metallurgy (refractories, foundry); USA total only",
+        "rare_earths": "no sector split",
+        "ndpr": "no sector split (use of the metal outside NdFeB alloy)",
+        "dysprosium": "no sector split (use of the metal outside NdFeB alloy)",
+        "terbium": "no sector split (use of the metal outside NdFeB alloy)",
+        "graphite_natural": "natural graphite use outside the anode chain, US 2002 end-use shares (USGS MCS 2003): metallurgy = refractories 0.22 + "
+                            "foundry 0.08, automotive = brake linings 0.21, chemicals = lubricants 0.05, all = other uses 0.44 (not split by the source)",
     }
 
     def chain_use(self, m: str, s: str) -> dict[str, float]:
@@ -811,7 +872,7 @@ class Builder:
         shares = self.sector_shares()
         sid = src.estimate("est-demand-split", "Regional and sector split of world demand",
                            "https://pubs.usgs.gov/periodicals/mcs2026/", "Method: world use = world output at the last stage (stock change 0) unless a world consumption is sourced; "
-                           "use by downstream stages goes to the region making the downstream product; sourced regional values first, the rest split by regional shares of "
+                           "feed to another material's stage through chain.csv (REO to separation, NdPr/Dy/Tb metal to NdFeB alloy, flake to anode) is not demand: demand = use outside that chain = world output - world chain feed; sourced regional values first, the rest split by regional shares of "
                            "world manufacturing (Voronoi, UNSD, asm-manufacturing-share-can-aus); sectors by sourced end-use shares.")
         self.src.records["est-demand-split"]["note"] += " Regional key: " + ", ".join(f"{r} {n(v)}" for r, (v, _) in key.items()) + "."
         sourced = {
@@ -828,7 +889,9 @@ class Builder:
             wprod = self.world[(m, s, YEAR)][0]
             total: dict[str, float] = defaultdict(float)
             notes: dict[str, str] = {}
-            if m in ("ndpr", "neodymium", "praseodymium", "dysprosium", "terbium"):
+            feed = self.chain_feed_by_region(m, s)
+            if m in ("neodymium", "praseodymium"):
+                # components of ndpr, which carries the chain link to NdFeB alloy; these rows give the element split of that use
                 alloy = self.pv("ndfeb", "alloy")
                 wa = sum(alloy.values())
                 for c, v in alloy.items():
@@ -836,20 +899,41 @@ class Builder:
                     notes[region_of(c)] = f"world {m} metal {n(wprod)} x region's share of NdFeB alloy output {n(v / wa)}"
                 self._write_demand(m, total, notes, shares[m], sid)
                 continue
-            chain = {}
-            if m in ("rare_earths", "graphite_natural"):
-                for c, v in self.chain_use(m, s).items():
-                    chain[region_of(c)] = chain.get(region_of(c), 0.0) + v
+            if m == "graphite_anode":
+                self.anode_demand(shares[m])
+                continue
+            if feed and m != "graphite_natural":
+                # output that feeds another material's stage (chain.csv): demand = use outside that chain only
+                wfeed = sum(feed.values())
+                outside = max(0.0, wprod - wfeed)
+                if m == "rare_earths":
+                    key_r, ktxt = feed, "region's share of the feed to separation"
+                else:
+                    alloy = self.pv("ndfeb", "alloy")
+                    key_r = defaultdict(float)
+                    for c, v in alloy.items():
+                        key_r[region_of(c)] += v
+                    ktxt = "region's share of NdFeB alloy output"
+                ksum = sum(key_r.values())
+                for r, v in key_r.items():
+                    total[r] = outside * v / ksum
+                    notes[r] = (f"use outside the chain = max(0, world {m} {s} output {n(wprod)} - world feed to downstream stages {n(wfeed)} "
+                                f"(chain.csv x their output)) = {n(outside)}, x {ktxt} {n(v / ksum)}")
+                self._write_demand(m, total, notes, shares[m], sid, keep_zero=True)
+                continue
             if m == "lithium":
                 wl = one(d, material="lithium", region="World", sector="all", year="2024")
                 wfinal, wtxt = float(wl["value"]), f"world consumption {n(wl['value'])} (src {src.raw(wl)})"
+            elif feed:
+                wfinal = max(0.0, wprod - sum(feed.values()))
+                wtxt = f"world output {n(wprod)} - anode feed {n(sum(feed.values()))} (chain.csv x anode output)"
             else:
-                wfinal = max(0.0, wprod - sum(chain.values())) if m == "graphite_natural" else (0.0 if m == "rare_earths" else wprod)
-                wtxt = f"world output {n(wprod)}" + (f" - anode feed {n(sum(chain.values()))}" if m == "graphite_natural" else "")
+                wfinal, wtxt = wprod, f"world output {n(wprod)}"
             fixed = {}
             for r, row in sourced.get(m, {}).items():
                 val = float(row["value"]) / (1000.0 if m in kg else 1.0)
-                fixed[r] = (val, f"{r} sourced {n(val)} t ({row['sector']}, {int(row['year'])}, src {src.raw(row)})")
+                fixed[r] = (val, f"{r} sourced {n(val)} t ({row['sector']}, {int(row['year'])}, src {src.raw(row)})"
+                                 + ("; no anode output in the USA, so all of it is use outside the anode chain" if m == "graphite_natural" else ""))
             rest = wfinal - sum(v for v, _ in fixed.values())
             free = {r: key[r][0] for r in REGIONS if r not in fixed}
             ksum = sum(free.values())
@@ -860,32 +944,72 @@ class Builder:
                 elif wfinal > 0:
                     total[r] += rest * free[r] / ksum
                     notes[r] = f"({wtxt} - sourced regions {n(wfinal - rest)}) x regional key {n(free[r])}/{n(ksum)}"
-            if chain:
-                self._write_demand(m, total, notes, shares[m], sid, chain=chain)
-            else:
-                self._write_demand(m, total, notes, shares[m], sid)
+            self._write_demand(m, total, notes, shares[m], sid)
 
-    def _write_demand(self, m: str, total: dict, notes: dict, shares: dict, sid: str, chain: dict | None = None) -> None:
+    CELL_ASM = {"KOR": 0.045, "JPN": 0.035, "IND": 0.005}
+
+    def anode_demand(self, shares: dict) -> None:
+        """Anode use by region = the region's share of world Li-ion cell production x world anode output; USA = its sourced imports."""
+        ex, src = self.raw.extra, self.src
+        w, wsid, _ = self.world[("graphite_anode", "refining", YEAR)]
+        cn = one(ex, item="lithium-ion battery production", region="China")
+        cs = one(ex, item="lithium-ion battery production share of world", region="China")
+        eu = one(ex, item="EV battery production", region="European Union")
+        us = one(ex, item="EV battery production", region="United States")
+        wg = float(cn["value"]) / float(cs["value"])
+        src.assumption("asm-battery-cell-shares", "shares of world Li-ion cell production of Korea 0.045, Japan 0.035, India 0.005",
+                             "No sourced 2023-24 cell output for these countries: Korea 0.045 (0.03-0.07), Japan 0.035 (0.02-0.05), India 0.005 (0-0.01) "
+                             "of world Li-ion cell production; Canada and Australia 0 (no cell output of note in 2024); ROW = remainder.")
+        wtxt = f"world Li-ion cells 2023 = China {n(cn['value'])} GWh / China share {n(cs['value'])} = {n(wg)} GWh (src {src.raw(cn)})"
+        cell = {"CHN": (float(cs["value"]), f"China share of world Li-ion cell production 2023 {n(cs['value'])} (src {src.raw(cs)})"),
+                "EU27": (float(eu["value"]) / wg, f"Europe EV cells 2023 {n(eu['value'])} GWh (src {src.raw(eu)}) / {wtxt} = {n(float(eu['value']) / wg)}"),
+                "USA": (float(us["value"]) / wg, f"US EV cells 2023 {n(us['value'])} GWh (src {src.raw(us)}) / {wtxt} = {n(float(us['value']) / wg)}")}
+        for r, v in self.CELL_ASM.items():
+            cell[r] = (v, f"{r} cell share {n(v)} (asm-battery-cell-shares)")
+        row = 1 - sum(v for v, _ in cell.values())
+        cell["ROW"] = (row, f"ROW cell share = 1 - listed regions = {n(row)}")
+        an = one(self.raw.trade, material="graphite (natural and synthetic)", importer="United States", period="2024-08")
+        us_use = float(an["value"]) * 12 / 8
+        sid = src.estimate("est-anode-demand-cell-shares", "Anode use by region from shares of world Li-ion cell production", str(cn["source_url"]),
+                           "Method: world anode use 2024 = world anode output (stock change 0); USA = its sourced anode imports (no US anode output); "
+                           "the rest = (world - USA) x region's share of world Li-ion cell production 2023 / (1 - US cell share). Cell shares: China 0.71 (SMM), "
+                           "EU27 = Europe 110 GWh / world 1,281.69 GWh, USA 70 GWh / world (IEA GEVO 2024), world = China 910 GWh / 0.71; Korea, Japan, India "
+                           "asm-battery-cell-shares; ROW = remainder. Imports then follow est-trade-net-imports: demand - output, split by exporters' surplus.")
+        rest, other = w - us_use, 1 - cell["USA"][0]
+        total = {"USA": us_use}
+        notes = {"USA": f"US anode imports Jan-Aug 2024 {n(an['value'])} t x 12/8 (src {src.raw(an)}); no US anode output, so use = imports"}
+        for r, (v, txt) in cell.items():
+            if r == "USA":
+                continue
+            total[r] = rest * v / other
+            notes[r] = (f"(world anode output {n(w)} (src {wsid}) - USA {n(us_use)}) x {txt} / (1 - US cell share {n(cell['USA'][0])})")
+        alt = cell["USA"][0] * w
+        self.alternative("demand", f"material=graphite_anode;region=USA;year={YEAR}", alt, "t/year", sid,
+                         f"US cell share {n(cell['USA'][0])} x world anode output {n(w)}: three times the sourced US anode imports "
+                         f"({n(us_use)} t) with no US anode output; the imports (grade T) are used.")
+        self._write_demand("graphite_anode", total, notes, shares, sid)
+
+    def chain_feed_by_region(self, m: str, s: str) -> dict[str, float]:
+        """Feed of (m, s) to *another* material's stage (chain.csv x that stage's output), by demand region."""
+        out: dict[str, float] = defaultdict(float)
+        for lk in self.links:
+            if lk["im"] == m and lk["is"] == s and lk["counts"] and lk["m"] != m:
+                for c, v in self.pv(lk["m"], lk["s"]).items():
+                    out[region_of(c)] += v * lk["f"]
+        return dict(out)
+
+    def _write_demand(self, m: str, total: dict, notes: dict, shares: dict, sid: str, keep_zero: bool = False) -> None:
         sec_note = self.SECTOR_NOTE.get(m, self.SECTOR_NOTE["ndfeb"])
-        chain = chain or {}
-        for r in sorted(set(total) | set(chain)):
-            rows: dict[str, tuple[float, str]] = {}
-            if r in total and total[r] > 0:
-                sh = shares.get(r, shares["world"])
-                for sec, fr in sh.items():
-                    rows[sec] = (total[r] * fr, f"{m} {r} = {notes[r]} = {n(total[r])}; x sector share {n(fr)} ({sec_note})")
-            if chain.get(r, 0) > 0:
-                sec = "batteries" if m == "graphite_natural" else "all"
-                if sec in rows:
-                    v0, t0 = rows[sec]
-                    rows[sec] = (v0 + chain[r], t0 + f"; + feed to downstream stage {n(chain[r])}")
-                elif "all" in rows and sec != "all":
-                    rows["all"] = (rows["all"][0] + chain[r], rows["all"][1] + f"; + anode feed {n(chain[r])}")
-                else:
-                    rows[sec] = (chain[r], f"{m} {r} = feed to downstream stage in {r} = its downstream output x input per output = {n(chain[r])}")
-            for sec, (v, note) in rows.items():
+        if m in getattr(self, "sector_src", {}):
+            sec_note += f", src {self.sector_src[m]}"
+        for r in sorted(total):
+            if total[r] <= 0 and not (keep_zero and total[r] == 0):
+                continue
+            sh = shares.get(r, shares["world"])
+            for sec, fr in sh.items():
                 assert sec in SECTORS
-                self.t["demand"].add(material=m, region=r, sector=sec, year=YEAR, value=v, unit="t/year", source_id=sid, note=note)
+                self.t["demand"].add(material=m, region=r, sector=sec, year=YEAR, value=total[r] * fr, unit="t/year", source_id=sid,
+                                     note=f"{m} {r} = {notes[r]} = {n(total[r])}; x sector share {n(fr)} ({sec_note})")
 
     def defence_demand(self) -> None:
         """US defence use of NdFeB magnets: GAO upper bound (DoD < 0.1% of world rare-earth demand), carved out of US industrial use."""
@@ -920,7 +1044,7 @@ class Builder:
     def region_use(self, m: str, s: str) -> dict[str, float]:
         """Use at (m, s) by importer region (demand at the last stage, else downstream feed)."""
         if s == LAST[m]:
-            use: dict[str, float] = defaultdict(float)
+            use: dict[str, float] = defaultdict(float, self.chain_feed_by_region(m, s))
             for k, r in self.t["demand"].rows.items():
                 if k[0] == m:
                     use[k[1]] += r["value"]
@@ -1080,18 +1204,33 @@ class Builder:
         return out
 
     def _write_trade(self, m: str, s: str, fixed: dict, ruled: dict, surplus: dict, rule: str) -> None:
-        """Rule parts are scaled so no exporter ships more than its surplus; sourced flows are kept."""
+        """Rule parts are scaled so no exporter ships more than its surplus; sourced flows are kept.
+
+        Gross-import floors of self-sufficient users come last: where an exporter also serves net importers
+        by the rule, its floor shipments are capped at the surplus those leave (net importers first).
+        """
+        floor_sid = "asm-gross-import-floor"
         sent: dict[str, float] = defaultdict(float)
         for (c, _), (v, _) in ruled.items():
             sent[c] += v
+        firm = {k: f for k, f in fixed.items() if f[1] != floor_sid}
+        room = {c: max(0.0, surplus.get(c, 0.0) - sum(fv for (fc, _), (fv, _, _) in firm.items() if fc == c)) for c in sent}
+        kcap = {c: (min(1.0, room[c] / sent[c]) if sent[c] > 0 else 0.0) for c in sent}
+        floors: dict[str, float] = defaultdict(float)
+        for (c, _), (v, sid, _) in fixed.items():
+            if sid == floor_sid:
+                floors[c] += v
+        fcap = {c: min(1.0, max(0.0, room[c] - sent[c] * kcap[c]) / f) for c, f in floors.items() if c in sent and f > 0}
         for (c, imp) in sorted(set(fixed) | set(ruled)):
             v, sid, note = fixed.get((c, imp), (0.0, rule, ""))
+            if sid == floor_sid and fcap.get(c, 1.0) < 1.0:
+                v *= fcap[c]
+                note += f"; x cap {n(fcap[c])} (the exporter's surplus left after its net importers' rule parts) = {n(v)}"
             if (c, imp) in ruled:
                 rv, txt = ruled[(c, imp)]
-                room = max(0.0, surplus.get(c, 0.0) - sum(fv for (fc, _), (fv, _, _) in fixed.items() if fc == c))
-                k = min(1.0, room / sent[c]) if sent[c] > 0 else 0.0
+                k = kcap[c]
                 rv *= k
-                txt += f" x cap {n(k)} (exporter's surplus {n(room)} shared over its importers)" if k < 1 else ""
+                txt += f" x cap {n(k)} (exporter's surplus {n(room[c])} shared over its importers)" if k < 1 else ""
                 if rv > 0:
                     v, sid, note = v + rv, (sid if (c, imp) in fixed else rule), (note + "; + " if note else "") + txt + (f" -> total {n(v + rv)}" if note else "")
             if v > 0:
@@ -1232,6 +1371,12 @@ class Builder:
                                      "US spot cathode (Platts); LME cash chosen as the wider international market.")
                     continue
                 sid = src.raw(r) if str(r["unit"]).strip() == "USD/kg" else conv
+                if (m, s, mk, date) == ("gallium", "metal", "international", "2023"):
+                    self.alternative("price", "material=gallium;stage=metal;market=international;year=2023", v, "USD/kg", src.raw(r),
+                                     "US import unit value, 2023 annual average: contains the rise after China's Jul-Aug 2023 export controls "
+                                     "(Rotterdam 257.5 USD/kg on 30 Jun, 550 in mid-Dec); a run starting in 2023 needs the pre-control level, "
+                                     "so price.csv 2023 holds the 30 Jun 2023 Rotterdam midpoint.")
+                    continue
                 self.t["price"].add(material=m, stage=s, market=mk, year=int(date), value=v, unit="USD/kg", source_id=sid,
                                     note=f"{r['form']}, {r['market']}, {r['basis']}; {how}" + ("" if sid == src.raw(r) else f" (src {src.raw(r)})"))
             else:
@@ -1250,6 +1395,7 @@ class Builder:
                          note=f"range {' to '.join(n(v) for v in sorted(vals))} USD/kg, midpoint {n(mid)}; original {', '.join(n(r['value']) for r in rows)} {r0['unit']} (src {src.raw(r0)})")
         self.extra_price_points()
         self.domestic_annual()
+        self.gallium_precontrol()
         # annual values derived from flows
         t = self.raw.trade
         val = one(t, material="NdFeB magnets", unit="USD", period="2024")
@@ -1262,6 +1408,19 @@ class Builder:
         v = 488.8e6 / float(ree["value"]) / 1000
         self.t["price"].add(material="rare_earths", stage="mining", market="international", year=YEAR, value=v, unit="USD/kg", source_id=sid,
                             note=f"China REE exports 2024 value 488.8 m USD / {n(ree['value'])} t / 1000 = {n(v)} USD/kg gross weight of compounds and metals (src {src.raw(ree)}); not a concentrate price")
+
+    def gallium_precontrol(self) -> None:
+        """Gallium international 2023 = the last pre-control quote (Rotterdam 99.99%, 30 Jun 2023), not the annual average."""
+        r = self.obs.rows[("gallium", "metal", "international", "metal 99.99% (Rotterdam)", "2023-06-30")]
+        lo = one(self.raw.prices, material="gallium", market="Rotterdam", date="2023-06-30", basis="assessment range low")
+        sid = self.src.estimate("est-price-precontrol-baseline", "Annual price of a year with a mid-year export control = last pre-control quote",
+                                str(lo["source_url"]), "Method: where an export control took effect during the year, the annual row holds the last dated "
+                                "quote before the announcement (range midpoint), so a run starting in that year begins from the pre-control level; the "
+                                "annual average is kept in alternatives.csv. Used for gallium 2023 (announced 3 Jul, effective 1 Aug 2023).")
+        self.t["price"].add(material="gallium", stage="metal", market="international", year=2023, value=r["value"], unit="USD/kg", source_id=sid,
+                            note=f"pre-control level, not an annual average: Rotterdam 99.99% on 30 Jun 2023, range 250 to 265 USD/kg, midpoint {n(r['value'])} "
+                                 f"(src {self.src.raw(lo)}); the 2023 US import unit value 365 USD/kg (annual average incl. the post-control rise) is in alternatives.csv; "
+                                 f"other years are US import unit values")
 
     EXTRA_PRICE_STAGE = {"ndpr": "separation", "dysprosium": "separation", "terbium": "separation", "gallium": "metal",
                          "cobalt": "refining", "antimony": "refining"}
@@ -1303,9 +1462,19 @@ class Builder:
     TRADE_OBS_MAT = {"rare earths": "rare_earths", "gallium": "gallium", "germanium": "germanium", "natural graphite": "graphite_natural",
                      "antimony": "antimony", "NdFeB magnets": "ndfeb"}
 
+    # coverage of China's graphite export series: one word per item (other rows: "item" = as the item names it)
+    GRAPHITE_OBS_BASIS = {
+        "natural graphite": ("flake+spherical", "basis flake+spherical: all natural graphite HS lines under China's Dec 2023 controls, i.e. flake "
+                             "and spherical graphite together (Fastmarkets' separate flake and spherical series sum to 23502 + 12186 = 35688 t in "
+                             "Nov and 1427 + 948 = 2375 t in Dec 2023, so this series also counts other controlled natural graphite lines); "
+                             "compare with the model's graphite_natural plus the spherical part of graphite_anode, not with flake alone"),
+        "flake graphite": ("flake", "basis flake: flake graphite only (no spherical); compare with the model's graphite_natural exports"),
+        "spherical graphite": ("spherical", "basis spherical: spherical graphite only, which the model carries inside graphite_anode"),
+    }
+
     def trade_observations(self) -> None:
         src, t = self.src, self.raw.trade
-        self.tobs = Table("trade_observations.csv", ["material", "item", "exporter", "importer", "period", "value", "unit", "source_id", "note"],
+        self.tobs = Table("trade_observations.csv", ["material", "item", "exporter", "importer", "period", "value", "unit", "basis", "source_id", "note"],
                           ["material", "item", "exporter", "importer", "period"])
         for _, r in t.iterrows():
             per = str(r["period"])
@@ -1316,8 +1485,14 @@ class Builder:
             v = float(r["value"]) / (1000.0 if str(r["unit"]).strip() == "kg" else 1.0)
             exp, imp = iso(r["exporter"]), iso(r["importer"])
             exp, imp = ("ROW" if exp == "WORLD" else exp), ("ROW" if imp == "WORLD" else imp)
-            note = f"{r['basis']}; {str(r['note'])[:160]}" + (f"; {n(r['value'])} kg / 1000" if str(r["unit"]).strip() == "kg" else "") + ("; ROW = all partners" if "World" in (r["exporter"], r["importer"]) else "")
-            self.tobs.add(material=self.TRADE_OBS_MAT[r["material"]], item=str(r["item"]), exporter=exp, importer=imp, period=per, value=v, unit="t", source_id=src.raw(r), note=note)
+            raw_note = "" if pd.isna(r["note"]) else f"; {str(r['note'])[:160]}"
+            basis, btxt = "item", ""
+            if r["material"] == "natural graphite" and str(r["item"]) in self.GRAPHITE_OBS_BASIS:
+                basis, btxt = self.GRAPHITE_OBS_BASIS[str(r["item"])]
+                btxt = "; " + btxt
+            note = f"{r['basis']}{raw_note}" + (f"; {n(r['value'])} kg / 1000" if str(r["unit"]).strip() == "kg" else "") + ("; ROW = all partners" if "World" in (r["exporter"], r["importer"]) else "") + btxt
+            self.tobs.add(material=self.TRADE_OBS_MAT[r["material"]], item=str(r["item"]), exporter=exp, importer=imp, period=per, value=v, unit="t",
+                          basis=basis, source_id=src.raw(r), note=note)
 
     # ---- parameters ----------------------------------------------------------------------
     PMAT = {"rare earths": "rare_earths", "all": "all", "NdFeB magnets": "ndfeb", "NdPr oxide": "ndpr", "Dy": "dysprosium", "Tb": "terbium",
@@ -1743,7 +1918,7 @@ generated by `tools/build_dataset.py` from the tables in `data-raw/`; do not edi
 | production.csv | output of a stage in a country and year (t/year, stage basis) | material, stage, country, year |
 | capacity.csv | capacity of a stage in a country (t/year) | material, stage, country, year |
 | trade.csv | shipments of a stage's product from exporter to importer, 2024 (t/year) | material, stage, exporter, importer, year |
-| demand.csv | use of a material (last stage's basis) by a sector in a region, 2024 (t/year) | material, region, sector, year |
+| demand.csv | final use of a material (last stage's basis) by a sector in a region, 2024 (t/year): use outside the chain (see below) | material, region, sector, year |
 | inventory_cover.csv | users' working inventory in days of their own use | material, region, sector |
 | stockpile.csv | public stockpile held at year end (t), with `holder_country` | holder, material, year |
 | price.csv | annual price of a stage's product in a market (USD/kg, stage basis) | material, stage, market, year |
@@ -1751,7 +1926,7 @@ generated by `tools/build_dataset.py` from the tables in `data-raw/`; do not edi
 | parameter.csv | behavioural and policy parameters with low/high and a unit per row | parameter, material |
 | world_totals.csv | the world total adopted for each material, stage and year | material, stage, year |
 | price_observations.csv | dated price points (USD/kg) for the calibration episodes | material, stage, market, product, date |
-| trade_observations.csv | monthly flows (t) for the calibration episodes; `ROW` = all partners | material, item, exporter, importer, period |
+| trade_observations.csv | monthly flows (t) for the calibration episodes; `ROW` = all partners; `basis` = the product coverage in one word | material, item, exporter, importer, period |
 | projects.csv | non-Chinese projects, deals and their financing | project_id |
 | export_controls.csv | export-control events (ISO3, vocabulary materials) | event_id |
 | response_stockpiles.csv | a stockpile option of the response optimiser: holder x material, price, purchase pace, holding cost, release lead | holder, material |
@@ -1776,6 +1951,22 @@ concentrate for natural graphite; anode material for `graphite_anode`. `neodymiu
 of the stage's product (lithium per kg of Li, tungsten per kg of W). `ROW` is every country not
 listed in the same table and key; `EU27` appears only as an importer, demand region or stockpile
 holder, never beside one of its members.
+
+## What `demand` holds
+
+`demand` is *final* use: what sectors use of the material's last stage **outside the supply chain
+that `chain.csv` describes**. Where the output of a material feeds another material's stage through
+`chain.csv` (REO concentrate -> separation of NdPr, Nd, Pr, Dy, Tb; NdPr, Dy and Tb metal -> NdFeB
+alloy; natural graphite -> anode material), that feed is *not* in `demand`: it is `chain x` the
+downstream stage's production and is carried as input need by the chain. `demand` then holds only
+the other uses (natural graphite in refractories, foundries, brake linings, lubricants and other
+uses; Dy and Tb metal not taken by alloy makers), or an explicit `0` where the chain takes all of
+the output (REO concentrate, NdPr metal). So, per material and 2024,
+`world demand + world chain feed = world output at the last stage` (to the rounding of the chain
+factors), and for a stage that only feeds the next stage `chain feed = output`; both are tested
+within 15%. `neodymium` and `praseodymium` are not linked in `chain.csv` (their alloy feed is carried
+by `ndpr`): their rows give the element split of NdFeB makers' use and are not extra demand on top of
+`ndpr` or `ndfeb`.
 
 ## Conflict rule
 
@@ -1811,24 +2002,48 @@ Where sources disagree, one value is chosen and the others go to `alternatives.c
 - **Oxide shipments** (`est-lynas-oxide-to-japan`): Lynas NdPr not shipped to China (3,261 t) goes to
   Japanese metal makers; RE metal is made from each country's oxide supply (output - shipped + received).
 - **Graphite anode** (`est-graphite-anode`): world = China shipments 2.12 Mt / 0.90.
+  Use by region (`est-anode-demand-cell-shares`): USA = its sourced anode imports (28,100 t Jan-Aug
+  2024 x 12/8 = 42,150 t; no US anode output); the rest = (world - USA) x region's share of world
+  Li-ion cell production 2023 / (1 - US share): China 0.71 (SMM: 910 GWh), EU27 = Europe 110 GWh /
+  1,281.69 GWh, USA 70 GWh / 1,281.69 (IEA GEVO 2024), Korea 0.045, Japan 0.035, India 0.005
+  (`asm-battery-cell-shares`), ROW = remainder. Imports then follow the trade rule below.
 - **Chain** (`est-chain-factors`): `REO per t oxide = 1 / element share` (co-products);
   `oxide per t metal = 1 / (metal fraction x 0.8)`; NdPr metal per t alloy = 0.3075 - Dy - Tb;
   Dy per t alloy = 0.8 x 0.009 + 0.2 x 0.04 (grade mix `asm-ndfeb-grade-mix`); Tb 0.002;
   alloy per magnet = 1/0.75; primary per high-purity Ga = 1/0.95;
-  flake per t anode = natural share 0.156 / spheroidisation yield 0.30; refining = 1/1.0.
+  flake per t anode from China's 2024 balance (`est-anode-flake-intensity`): China exports 2024 =
+  109,000 t Jan-Sep x 12/9 = 145,333 t (`est-china-graphite-exports-2024`, USGS MCS 2026);
+  k = (1,270,000 - 145,333 - 0.349398 x (1,550,000 - 65,200)) / (2,120,000 - 0.349398 x 2,355,560)
+  = 0.46715 (China's use outside the chain = its regional key x world use outside the chain), i.e.
+  natural share 0.156 / implied spheroidisation yield 0.334 (plausible 0.3-0.5; the assumed 0.30,
+  k = 0.52, is in `alternatives.csv`); refining = 1/1.0.
 - **Capacity**: sourced where available (Ga 2025, Co refineries 2023, Lynas, Shin-Etsu), else
   `capacity = production / utilisation` (`asm-capacity-utilisation`).
-- **Demand** (`est-demand-split`): world use = world output at the last stage (lithium: sourced world
-  consumption); use by downstream stages goes to the region making the downstream product (REO feed
-  to separation; RE metals to alloy makers; flake to anode makers); sourced regional values first
-  (USA), the rest split by shares of world manufacturing; sectors by sourced end-use shares.
+- **Demand** (`est-demand-split`): world final use = world output at the last stage (lithium: sourced
+  world consumption) minus the world feed to other materials' stages (`chain x` their output);
+  sourced regional values first (USA), the rest split by shares of world manufacturing; sectors by
+  sourced end-use shares. Natural graphite outside the anode chain: world 1,550,000 - anode feed
+  1,100,400 t, sectors by US 2002 end uses (USGS MCS 2003): metallurgy 0.30 (refractories 0.22,
+  foundries 0.08), automotive 0.21 (brake linings), chemicals 0.05 (lubricants), all 0.44 (other).
+  Dy and Tb metal outside alloy = world metal - alloy feed, by region of alloy output, sector `all`.
 - **Trade** (`est-trade-net-imports`, `est-trade-sourced-shares`): `net imports = max(0, use - output)`;
   `exporter surplus = max(0, output - own use)`; `flow = net imports x surplus / eligible surplus`,
-  capped so no exporter ships more than its surplus. Where USGS gives import tonnage and source shares,
+  capped so no exporter ships more than its surplus; net importers are served first, and the 5% gross-import
+  floor of self-sufficient users (`asm-gross-import-floor`) only takes the surplus they leave, so each net
+  importer's imports = its use - its output. Where USGS gives import tonnage and source shares,
   `flow = imports x share`. China magnet exports 2024 are split by 2020 destination shares.
 - **Stockpiles** (`est-stockpile-from-target`): `holding = target days x annual use / 365`.
 - **Prices** (`est-price-conversion`): USD/lb x 2.20462; USD/t / 1000; USD/t LCE / 1000 x 5.323;
-  USD/mtu WO3 / 7.93; CNY at the source's own rate (6.91 CNY/USD).
+  USD/mtu WO3 / 7.93; CNY at the source's own rate (6.91 CNY/USD). A year in which an export control
+  took effect holds the last pre-control quote (`est-price-precontrol-baseline`), so a simulation that
+  starts in that year begins from the pre-control level: gallium international 2023 = 257.5 USD/kg
+  (Rotterdam 99.99%, 30 Jun 2023, midpoint of 250-265); the 2023 annual average US import unit value
+  (365 USD/kg, which contains the Jul-Dec rise) is in `alternatives.csv`. 2022 (432 USD/kg, a US import
+  unit value after the 2021-22 spike) is not a pre-control baseline for 2023.
+- **Trade observations**: `basis` says what a series covers: China's graphite series of 17,000 /
+  45,000 / 3,973 t (DirectorsTalk) is `flake+spherical` (every natural graphite line under the Dec 2023
+  controls); Fastmarkets' split series are `flake` and `spherical`; other rows `item` (as named). The
+  model's `graphite_natural` is flake concentrate; spherical graphite sits inside `graphite_anode`.
 - **Parameters**: front-loading, first-month drop and leakage from the episode flows
   (`est-episode-parameters`); value of lost production = price x 1000 x sector multiple
   (`est-value-lost-production`); elasticities, price response to cover and minimum operating levels are
@@ -1849,12 +2064,20 @@ Where sources disagree, one value is chosen and the others go to `alternatives.c
 - Nickel refining by country rests on an NPI total (INSG via a trade magazine) and plant-level
   assumptions (`asm-nickel-refining-tonnages`); cobalt refining on 2023 capacity shares.
 - Users that make all they use get a 5% gross-import floor (`asm-gross-import-floor`) so their
-  sourcing is recorded; the US has no sourced REE concentrate import.
+  sourcing is recorded, but only from surplus that net importers leave; where none is left (REE
+  concentrate to the USA, anode material to China) no floor flow is written.
+- Anode use by region rests on 2023 cell-production shares (China SMM, Europe and USA from copies of
+  the IEA text; Korea, Japan, India assumed); world anode output (2.36 Mt) exceeds what 2023 cell
+  output needs, so every region's tonnage is high in proportion. US anode imports come from USGS with
+  2025 source shares (Indonesia, Korea) although the dataset has no anode output there.
+- Natural graphite end-use shares are US shares of 2002, applied to every region.
+- Dy and Tb metal use outside NdFeB alloy is the residual of the chain factors, not a measured use.
 - China-domestic annual prices are means of one or a few dated quotes, not annual averages, and use
   the source's 6.91 CNY/USD rate for every year.
 - World element shares of TREO (NdPr, Tb) are assumptions; Dy rests on a second-hand JRC figure.
 - Demand outside the USA is split by shares of world manufacturing, not by measured use.
-- No annual graphite anode or RE metal prices; antimony's last annual price is 2023.
+- No annual graphite anode or RE metal prices; antimony's last annual price is 2023; the China-domestic
+  gallium 2023 value is a quote from 5 Jul 2023, after the announcement (+20%).
 """
 
 

@@ -150,14 +150,78 @@ def test_at_least_twenty_countries_plus_row_and_the_allies(production):
     assert set(ALLIES) | {"CHN", "ROW"} <= set(demand["region"])
 
 
-def test_world_demand_matches_world_output_at_the_last_stage(production):
+def _chain_feed(p: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """World feed of each (material, stage) to downstream stages: chain x downstream output.
+
+    REO's links to separation are co-products (the same REO yields every oxide), so REO feed is the
+    largest of them, not their sum.
+    """
+    chain = read("chain.csv")
+    out = p.groupby(["material", "stage"])["value"].sum()
+    feed: dict[tuple[str, str], float] = {}
+    for (im, is_), g in chain.groupby(["input_material", "input_stage"]):
+        parts = [out.get((r.material, r.stage), 0.0) * r.value for r in g.itertuples(index=False)]
+        feed[(im, is_)] = max(parts) if (im, is_) == ("rare_earths", "mining") else sum(parts)
+    return feed
+
+
+def test_world_final_demand_plus_chain_feed_matches_output(production):
+    """`demand` is final use: demand + feed to downstream stages = output, at the last and the feeding stages."""
     demand = read("demand.csv")
     p = production[production["year"] == YEAR]
+    feed = _chain_feed(p)
     for m, stages in MATERIAL_STAGES.items():
         last = list(stages)[-1]
-        out = p[(p["material"] == m) & (p["stage"] == last)]["value"].sum()
-        use = demand[(demand["material"] == m) & (demand["year"] == YEAR)]["value"].sum()
-        assert use == pytest.approx(out, rel=0.15), m
+        for s in stages:
+            out = p[(p["material"] == m) & (p["stage"] == s)]["value"].sum()
+            final = demand[(demand["material"] == m) & (demand["year"] == YEAR)]["value"].sum() if s == last else 0.0
+            if s != last or (m, s) in feed:
+                assert final + feed.get((m, s), 0.0) == pytest.approx(out, rel=0.15), (m, s, final, feed.get((m, s)))
+            else:
+                assert final == pytest.approx(out, rel=0.15), m
+
+
+def test_demand_excludes_feed_that_the_chain_carries():
+    demand = read("demand.csv")
+    nat = demand[demand["material"] == "graphite_natural"]
+    assert "batteries" not in set(nat["sector"])  # anode feed is chain x anode output, not demand
+    assert nat["value"].sum() < 0.3 * 1_550_000
+    assert (demand[demand["material"].isin(["rare_earths", "ndpr"])]["value"] == 0).all()
+    dy = demand[demand["material"] == "dysprosium"]["value"].sum()
+    assert 0 < dy < 0.15 * 2661.43
+
+
+def test_anode_imports_equal_use_minus_output_for_net_importers():
+    demand = read("demand.csv")
+    use = demand[demand["material"] == "graphite_anode"].groupby("region")["value"].sum()
+    prod = read("production.csv")
+    out = prod[(prod["material"] == "graphite_anode") & (prod["year"] == YEAR)].set_index("country")["value"]
+    trade = read("trade.csv")
+    imports = trade[trade["material"] == "graphite_anode"].groupby("importer")["value"].sum()
+    assert use["CHN"] / use.sum() > 0.7
+    assert use["USA"] == pytest.approx(imports["USA"])  # no US anode output: use = sourced imports
+    assert use["ROW"] < out["ROW"]
+    for r in ("EU27", "JPN", "KOR", "IND"):
+        assert imports[r] == pytest.approx(use[r] - out.get(r, 0.0), rel=1e-4), r
+
+
+def test_graphite_observations_state_their_product_basis():
+    obs = read("trade_observations.csv")
+    g = obs[obs["material"] == "graphite_natural"].set_index(["item", "period"])
+    for period in ("2023-10", "2023-11", "2023-12"):
+        row = g.loc[("natural graphite", period)]
+        assert row["basis"] == "flake+spherical"
+        assert "flake and spherical" in row["note"]
+    assert set(g["basis"]) == {"flake", "spherical", "flake+spherical"}
+    assert obs["basis"].notna().all()
+
+
+def test_gallium_2023_price_is_the_pre_control_level():
+    price = read("price.csv").set_index(["material", "stage", "market", "year"])
+    assert price.loc[("gallium", "metal", "international", 2023), "value"] == pytest.approx(257.5)
+    alt = read("alternatives.csv")
+    row = alt[alt["key"] == "material=gallium;stage=metal;market=international;year=2023"]
+    assert row["value"].tolist() == [365]
 
 
 def test_capacity_covers_every_2024_producer(production):
@@ -230,3 +294,20 @@ def test_response_options_are_complete_and_cited(sources):
     for sid in ("asm-stockpile-holding-cost", "asm-stockpile-purchase-pace", "asm-loan-terms",
                 "asm-equity-expected-loss", "asm-research-programmes", "asm-project-p-complete"):
         assert re.search(r"\d-\d", asm[sid]), sid  # every assumption states its range
+
+
+def test_anode_flake_intensity_balances_china_exports_to_usgs(production):
+    # China's natural-graphite surplus (output - anode feed - use outside the chain) equals the
+    # USGS exports 2024 (109,000 t Jan-Sep x 12/9), and the implied spheroidisation yield is plausible.
+    ch = read("chain.csv")
+    k = ch[(ch.material == "graphite_anode") & (ch.input_material == "graphite_natural")]
+    assert len(k) == 1 and k.source_id.iloc[0] == "est-anode-flake-intensity"
+    k = float(k.value.iloc[0])
+    assert 0.30 <= 0.156 / k <= 0.50
+    p = production[production.year == 2024].set_index(["material", "stage", "country"]).value
+    d = read("demand.csv")
+    cn_use = d[(d.material == "graphite_natural") & (d.region == "CHN")].value.sum()
+    surplus = p[("graphite_natural", "mining", "CHN")] - k * p[("graphite_anode", "refining", "CHN")] - cn_use
+    assert surplus == pytest.approx(109_000 * 12 / 9, rel=0.01)
+    alt = read("alternatives.csv")
+    assert ((alt.variable == "chain") & (alt.source_id == "asm-spheroidisation-yield")).any()
