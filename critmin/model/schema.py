@@ -71,7 +71,8 @@ SCHEMA: Final = MappingProxyType(
             "demand.csv",
             ("material", "region", "sector", "year"),
             "t/year",
-            "use of a material (on its last stage's basis) by a sector in a region",
+            "final use of a material (on its last stage's basis) by a sector in a region: use outside the "
+            "supply chain that `chain` describes, so demand + chain feed = output",
         ),
         "inventory_cover": VariableSpec(
             "inventory_cover.csv",
