@@ -104,22 +104,24 @@ def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
     return [store / "sweep.nc", store / "summary.txt"]
 
 
-def report_section(ds: xr.Dataset, out: Path, shocks: dict[str, xr.Dataset]) -> list[Path]:
-    """Write the briefing on the worst example scenario (largest allied final shortfall)."""
-    from critmin import vocabulary as vocab
+def response_of(folder: Path) -> dict[str, xr.Dataset] | None:
+    """The portfolio and frontier the response section wrote, as the briefing reads them."""
+    portfolio, frontier = folder / "portfolio.nc", folder / "frontier.nc"
+    if not (portfolio.exists() and frontier.exists()):
+        return None
+    return {"portfolio": xr.load_dataset(portfolio), "frontier": xr.load_dataset(frontier)}
+
+
+def report_section(
+    ds: xr.Dataset, out: Path, shocks: dict[str, xr.Dataset], response: dict[str, xr.Dataset] | None = None
+) -> list[Path]:
+    """Write the briefing on the example scenarios (ranked by allied loss) and the response."""
     from critmin.report.html import write_report
     from critmin.scenarios import LIBRARY
 
-    def allied_shortfall(result: xr.Dataset) -> float:
-        allies = [c for c in vocab.ALLIES if c in result.country.values]
-        return float(result.cumulative_final_shortfall.sel(country=allies).sum(["country", "sector"]).mean("draw"))
-
-    worst = max(shocks, key=lambda name: allied_shortfall(shocks[name])) if shocks else None
-    shock = shocks.get(worst) if worst else None
-    files = [str(Path(str(LIBRARY)) / f"{worst}.toml")] if worst else []
-    seed = int(shock.attrs.get("seed", 0)) if shock is not None else None
-    html, pdf = write_report(ds, out / "report", shock=shock, scenario_files=files, seed=seed)
-    print(f"  briefing on the worst example scenario ({worst}): {html.name}, {pdf.name}")
+    files = [str(Path(str(LIBRARY)) / f"{name}.toml") for name in shocks]
+    html, pdf = write_report(ds, out / "report", shock=shocks or None, response=response, scenario_files=files)
+    print(f"  briefing on {len(shocks)} example scenarios and the response: {html}, {pdf}")
     return [html, pdf]
 
 
@@ -150,7 +152,7 @@ def main_job(data: str | None, out: Path) -> int:
     written += sweep_section(ds, out)
 
     _section("6. Briefing: self-contained HTML and its PDF, every figure sourced")
-    written += report_section(ds, out, shocks)
+    written += report_section(ds, out, shocks, response_of(out / "response"))
 
     print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
     return 0

@@ -70,9 +70,13 @@ class Inputs:
 
     def optimiser_arguments(self) -> dict[str, Any]:
         """Keyword arguments of :func:`critmin.optimise.optimise` (less the budget)."""
-        return {"baseline_shortfall": self.baseline_shortfall, "price_path": self.price_path,
-                "loss_per_tonne": self.loss_per_tonne, "options": self.options,
-                "scenario_weight": self.scenario_weight}
+        return {
+            "baseline_shortfall": self.baseline_shortfall,
+            "price_path": self.price_path,
+            "loss_per_tonne": self.loss_per_tonne,
+            "options": self.options,
+            "scenario_weight": self.scenario_weight,
+        }
 
 
 def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
@@ -81,8 +85,15 @@ def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
 
     issues, found = [], []
     if not scenario_files:
-        issues.append(Issue("scenarios", 0, "scenarios", "no scenario file given",
-                            "name at least one scenario file or library scenario"))
+        issues.append(
+            Issue(
+                "scenarios",
+                0,
+                "scenarios",
+                "no scenario file given",
+                "name at least one scenario file or library scenario",
+            )
+        )
     library = sorted(p.stem for p in LIBRARY.glob("*.toml"))
     for item in scenario_files:
         path = Path(item)
@@ -91,9 +102,15 @@ def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
         elif (LIBRARY / f"{path.name}.toml").exists() and path.suffix == "":
             found.append(path.name)
         else:
-            issues.append(Issue(str(item), 0, "scenario", "unknown scenario file: not a file and "
-                                "not a library scenario",
-                                "give a TOML path or one of " + ", ".join(library)))
+            issues.append(
+                Issue(
+                    str(item),
+                    0,
+                    "scenario",
+                    "unknown scenario file: not a file and not a library scenario",
+                    "give a TOML path or one of " + ", ".join(library),
+                )
+            )
     if issues:
         raise DataError(issues)
     return found
@@ -123,9 +140,14 @@ def _file_weights(files: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def simulate(ds: xr.Dataset, scenario_files: Sequence[str | Path], draws: int, seed: int,
-             progress: Progress | None = None, scenario_override: Callable[[Any], Any] | None = None
-             ) -> list[xr.Dataset]:
+def simulate(
+    ds: xr.Dataset,
+    scenario_files: Sequence[str | Path],
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+    scenario_override: Callable[[Any], Any] | None = None,
+) -> list[xr.Dataset]:
     """Run each scenario file for `draws` draws (chunks of :data:`CHUNK`), reduced results.
 
     Chunk k of a file runs with seed ``seed + k``: its draws are independent of the others.
@@ -152,22 +174,38 @@ def simulate(ds: xr.Dataset, scenario_files: Sequence[str | Path], draws: int, s
     return out
 
 
-def inputs_from_results(ds: xr.Dataset, results: Sequence[xr.Dataset],
-                        weights: Mapping[str, float] | None = None,
-                        options: Options | None = None) -> Inputs:
+def inputs_from_results(
+    ds: xr.Dataset,
+    results: Sequence[xr.Dataset],
+    weights: Mapping[str, float] | None = None,
+    options: Options | None = None,
+) -> Inputs:
     """Baseline, prices, weights, loss per tonne (weighted by simulated sector shortfall),
     default options on the simulated materials, monthly use and the burden basis."""
     base, price, weight = baseline_from_shock(results, ds, weights)
     loss = loss_per_tonne_from_dataset(ds, weights=sector_shortfall(results, ds))
     materials = [str(m) for m in base.material.values]
     opts = options if options is not None else options_from_dataset(ds, materials=materials)
-    return Inputs(base, price, weight, loss.sel(material=materials), opts,
-                  monthly_use(ds).sel(material=materials), consumption_value(ds),
-                  tuple(str(r.attrs.get("scenario", "")) for r in results))
+    return Inputs(
+        base,
+        price,
+        weight,
+        loss.sel(material=materials),
+        opts,
+        monthly_use(ds).sel(material=materials),
+        consumption_value(ds),
+        tuple(str(r.attrs.get("scenario", "")) for r in results),
+    )
 
 
-def prepare_inputs(ds: xr.Dataset, scenario_files: Sequence[str | Path], draws: int, seed: int,
-                   progress: Progress | None = None, options: Options | None = None) -> Inputs:
+def prepare_inputs(
+    ds: xr.Dataset,
+    scenario_files: Sequence[str | Path],
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+    options: Options | None = None,
+) -> Inputs:
     """Simulate the scenario files and build the optimiser's inputs."""
     import time
 
@@ -179,22 +217,40 @@ def prepare_inputs(ds: xr.Dataset, scenario_files: Sequence[str | Path], draws: 
     return dataclasses.replace(inputs, simulate_seconds=seconds)
 
 
-def optimise_inputs(inputs: Inputs, budget: float, *,
-                    burden_rule: Literal["consumption", "gdp"] = "consumption",
-                    marginal: Literal["dual", "fd", "both", "none"] = "dual",
-                    settings: Settings | None = None, **overrides: Any) -> xr.Dataset:
+def optimise_inputs(
+    inputs: Inputs,
+    budget: float,
+    *,
+    burden_rule: Literal["consumption", "gdp"] = "consumption",
+    marginal: Literal["dual", "fd", "both", "none"] = "dual",
+    settings: Settings | None = None,
+    **overrides: Any,
+) -> xr.Dataset:
     """Optimise one budget on prepared inputs; adds cover, burden and the loss per tonne."""
-    result = optimise(**inputs.optimiser_arguments(), budget=budget,
-                      monthly_use=inputs.monthly_use, burden_basis=inputs.burden_basis,
-                      burden_rule=burden_rule, marginal=marginal, settings=settings, **overrides)
+    result = optimise(
+        **inputs.optimiser_arguments(),
+        budget=budget,
+        monthly_use=inputs.monthly_use,
+        burden_basis=inputs.burden_basis,
+        burden_rule=burden_rule,
+        marginal=marginal,
+        settings=settings,
+        **overrides,
+    )
     result["loss_per_tonne_usd"] = inputs.loss_per_tonne.assign_attrs(units="USD/t")
     result["simulate_seconds"] = xr.DataArray(inputs.simulate_seconds, attrs={"units": "s"})
     return result.assign_attrs(scenario_files=json.dumps(list(inputs.scenarios)))
 
 
-def optimise_from_scenarios(ds: xr.Dataset, scenario_files: Sequence[str | Path], budget: float,
-                            draws: int, seed: int, progress: Progress | None = None,
-                            **kwargs: Any) -> xr.Dataset:
+def optimise_from_scenarios(
+    ds: xr.Dataset,
+    scenario_files: Sequence[str | Path],
+    budget: float,
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+    **kwargs: Any,
+) -> xr.Dataset:
     """Simulate the scenario files, build the baseline and optimise the portfolio for `budget`.
 
     Parameters
@@ -230,9 +286,15 @@ def optimise_from_scenarios(ds: xr.Dataset, scenario_files: Sequence[str | Path]
     return optimise_inputs(inputs, budget, **kwargs)
 
 
-def frontier_from_scenarios(ds: xr.Dataset, scenario_files: Sequence[str | Path],
-                            budgets: Sequence[float], draws: int, seed: int,
-                            progress: Progress | None = None, **kwargs: Any) -> xr.Dataset:
+def frontier_from_scenarios(
+    ds: xr.Dataset,
+    scenario_files: Sequence[str | Path],
+    budgets: Sequence[float],
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+    **kwargs: Any,
+) -> xr.Dataset:
     """Expected loss, CVaR and portfolio for each budget (dim ``budget``) on simulated scenarios."""
     _check_run(list(budgets) or [0.0], draws)
     inputs = prepare_inputs(ds, scenario_files, draws, seed, progress)
@@ -259,15 +321,20 @@ def bought_by_holder(portfolio: xr.Dataset, shares: pd.Series | None = None) -> 
         country = str(portfolio.stock_holder_country.sel(option=option).values)
         material = str(portfolio.stock_material.sel(option=option).values)
         if country == JOINT_HOLDER:
-            split = (shares if shares is not None else pd.Series(1.0, index=list(ALLIES)))
+            split = shares if shares is not None else pd.Series(1.0, index=list(ALLIES))
             split = split.reindex(list(ALLIES)).fillna(0.0)
             split = split / split.sum()
             for ally, share in split.items():
-                rows.append({"holder": f"{holder}-{ally}", "holder_country": ally,
-                             "material": material, "tonnes": tonnes * float(share)})
+                rows.append(
+                    {
+                        "holder": f"{holder}-{ally}",
+                        "holder_country": ally,
+                        "material": material,
+                        "tonnes": tonnes * float(share),
+                    }
+                )
         else:
-            rows.append({"holder": holder, "holder_country": country, "material": material,
-                         "tonnes": tonnes})
+            rows.append({"holder": holder, "holder_country": country, "material": material, "tonnes": tonnes})
     return pd.DataFrame(rows, columns=["holder", "holder_country", "material", "tonnes"])
 
 
@@ -300,25 +367,29 @@ def _ensure_release(scenario: Any) -> Any:
 
     if scenario.policy.stockpile_release is not None:
         return scenario
-    rule = StockpileRelease(trigger_days=float(PARAMETERS["stockpile_trigger_days"].default),
-                            monthly_rate=float(PARAMETERS["stockpile_release_rate"].default))
-    return dataclasses.replace(scenario, policy=dataclasses.replace(scenario.policy,
-                                                                      stockpile_release=rule))
+    rule = StockpileRelease(
+        trigger_days=float(PARAMETERS["stockpile_trigger_days"].default),
+        monthly_rate=float(PARAMETERS["stockpile_release_rate"].default),
+    )
+    return dataclasses.replace(scenario, policy=dataclasses.replace(scenario.policy, stockpile_release=rule))
 
 
-def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray,
-                    ds: xr.Dataset) -> xr.DataArray:
+def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
     """Loss (USD) per draw of reduced results: loss per tonne x final shortfall, summed."""
     base, _, weight = baseline_from_shock(results, ds)
-    loss = loss_per_tonne.reindex(material=base.material.values, region=base.region.values,
-                                  fill_value=0.0)
-    return (base * loss).sum(["month", "region", "material"]).assign_coords(
-        weight=("scenario", weight.values))
+    loss = loss_per_tonne.reindex(material=base.material.values, region=base.region.values, fill_value=0.0)
+    return (base * loss).sum(["month", "region", "material"]).assign_coords(weight=("scenario", weight.values))
 
 
-def resimulate(ds: xr.Dataset, portfolio: xr.Dataset, scenario_files: Sequence[str | Path],
-               draws: int, seed_offset: int = SEED_OFFSET, seed: int = 0,
-               progress: Progress | None = None) -> xr.Dataset:
+def resimulate(
+    ds: xr.Dataset,
+    portfolio: xr.Dataset,
+    scenario_files: Sequence[str | Path],
+    draws: int,
+    seed_offset: int = SEED_OFFSET,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> xr.Dataset:
     """Out-of-sample check of a portfolio's stockpiles on fresh simulator draws.
 
     The tonnes the portfolio buys (``buy_t``) are added to ``ds.stockpile`` (joint reserves split
@@ -362,27 +433,36 @@ def resimulate(ds: xr.Dataset, portfolio: xr.Dataset, scenario_files: Sequence[s
     lw, lo = scenario_losses(without, loss, ds), scenario_losses(with_, loss, ds)
     weight = xr.DataArray(lw.weight.values, dims="scenario", coords={"scenario": lw.scenario})
     alpha = float(portfolio.attrs.get("cvar_alpha", 0.95))
-    out = xr.Dataset({
-        "loss_without_usd": lw.drop_vars("weight"), "loss_with_usd": lo.drop_vars("weight"),
-        "scenario_weight": weight,
-    })
-    expected = {"expected_loss_without_usd": float((weight * lw).sum()),
-                "expected_loss_with_usd": float((weight * lo).sum()),
-                "cvar_without_usd": cvar(lw.drop_vars("weight"), weight, alpha),
-                "cvar_with_usd": cvar(lo.drop_vars("weight"), weight, alpha)}
-    expected["loss_avoided_usd"] = (expected["expected_loss_without_usd"]
-                                    - expected["expected_loss_with_usd"])
-    ins = {"in_sample_do_nothing_loss_usd": float(portfolio.do_nothing_loss_usd),
-           "in_sample_expected_loss_usd": float(portfolio.expected_loss_usd)}
-    ins["in_sample_loss_avoided_usd"] = (ins["in_sample_do_nothing_loss_usd"]
-                                         - ins["in_sample_expected_loss_usd"])
+    out = xr.Dataset(
+        {
+            "loss_without_usd": lw.drop_vars("weight"),
+            "loss_with_usd": lo.drop_vars("weight"),
+            "scenario_weight": weight,
+        }
+    )
+    expected = {
+        "expected_loss_without_usd": float((weight * lw).sum()),
+        "expected_loss_with_usd": float((weight * lo).sum()),
+        "cvar_without_usd": cvar(lw.drop_vars("weight"), weight, alpha),
+        "cvar_with_usd": cvar(lo.drop_vars("weight"), weight, alpha),
+    }
+    expected["loss_avoided_usd"] = expected["expected_loss_without_usd"] - expected["expected_loss_with_usd"]
+    ins = {
+        "in_sample_do_nothing_loss_usd": float(portfolio.do_nothing_loss_usd),
+        "in_sample_expected_loss_usd": float(portfolio.expected_loss_usd),
+    }
+    ins["in_sample_loss_avoided_usd"] = ins["in_sample_do_nothing_loss_usd"] - ins["in_sample_expected_loss_usd"]
     for name, value in {**expected, **ins}.items():
         out[name] = xr.DataArray(value, attrs={"units": "USD"})
     table = bought.groupby(["holder", "material"])["tonnes"].sum()
     if len(table):
         out["bought_t"] = xr.DataArray.from_series(table).fillna(0.0).assign_attrs(units="t")
-    return out.assign_attrs(seed=fresh, draws=int(draws), release_rule_added=json.dumps(added),
-                            note="stockpiles only: projects and research are not simulated")
+    return out.assign_attrs(
+        seed=fresh,
+        draws=int(draws),
+        release_rule_added=json.dumps(added),
+        note="stockpiles only: projects and research are not simulated",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,47 +480,48 @@ def _usd(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset | None,
-                 top: int = 10) -> str:
+def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset | None, top: int = 10) -> str:
     """The printable summary of one optimisation (see :func:`run_optimise_command`)."""
     files = ", ".join(json.loads(result.attrs.get("scenario_files", "[]")))
-    lines = [f"Response portfolio: budget USD {_usd(float(result.budget_usd))}, "
-             f"{result.sizes['scenario']} scenarios ({files})",
-             f"  expected loss {_usd(float(result.expected_loss_usd))} USD "
-             f"(do nothing {_usd(float(result.do_nothing_loss_usd))}); "
-             f"CVaR{int(100 * result.attrs.get('cvar_alpha', 0.95))} "
-             f"{_usd(float(result.cvar_usd))} (do nothing {_usd(float(result.do_nothing_cvar_usd))})",
-             f"  outlay {_usd(float(result.outlay_usd))} USD, net cost "
-             f"{_usd(float(result.programme_cost_usd))} USD, MIP gap {float(result.mip_gap):.1e}", ""]
+    lines = [
+        f"Response portfolio: budget USD {_usd(float(result.budget_usd))}, "
+        f"{result.sizes['scenario']} scenarios ({files})",
+        f"  expected loss {_usd(float(result.expected_loss_usd))} USD "
+        f"(do nothing {_usd(float(result.do_nothing_loss_usd))}); "
+        f"CVaR{int(100 * result.attrs.get('cvar_alpha', 0.95))} "
+        f"{_usd(float(result.cvar_usd))} (do nothing {_usd(float(result.do_nothing_cvar_usd))})",
+        f"  outlay {_usd(float(result.outlay_usd))} USD, net cost "
+        f"{_usd(float(result.programme_cost_usd))} USD, MIP gap {float(result.mip_gap):.1e}",
+        "",
+    ]
     bought = result[["buy_t", "stock_cost_usd"]].to_dataframe()
     bought = bought[bought.buy_t > 1e-6]
     lines.append("Stockpile purchases (holder/material: t, USD)")
-    lines += [f"  {opt:<32} {row.buy_t:>12,.1f} t {_usd(row.stock_cost_usd):>12}"
-              for opt, row in bought.iterrows()] or ["  none"]
+    lines += [
+        f"  {opt:<32} {row.buy_t:>12,.1f} t {_usd(row.stock_cost_usd):>12}" for opt, row in bought.iterrows()
+    ] or ["  none"]
     lines.append("Projects backed (project x instrument: outlay USD, net cost USD)")
     if "choice" in result and result.sizes.get("project", 0):
-        chosen = result[["choice", "instrument_outlay_usd", "instrument_net_cost_usd"]
-                        ].to_dataframe().dropna()
+        chosen = result[["choice", "instrument_outlay_usd", "instrument_net_cost_usd"]].to_dataframe().dropna()
         chosen = chosen[chosen.choice > 0.5]
-        lines += [f"  {p} x {i}: {_usd(r.instrument_outlay_usd)} ({_usd(r.instrument_net_cost_usd)})"
-                  for (p, i), r in chosen.iterrows()] or ["  none"]
+        lines += [
+            f"  {p} x {i}: {_usd(r.instrument_outlay_usd)} ({_usd(r.instrument_net_cost_usd)})"
+            for (p, i), r in chosen.iterrows()
+        ] or ["  none"]
     else:
         lines.append("  none offered on the simulated materials")
     lines.append("Research funded")
     if "fund" in result and result.sizes.get("programme", 0):
         funded = [str(p) for p in result.programme.values if float(result.fund.sel(programme=p)) > 0.5]
-        lines += [f"  {p}: {_usd(float(result.research_cost_usd.sel(programme=p)))}" for p in funded] \
-            or ["  none"]
+        lines += [f"  {p}: {_usd(float(result.research_cost_usd.sel(programme=p)))}" for p in funded] or ["  none"]
     else:
         lines.append("  none offered on the simulated materials")
     lines += ["", "Marginal value per USD (expected loss avoided per USD of budget, top options)"]
     values = []
-    for var in ("marginal_value_per_usd_buy", "marginal_value_per_usd_choice",
-                "marginal_value_per_usd_fund"):
+    for var in ("marginal_value_per_usd_buy", "marginal_value_per_usd_choice", "marginal_value_per_usd_fund"):
         if var in result:
             s = result[var].to_series().dropna()
-            values += [(float(v), "/".join(map(str, k)) if isinstance(k, tuple) else str(k))
-                       for k, v in s.items()]
+            values += [(float(v), "/".join(map(str, k)) if isinstance(k, tuple) else str(k)) for k, v in s.items()]
     values.sort(key=lambda kv: -kv[0])
     lines += [f"  {name:<44} {v:>10.2f}" for v, name in values[:top]] or ["  none"]
     if "months_of_cover" in result:
@@ -449,33 +530,51 @@ def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset
         lines += ["", "Months of cover gained (ally, material)"]
         lines += [f"  {r:<5} {m:<18} {v:>8.2f}" for (r, m), v in cover.items()] or ["  none"]
     if "burden_share" in result:
-        lines += ["", f"Burden sharing ({result.attrs.get('burden_rule', 'consumption')} rule): "
-                  "share, contribution USD, benefit USD"]
+        lines += [
+            "",
+            f"Burden sharing ({result.attrs.get('burden_rule', 'consumption')} rule): "
+            "share, contribution USD, benefit USD",
+        ]
         b = result[["burden_share", "burden_contribution_usd", "burden_benefit_usd"]].to_dataframe()
-        lines += [f"  {a:<5} {r.burden_share:>6.1%} {_usd(r.burden_contribution_usd):>12} "
-                  f"{_usd(r.burden_benefit_usd):>12}" for a, r in b.iterrows()]
+        lines += [
+            f"  {a:<5} {r.burden_share:>6.1%} {_usd(r.burden_contribution_usd):>12} {_usd(r.burden_benefit_usd):>12}"
+            for a, r in b.iterrows()
+        ]
     if front is not None:
         lines += ["", "Frontier (budget USD: expected loss, CVaR, outlay)"]
-        lines += [f"  {_usd(float(b)):>10}: {_usd(float(front.expected_loss_usd.sel(budget=b))):>12}"
-                  f" {_usd(float(front.cvar_usd.sel(budget=b))):>12}"
-                  f" {_usd(float(front.outlay_usd.sel(budget=b))):>12}" for b in front.budget.values]
+        lines += [
+            f"  {_usd(float(b)):>10}: {_usd(float(front.expected_loss_usd.sel(budget=b))):>12}"
+            f" {_usd(float(front.cvar_usd.sel(budget=b))):>12}"
+            f" {_usd(float(front.outlay_usd.sel(budget=b))):>12}"
+            for b in front.budget.values
+        ]
     if check is not None:
-        lines += ["", f"Out of sample ({check.attrs['draws']} fresh draws per file, seed "
-                  f"{check.attrs['seed']}; stockpiles only)",
-                  f"  expected loss without {_usd(float(check.expected_loss_without_usd))}, with "
-                  f"{_usd(float(check.expected_loss_with_usd))}: avoided "
-                  f"{_usd(float(check.loss_avoided_usd))} USD "
-                  f"(in sample {_usd(float(check.in_sample_loss_avoided_usd))})"]
+        lines += [
+            "",
+            f"Out of sample ({check.attrs['draws']} fresh draws per file, seed {check.attrs['seed']}; stockpiles only)",
+            f"  expected loss without {_usd(float(check.expected_loss_without_usd))}, with "
+            f"{_usd(float(check.expected_loss_with_usd))}: avoided "
+            f"{_usd(float(check.loss_avoided_usd))} USD "
+            f"(in sample {_usd(float(check.in_sample_loss_avoided_usd))})",
+        ]
         added = json.loads(check.attrs.get("release_rule_added", "[]"))
         if added:
             lines.append("  default release rule added to: " + ", ".join(added))
     return "\n".join(lines)
 
 
-def run_optimise_command(ds: xr.Dataset, scenarios: list[str], budget: float, draws: int,
-                         seed: int, out: Path | None, progress: Progress | None = None,
-                         budgets: Sequence[float] = DEFAULT_BUDGETS,
-                         check_draws: int | None = None, **kwargs: Any) -> str:
+def run_optimise_command(
+    ds: xr.Dataset,
+    scenarios: list[str],
+    budget: float,
+    draws: int,
+    seed: int,
+    out: Path | None,
+    progress: Progress | None = None,
+    budgets: Sequence[float] = DEFAULT_BUDGETS,
+    check_draws: int | None = None,
+    **kwargs: Any,
+) -> str:
     """Simulate, optimise, trace the frontier, check out of sample; the printable summary.
 
     Parameters
@@ -490,7 +589,7 @@ def run_optimise_command(ds: xr.Dataset, scenarios: list[str], budget: float, dr
         Draws per scenario file and seed of the in-sample simulation.
     out : pathlib.Path or None
         Folder for ``portfolio.nc``, the tables of :func:`critmin.optimise.write_results`,
-        ``frontier.csv`` and ``out_of_sample.csv`` (nothing written if None).
+        ``frontier.csv`` (and ``frontier.nc``) and ``out_of_sample.csv`` (nothing written if None).
     progress : callable, optional
         ``progress(done, total)`` over simulated draws (in sample, then out of sample).
     budgets : sequence of float
@@ -511,20 +610,22 @@ def run_optimise_command(ds: xr.Dataset, scenarios: list[str], budget: float, dr
     result = optimise_inputs(inputs, budget, **kwargs)
     settings = kwargs.get("settings")
     overrides = {k: v for k, v in kwargs.items() if k in Settings.__dataclass_fields__}
-    front = frontier(**inputs.optimiser_arguments(), budgets=list(budgets), settings=settings,
-                     **overrides)
+    front = frontier(**inputs.optimiser_arguments(), budgets=list(budgets), settings=settings, **overrides)
     check = resimulate(ds, result, scenarios, check_draws or draws, SEED_OFFSET, seed, progress)
     if out is not None:
         write_results(result, out)
-        from critmin._io import atomic_write_csv
+        from critmin._io import atomic_write, atomic_write_csv
 
-        table = front[["expected_loss_usd", "cvar_usd", "programme_cost_usd",
-                       "outlay_usd"]].to_dataframe().reset_index()
+        table = (
+            front[["expected_loss_usd", "cvar_usd", "programme_cost_usd", "outlay_usd"]].to_dataframe().reset_index()
+        )
         atomic_write_csv(table, Path(out) / "frontier.csv")
+        atomic_write(Path(out) / "frontier.nc", lambda path: front.to_netcdf(path, engine="h5netcdf"))
         scalars = [n for n, v in check.data_vars.items() if v.ndim == 0]
-        atomic_write_csv(pd.DataFrame({"metric": scalars,
-                                       "value": [float(check[n]) for n in scalars]}),
-                         Path(out) / "out_of_sample.csv")
+        atomic_write_csv(
+            pd.DataFrame({"metric": scalars, "value": [float(check[n]) for n in scalars]}),
+            Path(out) / "out_of_sample.csv",
+        )
     return summary_text(result, front, check)
 
 
