@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import xarray as xr
@@ -72,9 +73,11 @@ def headline(result: xr.Dataset) -> xr.Dataset:
         "stockpile": result.stockpile.sum("stage"),
         "price_ratio": result.price_ratio,
     }
-    bands = xr.Dataset(
-        {f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()}
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a cell unknown in every draw has an unknown band
+        bands = xr.Dataset(
+            {f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()}
+        )
     return xr.merge([result[summary], bands]).assign_attrs(result.attrs)
 
 
