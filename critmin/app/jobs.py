@@ -1,7 +1,8 @@
 """Long runs (shock simulation, optimisation) in a child process that can be cancelled.
 
-The engines are the extension points of the app: ``critmin.shock.run(dataset, scenario)`` and
-``critmin.optimise.run(dataset, *, budget, shock=None)``. When one is not importable the page
+The engines are ``critmin.shock.run(dataset, scenario)`` and the optimiser's pipeline
+(:func:`response_run`: the scenario files simulated once, the portfolio at one budget and the
+frontier over several, :mod:`critmin.optimise.pipeline`). When one is not importable the page
 that needs it says so; nothing is imitated. This module does not import Panel, so a spawned
 child process starts quickly.
 
@@ -33,6 +34,11 @@ SHOCK_KEPT = (
     "downtime",
 )
 RESPONSE_ENGINE = "critmin.optimise"
+RESPONSE_ENTRY = "optimise_from_scenarios"
+SIMULATED_SHARE = 0.8
+"""Share of the progress bar for the simulation; the two solves take the rest."""
+RESPONSE_DROPPED = ("shortfall_t", "baseline_shortfall_t", "expected_release_t")
+"""Large arrays of an optimiser result the Response page does not draw (kept in the child)."""
 
 
 def engine_available(module: str, name: str = "run") -> bool:
@@ -41,6 +47,46 @@ def engine_available(module: str, name: str = "run") -> bool:
         return callable(getattr(importlib.import_module(module), name, None))
     except ImportError:
         return False
+
+
+def response_run(
+    dataset: Any,
+    scenarios: list[str],
+    budget: float,
+    draws: int,
+    seed: int,
+    budgets: list[float] | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Simulate `scenarios` once, optimise the portfolio for `budget`, trace the frontier.
+
+    What :func:`critmin.optimise.optimise_from_scenarios` and
+    :func:`critmin.optimise.frontier_from_scenarios` do, on one shared simulation (same draws,
+    half the time). `budgets` defaults to the pipeline's frontier budgets plus `budget`.
+    Returns ``{"portfolio": result, "frontier": frontier}``, what
+    :func:`critmin.report.results.response_view` reads.
+    """
+    import warnings
+
+    from critmin.optimise import frontier
+    from critmin.optimise.pipeline import DEFAULT_BUDGETS, optimise_inputs, prepare_inputs
+
+    def step(done: int, total: int) -> None:
+        if progress is not None:
+            progress(SIMULATED_SHARE * done / max(total, 1))
+
+    chosen = sorted({*(float(b) for b in (budgets or DEFAULT_BUDGETS)), float(budget)})
+    with warnings.catch_warnings():  # xarray's notice about a future merge default, inside the optimiser
+        warnings.simplefilter("ignore", FutureWarning)
+        inputs = prepare_inputs(dataset, scenarios, int(draws), int(seed), step)
+        result = optimise_inputs(inputs, float(budget))
+        if progress is not None:
+            progress(0.9)
+        front = frontier(**inputs.optimiser_arguments(), budgets=chosen)
+    if progress is not None:
+        progress(1.0)
+    result = result.drop_vars([v for v in RESPONSE_DROPPED if v in result])
+    return {"portfolio": result, "frontier": front.assign_attrs(result.attrs)}
 
 
 def _work(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
@@ -59,8 +105,7 @@ def _work(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) ->
             kept = [v for v in SHOCK_KEPT if v in result]
             result = result[kept] if kept else result  # only what the page draws crosses the process boundary
         else:
-            run = importlib.import_module(RESPONSE_ENGINE).run
-            result = run(*args, **kwargs)
+            result = response_run(*args, **kwargs, progress=lambda fraction: out.put(("progress", float(fraction))))
         out.put(("done", result))
     except Exception as error:  # reported to the page, in words
         out.put(("failed", f"{type(error).__name__}: {error}"))

@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``critmin app``; exit status 2 on refusal or bad input."""
     args = build_parser().parse_args(argv)
     try:
+        check_bind(args.host, load_config(args.config))  # refuse before announcing an address
         print(f"critmin app on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
         serve(args.host, args.port, args.data, args.config, show=args.show)
     except BindRefused as error:

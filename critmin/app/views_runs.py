@@ -1,8 +1,8 @@
 """Scenario and Response pages: forms that run the simulator and optimiser when installed.
 
 Runs go to a child process (:mod:`critmin.app.jobs`), show progress and can be cancelled. When
-``critmin.shock.run`` or ``critmin.optimise.run`` is not importable the page says so and still
-builds (and validates) the scenario, so nothing is faked.
+``critmin.shock.run`` or ``critmin.optimise.optimise_from_scenarios`` is not importable the page
+says so (the Scenario page still builds and validates the scenario), so nothing is faked.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 import panel as pn
 import xarray as xr
 
-from critmin.app.jobs import RESPONSE_ENGINE, SHOCK_ENGINE, Job, engine_available
+from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job, engine_available
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
 from critmin.errors import ScenarioError
 from critmin.report import content, figures, results
 from critmin.report.content import country_label
-from critmin.report.html import input_ids
+from critmin.report.html import input_ids, loss_ids
 from critmin.report.sources import Citations
 from critmin.scenarios.spec import parse_scenario
 from critmin.vocabulary import ALLIES, SECTORS, stages_of
@@ -296,59 +296,223 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
     return "".join(parts)
 
 
+DEFAULT_SCENARIOS = ("japan_ree_magnet_halt_6m", "heavy_ree_licensing_2025", "critical_minerals_ban_usa")
+"""Library scenarios the Response page optimises against until the user picks others."""
+
+
+def library_scenarios() -> list[str]:
+    """Names of the scenario library's files."""
+    from critmin.scenarios import LIBRARY
+
+    return sorted(p.stem for p in LIBRARY.glob("*.toml"))
+
+
 class ResponsePage:
-    """Budget slider to portfolio and frontier, when the optimiser is installed."""
+    """Scenarios, budget and draws to the optimal portfolio, its losses and the budget frontier."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.available = engine_available(RESPONSE_ENGINE)
+        self.available = engine_available(RESPONSE_ENGINE, RESPONSE_ENTRY)
+        library = library_scenarios()
+        self.scenarios = pn.widgets.MultiChoice(
+            name="Scenarios (library)",
+            options=library,
+            value=[s for s in DEFAULT_SCENARIOS if s in library] or library[:1],
+            width=560,
+        )
         self.budget = pn.widgets.FloatSlider(
             name="Budget (USD million)", start=0, end=5000, step=50, value=500, width=400
         )
+        self.draws = pn.widgets.IntSlider(name="Draws per scenario", start=1, end=50, value=4, width=220)
+        self.seed = pn.widgets.IntInput(name="Seed", value=2025, start=0, width=120)
         self.run = pn.widgets.Button(name="Find the best portfolio", button_type="primary", width=220)
+        self.summary = _html(css_classes=["response-summary"])
         self.charts = _html(css_classes=["chart-response"])
         self.runner = Runner(self.show)
         self.run.on_click(lambda _: self.submit())
+        self.budget.param.watch(lambda _: self.stale(), "value")
         self.run.disabled = not self.available
+        session.listeners.append(self.reset)
         notice = (
             ""
             if self.available
             else (
-                '<p class="absent">The optimiser cannot be run from the app in this build: the app calls '
-                "critmin.optimise.run(dataset, budget=..., shock=...), which is not provided, so no portfolio or "
-                "frontier is computed here. Briefings still show optimiser results passed to them.</p>"
+                '<p class="absent">The optimiser (critmin.optimise.optimise_from_scenarios) cannot be imported in '
+                "this environment, so no portfolio or frontier is computed here. Briefings still show optimiser "
+                "results passed to them.</p>"
             )
         )
         self.view = pn.Column(
             _intro(
-                "Choose a budget; the optimiser picks stockpiles and project support that cut the expected "
-                "shortfall most, and draws the frontier of shortfall against budget."
+                "Choose the scenarios to prepare for and a budget. The scenarios are simulated, then the optimiser "
+                "picks the stockpile purchases, project backing and research that cut the allies' expected loss of "
+                "production most for that budget, and traces the frontier of loss against budget. With 4 draws "
+                "per scenario a run takes about ten seconds; more draws give steadier answers."
             ),
             _html(notice),
-            pn.Row(self.budget, self.run, self.runner.cancel, self.runner.progress),
+            self.scenarios,
+            pn.Row(self.budget, self.draws, self.seed),
+            pn.Row(self.run, self.runner.cancel, self.runner.progress),
             self.runner.status,
+            self.summary,
             self.charts,
             sizing_mode="stretch_width",
             name="Response",
         )
 
-    def submit(self) -> None:
-        """Run the optimiser in a child process."""
-        if self.available:
-            shock = self.session.results.get("shock")
-            self.runner.start(Job("response", (self.session.ds,), {"budget": self.budget.value * 1e6, "shock": shock}))
+    def reset(self) -> None:
+        """The dataset changed: earlier results no longer apply."""
+        self.summary.object = ""
+        self.charts.object = ""
 
-    def show(self, response: xr.Dataset) -> None:
-        """Frontier and portfolio charts."""
-        view = results.response_view(response)
-        cites, ids = Citations(self.session.ds), input_ids(self.session.ds)
-        parts = [f'<p class="absent">{escape(n)}</p>' for n in view.notes]
-        if view.budgets:
-            svg = figures.frontier(
-                view.budgets, view.shortfall, "Expected shortfall left against budget", "USD", "t", view.recommended
+    def stale(self) -> None:
+        """The budget moved after a run: say the portfolio shown is for another budget."""
+        shown = self.session.results.get("response")
+        if shown is None:
+            return
+        budget = float(shown["portfolio"].budget_usd)
+        if abs(budget - self.budget.value * 1e6) > 1:
+            self.runner.status.object = (
+                f'<p class="absent">The portfolio below is for {escape(figures.usd(budget))}; press '
+                f"<b>Find the best portfolio</b> to optimise for {escape(figures.usd(self.budget.value * 1e6))}.</p>"
             )
-            parts.append(figure_html(svg, ids, cites, "Frontier: expected shortfall left for each budget"))
-        if view.portfolio:
-            rows = [(n.replace("_", " "), v, f"USD {v:,.0f}") for n, v in view.portfolio]
-            parts.append(figure_html(figures.hbars(rows, "Portfolio"), ids, cites, "Portfolio at the chosen budget"))
-        self.charts.object = "".join(parts)
+
+    def submit(self) -> None:
+        """Run the simulation and optimiser in a child process."""
+        if not self.available:
+            return
+        if not self.scenarios.value:
+            self.runner.status.object = '<p class="absent">Choose at least one scenario.</p>'
+            return
+        args = (self.session.ds, list(self.scenarios.value), self.budget.value * 1e6, self.draws.value, self.seed.value)
+        self.runner.start(Job("response", args))
+
+    def show(self, response: dict[str, Any]) -> None:
+        """Losses against doing nothing, the frontier with the budget marked, the portfolio tables."""
+        self.session.results["response"] = response
+        self.summary.object, self.charts.object = response_html(self.session.ds, response)
+
+
+def _cell_usd(value: float) -> str:
+    return figures.usd(value) if value == value else "–"
+
+
+def response_html(ds: xr.Dataset, response: Any) -> tuple[str, str]:
+    """(summary, charts and tables) of an optimiser run, as HTML with sources."""
+    view = results.response_view(response)
+    cites = Citations(ds)
+    model_ids = [*input_ids(ds), *loss_ids(ds)]
+    notes = "".join(f'<p class="absent">{escape(n)}</p>' for n in view.notes)
+    summary = ""
+    if view.has_losses:
+        alpha = f"CVaR {view.cvar_alpha:.0%}"
+        rows = [
+            [
+                "expected loss",
+                figures.usd(view.expected_loss_usd),
+                figures.usd(view.do_nothing_loss_usd),
+                figures.usd(view.loss_avoided_usd),
+            ],
+            [
+                alpha,
+                figures.usd(view.cvar_usd),
+                figures.usd(view.do_nothing_cvar_usd),
+                figures.usd(view.cvar_avoided_usd),
+            ],
+        ]
+        summary = (
+            f"<h3>At {escape(figures.usd(view.budget or 0.0))} (spent {escape(figures.usd(view.outlay_usd))}) over "
+            f"{view.draws} simulated draws of {escape(', '.join(view.scenarios))}</h3>"
+            + html_table(
+                ["allied loss", "with the portfolio", "doing nothing", "avoided"],
+                rows,
+                cites.hover(model_ids),
+                "response-losses",
+            )
+            + f'<p class="lead">{escape(alpha)}: mean loss in the worst {1 - view.cvar_alpha:.0%} of draws. Loss is '
+            "tonnes short times the dataset's value of lost production per tonne.</p>"
+        )
+        left = (view.budget or 0.0) - view.outlay_usd
+        if left > 0.01 * max(view.budget or 0.0, 1.0):
+            summary += (
+                f"<p>{escape(figures.usd(left))} of the budget is left unspent: every further option costs more "
+                "than the loss it avoids in these draws.</p>"
+            )
+    parts = [notes]
+    if view.budgets:
+        title = "Frontier: allied loss of the best portfolio at each budget"
+        svg = figures.frontier(
+            view.budgets,
+            {"expected loss": view.expected_loss, f"CVaR {view.cvar_alpha:.0%}": view.cvar},
+            title,
+            view.budget,
+            "chosen budget",
+        )
+        parts.append(figure_html(svg, [*model_ids, *view.sources], cites, title))
+    parts.append(_portfolio_tables(view, cites))
+    return summary, "".join(parts)
+
+
+def _portfolio_tables(view: results.ResponseView, cites: Citations) -> str:
+    """Tonnes by holder x material, projects x instrument and research in USD, months of cover."""
+    out = []
+    if view.stockpiles:
+        materials = list(dict.fromkeys(p.material for p in view.stockpiles))
+        holders = list(dict.fromkeys(p.holder for p in view.stockpiles))
+        cell = {(p.holder, p.material): p.tonnes for p in view.stockpiles}
+        cost = {h: sum(p.cost_usd for p in view.stockpiles if p.holder == h) for h in holders}
+        rows = [
+            [h, *(figures.tonnes(cell[(h, m)]) if (h, m) in cell else "–" for m in materials), _cell_usd(cost[h])]
+            for h in holders
+        ]
+        ids = [s for p in view.stockpiles for s in p.sources]
+        out.append(
+            "<h3>Stockpiles bought: tonnes by holder and material</h3>"
+            + html_table(
+                ["holder", *(m.replace("_", " ") for m in materials), "cost"], rows, cites.hover(ids), "portfolio-stock"
+            )
+        )
+    else:
+        out.append("<h3>Stockpiles bought</h3><p>None at this budget.</p>")
+    if view.projects:
+        instruments = list(dict.fromkeys(p.instrument for p in view.projects))
+        rows = []
+        for project in dict.fromkeys(p.project for p in view.projects):
+            mine = {p.instrument: p for p in view.projects if p.project == project}
+            material = next(iter(mine.values())).material
+            rows.append(
+                [
+                    f"{project} ({material})",
+                    *(
+                        f"{_cell_usd(mine[i].outlay_usd)} (net {_cell_usd(mine[i].net_cost_usd)})" if i in mine else "–"
+                        for i in instruments
+                    ),
+                ]
+            )
+        ids = [s for p in view.projects for s in p.sources]
+        out.append(
+            "<h3>Projects backed: budget outlay by instrument (USD)</h3>"
+            + html_table(
+                ["project", *(i.replace("_", " ") for i in instruments)], rows, cites.hover(ids), "portfolio-projects"
+            )
+        )
+    else:
+        out.append("<h3>Projects backed</h3><p>None at this budget.</p>")
+    if view.research:
+        rows = [[p.programme, p.material, _cell_usd(p.cost_usd)] for p in view.research]
+        out.append(
+            "<h3>Research funded</h3>"
+            + html_table(
+                ["programme", "material", "cost"], rows, cites.hover([s for p in view.research for s in p.sources])
+            )
+        )
+    if view.cover:
+        rows = [[country_label(r), m.replace("_", " "), f"{v:.1f}"] for r, m, v in view.cover[:15]]
+        out.append(
+            "<h3>Months of each ally's use covered by the tonnes bought</h3>"
+            + html_table(["ally", "material", "months"], rows)
+        )
+    ids = view.sources
+    named = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+    out.append(f'<p class="cites">Option sources (response_*.csv): {escape(named or "none recorded")}</p>')
+    return "".join(out)

@@ -290,29 +290,96 @@ def bands(
     return _svg("bands", height, body, title, values)
 
 
+def usd(value: float) -> str:
+    """US dollars for people: 'USD 1.25 bn', 'USD 480 m', 'USD 7,800'.
+
+    Examples
+    --------
+    >>> usd(1.254e9), usd(4.8e8), usd(1.5e6), usd(7_800), usd(float("nan"))
+    ('USD 1.25 bn', 'USD 480 m', 'USD 1.5 m', 'USD 7,800', 'unknown')
+    """
+    if value is None or math.isnan(value):
+        return "unknown"
+    if abs(value) >= 1e9:
+        return f"USD {value / 1e9:,.2f} bn"
+    if abs(value) >= 1e7:
+        return f"USD {value / 1e6:,.0f} m"
+    if abs(value) >= 1e6:
+        return f"USD {value / 1e6:,.1f} m"
+    return f"USD {value:,.0f}"
+
+
+def _bn(value: float) -> str:
+    return f"{value / 1e9:g}" if value else "0"
+
+
 def frontier(
     budgets: Sequence[float],
-    outcomes: Sequence[float],
+    lines: dict[str, Sequence[float]],
     title: str,
-    x_units: str,
-    y_units: str,
     chosen: float | None = None,
+    chosen_label: str = "chosen budget",
 ) -> str:
-    """Outcome (e.g. expected shortfall) against budget, the recommended budget marked."""
-    labels = [_axis_label(b) for b in budgets]
-    svg = bands(labels, {"frontier": list(outcomes)}, title, y_units)
-    if chosen is None or chosen not in budgets:
-        return svg.replace('data-chart="bands"', 'data-chart="frontier"')
-    i = list(budgets).index(chosen)
-    mark = _text(
-        60 + (WIDTH - 72) * i / max(len(budgets) - 1, 1),
-        244,
-        f"recommended: {_axis_label(chosen)} {x_units}",
-        size=11,
-        anchor="middle",
-        weight="bold",
-    )
-    return svg.replace('data-chart="bands"', 'data-chart="frontier"').replace("</svg>", mark + "</svg>")
+    """Loss (e.g. expected loss and CVaR, USD) against budget (USD), the chosen budget marked.
+
+    The budget axis is to scale (USD bn); each point is a solved portfolio. ``data-values``
+    holds ``budget_usd``, each line by name, and ``chosen_usd``.
+    """
+    left, right, top, bottom, height = 62, WIDTH - 16, 30, 214, 250
+    xs = [float(b) for b in budgets]
+    every = [v for series in lines.values() for v in series if math.isfinite(v)]
+    low, high = 0.0, max(every + [1.0])
+    x_high = max(xs + [float(chosen or 0.0), 1.0])
+
+    def px(b: float) -> float:
+        return left + (right - left) * (b / x_high)
+
+    def py(v: float) -> float:
+        return bottom - (bottom - top) * ((v - low) / (high - low))
+
+    body = []
+    for tick in _ticks(low, high):
+        body.append(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="{GRID}"/>')
+        body.append(_text(left - 5, py(tick) + 4, _bn(tick), size=10, anchor="end", fill=MUTED))
+    for tick in _ticks(0.0, x_high):
+        body.append(_text(px(tick), bottom + 15, _bn(tick), size=10, anchor="middle", fill=MUTED))
+    body.append(_text(4, 12, "loss, USD bn", size=10, fill=MUTED))
+    body.append(_text(right, bottom + 32, "budget, USD bn", size=10, anchor="end", fill=MUTED))
+    if chosen is not None and math.isfinite(chosen):
+        x = px(float(chosen))
+        body.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{bottom}" stroke="{INK}" '
+            f'stroke-dasharray="4 3"><title>{escape(chosen_label)}: {escape(usd(chosen))}</title></line>'
+        )
+        anchor = "end" if x > (left + right) / 2 else "start"
+        body.append(
+            _text(
+                x + (-5 if anchor == "end" else 5),
+                top - 14 + 10,
+                f"{chosen_label}: {usd(chosen)}",
+                size=11,
+                anchor=anchor,
+                weight="bold",
+            )
+        )
+    shades = ("#1f4e79", "#b8312f", "#2e8540")
+    for k, (name, series) in enumerate(lines.items()):
+        shade = shades[k % len(shades)]
+        pts = [(px(b), py(v), b, v) for b, v in zip(xs, series, strict=True) if math.isfinite(v)]
+        body.append(
+            f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts)}" fill="none" '
+            f'stroke="{shade}" stroke-width="2"><title>{escape(name)}</title></polyline>'
+        )
+        for x, y, b, v in pts:
+            body.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{shade}">'
+                f"<title>{escape(name)} at budget {escape(usd(b))}: {escape(usd(v))}</title></circle>"
+            )
+        body.append(_text(right - 4, top + 4 + 14 * k, name, size=11, anchor="end", fill=shade))
+    values: dict[str, object] = {"budget_usd": xs}
+    values.update({name: [round(v, 2) for v in series] for name, series in lines.items()})
+    values["chosen_usd"] = chosen
+    return _svg("frontier", height, body, title, values)
 
 
 def hbars(rows: Sequence[tuple[str, float, str]], title: str) -> str:

@@ -9,13 +9,15 @@ rendered from those Datasets when given and otherwise left out with the reason s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
+import pandas as pd
 import xarray as xr
 
 from critmin import __version__
@@ -120,11 +122,32 @@ def _control_figures(ds: xr.Dataset, exp: content.Exposure, cites: Citations) ->
     return found
 
 
+KEY_PRODUCTS = ("ndfeb", "gallium", "graphite_anode")
+"""Products charted for every ally in the dependence section."""
+KEY_HIDDEN = 0.20
+"""Any other product is charted for the allies whose hidden dependence on it is at least this."""
+
+
+def key_dependence(exp: content.Exposure, target: str) -> pd.DataFrame:
+    """Each ally's row of :func:`content.ally_dependence` for `target`, if it is a key product of that ally.
+
+    Key products of an ally: NdFeB magnets, gallium and graphite anode, plus any product whose
+    hidden dependence (ultimate minus direct, on any origin) is at least 20 points for it.
+    """
+    rows = content.ally_dependence(exp, target)
+    if rows.empty or target.split("/")[0] in KEY_PRODUCTS:
+        return rows
+    final = content.final_rows(exp.dependence)
+    hidden = final[final.target == target].groupby("importer").hidden.max()
+    keep = [a for a in rows.importer if float(hidden.get(a, 0.0) or 0.0) >= KEY_HIDDEN - 1e-9]
+    return rows[rows.importer.isin(keep)].reset_index(drop=True)
+
+
 def _dependence_figures(exp: content.Exposure, cites: Citations) -> list[Figure]:
     found = []
     for material, stage in exp.targets:
         target = f"{material}/{stage}"
-        rows = content.ally_dependence(exp, target)
+        rows = key_dependence(exp, target)
         if rows.empty:
             continue
         pairs = [(f"{r.importer} on {r.origin}", float(r.direct), float(r.ultimate)) for r in rows.itertuples()]
@@ -162,50 +185,187 @@ def input_ids(ds: xr.Dataset) -> list[str]:
     return sorted({s for name in names if name in ds for s in split_ids(str(v) for v in set(ds[name].values.ravel()))})
 
 
-def _shock_section(ds: xr.Dataset, shock: xr.Dataset, cites: Citations) -> dict[str, Any]:
+def loss_ids(ds: xr.Dataset) -> list[str]:
+    """Source ids of the dataset's ``value_lost_production_<sector>`` parameters (USD per tonne short)."""
+    if "parameters_source" not in ds:
+        return []
+    names = [p for p in ds.parameter.values if str(p).startswith(results.LOSS_PREFIX)]
+    return split_ids(str(v) for v in np.unique(ds.parameters_source.sel(parameter=names).values.astype(str)))
+
+
+def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset], cites: Citations) -> dict[str, Any]:
     ids = input_ids(ds)
+    worst = results.worst_scenario(shock, ds)
+    if isinstance(shock, xr.Dataset):
+        charted = shock
+    else:
+        charted = shock[worst.name] if isinstance(worst, results.ScenarioOutcome) else next(iter(shock.values()))
     figs = []
-    materials = results.split_labels(shock)[:MAX_SHOCK_PANELS] or [None]
-    for variable in results.shock_variables(shock):
+    materials = _short_materials(charted)[:MAX_SHOCK_PANELS] or [None]
+    present = results.shock_variables(charted)
+    price = next((v for v in ("price_ratio", "price") if v in present), None)
+    for variable in [v for v in ("shortfall", price) if v in present]:
         for material in materials:
-            band = results.shock_band(shock, variable, **({"material": material} if material else {}))
+            band = results.shock_band(charted, variable, **({"material": material} if material else {}))
             what = f"{variable} of {material.replace('_', ' ')}" if material else variable
             title = f"Simulated {what} by month: median and range across draws"
             svg = figures.bands(band.months, {"median": band.median}, title, band.units, band.outer, band.inner)
             figs.append(_figure(cites, f"shock-{variable}-{material}", title, svg, ids))
-    worst = results.worst_scenario(shock)
     stops = worst.stops if isinstance(worst, results.ScenarioOutcome) else None
+    by_usd = isinstance(worst, results.ScenarioOutcome) and worst.basis == "USD"
     return {
         "figures": figs,
         "worst": worst if not isinstance(worst, str) else None,
         "reason": worst if isinstance(worst, str) else "",
         "stops": [] if stops is None else stops.head(12).to_dict("records"),
-        "marks": cites.marks(ids),
+        "marks": cites.marks([*ids, *(loss_ids(ds) if by_usd else [])]),
     }
 
 
-def _response_section(response: xr.Dataset, cites: Citations, ids: list[str]) -> dict[str, Any]:
+def _short_materials(shock: xr.Dataset) -> list[str]:
+    """Materials with any shortfall in the results (all split labels when none is short)."""
+    labels = results.split_labels(shock)
+    if "shortfall" not in results.shock_variables(shock):
+        return labels
+    short = []
+    for material in labels:
+        band = results.shock_band(shock, "shortfall", material=material)
+        if any(v > 1e-6 for v in (band.outer[1] if band.outer else band.median) if np.isfinite(v)):
+            short.append(material)
+    return short or labels
+
+
+def _label(name: str) -> str:
+    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
+    return names.get(name, name.replace("_", " "))
+
+
+def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], cites: Citations) -> dict[str, Any]:
     view = results.response_view(response)
+    model_ids = [*input_ids(ds), *loss_ids(ds)]
     figs = []
     if view.budgets:
+        alpha = f"CVaR {view.cvar_alpha:.0%}"
         svg = figures.frontier(
-            view.budgets, view.shortfall, "Expected shortfall left against budget", "USD", "t", view.recommended
+            view.budgets,
+            {"expected loss": view.expected_loss, alpha: view.cvar},
+            "Response frontier: allied loss against budget",
+            view.budget,
+            "portfolio shown",
         )
+        table = [
+            [figures.usd(b), figures.usd(e), figures.usd(c), "◀ shown below" if b == view.budget else ""]
+            for b, e, c in zip(view.budgets, view.expected_loss, view.cvar, strict=True)
+        ]
         figs.append(
-            _figure(cites, "response-frontier", "Response frontier: expected shortfall left for each budget", svg, ids)
+            _figure(
+                cites,
+                "response-frontier",
+                f"Response frontier: expected loss and {alpha} (mean of the worst {1 - view.cvar_alpha:.0%} of draws) "
+                "of the optimal portfolio at each budget",
+                svg,
+                [*model_ids, *view.sources],
+                table=table,
+                header=["budget", "expected loss", alpha, ""],
+            )
         )
-    if view.portfolio:
-        rows = [(name.replace("_", " "), value, f"USD {value:,.0f}") for name, value in view.portfolio]
+    spend = [
+        *((f"{p.holder} {_label(p.material)}", p.cost_usd) for p in view.stockpiles),
+        *((f"{p.project} ({_label(p.instrument)})", p.outlay_usd) for p in view.projects),
+        *((f"{p.programme} (research)", p.cost_usd) for p in view.research),
+    ]
+    known = sorted([(n, v) for n, v in spend if np.isfinite(v) and v > 0], key=lambda kv: -kv[1])
+    rows = [
+        *(
+            [
+                "stockpile",
+                f"{p.holder}: {_label(p.material)}",
+                figures.tonnes(p.tonnes),
+                figures.usd(p.cost_usd),
+                cites.marks(p.sources),
+            ]
+            for p in view.stockpiles
+        ),
+        *(
+            [
+                "project",
+                f"{p.project} ({_label(p.material)}), {_label(p.instrument)}",
+                "",
+                f"{figures.usd(p.outlay_usd)} (net {figures.usd(p.net_cost_usd)})",
+                cites.marks(p.sources),
+            ]
+            for p in view.projects
+        ),
+        *(
+            ["research", f"{p.programme} ({_label(p.material)})", "", figures.usd(p.cost_usd), cites.marks(p.sources)]
+            for p in view.research
+        ),
+    ]
+    if rows:
+        top = known[:12]
+        title = (
+            f"Recommended portfolio at {figures.usd(view.budget) if view.budget is not None else 'the chosen budget'}"
+        )
+        svg = figures.hbars([(n, v, figures.usd(v)) for n, v in top], title) if top else ""
+        more = f"; the {len(known) - len(top)} smaller items are in the table" if len(known) > len(top) else ""
         figs.append(
             _figure(
                 cites,
                 "response-portfolio",
-                "Recommended portfolio: spending per option",
-                figures.hbars(rows, "Recommended portfolio"),
-                ids,
+                f"{title}: budget spent per stockpile lot, project and programme{more}",
+                svg,
+                [*view.sources, *input_ids(ds)],  # options' tables; prices and holdings from the dataset
+                table=rows,
+                header=["kind", "option", "tonnes", "budget (USD)", "sources"],
             )
         )
-    return {"view": view, "figures": figs}
+    cover = [[country_label(region), _label(material), f"{months:.1f}"] for region, material, months in view.cover[:14]]
+    return {
+        "view": view,
+        "figures": figs,
+        "cover": cover,
+        "cover_more": max(len(view.cover) - len(cover), 0),
+        "buys": _what_it_buys(view),
+        "marks": cites.marks([*model_ids, *view.sources]),
+    }
+
+
+def _what_it_buys(view: results.ResponseView) -> list[str]:
+    """Summary lines: budget, loss avoided, CVaR, months of cover, what is bought (HTML)."""
+
+    def num(text: str) -> str:
+        return f"<b class='num'>{text}</b>"
+
+    lines = []
+    if view.has_losses:
+        lines.append(
+            f"Budget {num(figures.usd(view.budget or 0.0))} (outlay {figures.usd(view.outlay_usd)}): expected allied "
+            f"loss {num(figures.usd(view.expected_loss_usd))} against {num(figures.usd(view.do_nothing_loss_usd))} "
+            f"doing nothing, so {num(figures.usd(view.loss_avoided_usd))} avoided; CVaR {view.cvar_alpha:.0%} "
+            f"{num(figures.usd(view.cvar_usd))} against {num(figures.usd(view.do_nothing_cvar_usd))}."
+        )
+    if view.cover:
+        best: dict[str, list[tuple[str, float]]] = {}
+        for region, material, months in view.cover:
+            best.setdefault(material, []).append((region, months))
+        parts = []
+        for material, cells in list(best.items())[:3]:
+            cells = sorted(cells, key=lambda c: -c[1])[:3]
+            parts.append(f"{_label(material)}: " + ", ".join(f"{country_label(r)} {num(f'{m:.1f}')}" for r, m in cells))
+        lines.append("Months of cover gained: " + "; ".join(parts) + ".")
+    if view.has_portfolio:
+        stock_cost = sum(p.cost_usd for p in view.stockpiles if np.isfinite(p.cost_usd))
+        materials = list(dict.fromkeys(_label(p.material) for p in view.stockpiles))
+        n = len(view.stockpiles)
+        text = f"Buys {n} stockpile lot{'s' if n != 1 else ''}"
+        if materials:
+            text += f" ({', '.join(materials[:5])}{' and more' if len(materials) > 5 else ''}"
+            text += f"; {figures.usd(stock_cost)})" if stock_cost else ")"
+        backed = [f"{p.project} ({_label(p.instrument)})" for p in view.projects]
+        text += "; backs " + (", ".join(backed) if backed else "no project")
+        text += "; funds " + (", ".join(p.programme for p in view.research) if view.research else "no research") + "."
+        lines.append(text)
+    return lines
 
 
 def _environment() -> jinja2.Environment:
@@ -218,6 +378,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tonnes"] = figures.tonnes
+    env.filters["usd"] = figures.usd
     env.filters["pct"] = percent
     env.filters["country"] = country_label
     return env
@@ -226,8 +387,8 @@ def _environment() -> jinja2.Environment:
 def render_html(
     ds: xr.Dataset,
     *,
-    shock: xr.Dataset | None = None,
-    response: xr.Dataset | None = None,
+    shock: xr.Dataset | Mapping[str, xr.Dataset] | None = None,
+    response: xr.Dataset | Mapping[str, Any] | None = None,
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
 ) -> str:
@@ -243,9 +404,9 @@ def render_html(
         sankey_fig = _figure(cites, "sankey", title, figures.sankey(sankey, title), sankey.sources)
     dependence = _dependence_figures(exp, cites)
     shock_part = _shock_section(ds, shock, cites) if shock is not None else None
-    response_part = _response_section(response, cites, input_ids(ds)) if response is not None else None
-    if seed is None and shock is not None and "seed" in shock.attrs:
-        seed = int(shock.attrs["seed"])
+    response_part = _response_section(ds, response, cites) if response is not None else None
+    seeds = _seed_text(seed, shock)
+    sources = cites.appendix()
     return (
         _environment()
         .get_template("briefing.html.j2")
@@ -255,7 +416,7 @@ def render_html(
             version=__version__,
             data_version=data_version(ds),
             scenario_files=[Path(str(p)).name for p in scenario_files],
-            seed=seed,
+            seed=seeds,
             exp=exp,
             hidden=hidden,
             concentrated=concentrated,
@@ -265,17 +426,29 @@ def render_html(
             dependence=dependence,
             shock=shock_part,
             response=response_part,
-            sources=cites.appendix(),
+            sources=[s for s in sources if s.cited],
+            uncited=sum(1 for s in sources if not s.cited),
         )
     )
+
+
+def _seed_text(seed: int | None, shock: xr.Dataset | Mapping[str, xr.Dataset] | None) -> str:
+    """The seed(s) that regenerate the simulations shown: given, or each result's own."""
+    if seed is not None:
+        return str(seed)
+    if isinstance(shock, xr.Dataset):
+        return str(shock.attrs.get("seed", "as in the scenario file"))
+    if shock:
+        return ", ".join(f"{name} {result.attrs.get('seed', '?')}" for name, result in shock.items())
+    return "none (no simulation)"
 
 
 def write_report(
     ds: xr.Dataset,
     out_dir: str | Path,
     *,
-    shock: xr.Dataset | None = None,
-    response: xr.Dataset | None = None,
+    shock: xr.Dataset | Mapping[str, xr.Dataset] | None = None,
+    response: xr.Dataset | Mapping[str, Any] | None = None,
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
 ) -> tuple[Path, Path]:
@@ -287,10 +460,15 @@ def write_report(
         The critmin dataset (``critmin.load()``); its ``attrs`` give the data version.
     out_dir : str or pathlib.Path
         Folder written to (created if needed).
-    shock : xarray.Dataset, optional
-        Results of ``critmin.shock.run``; without them the shock sections state why they are absent.
-    response : xarray.Dataset, optional
-        Results of ``critmin.optimise``; likewise.
+    shock : xarray.Dataset or mapping of name to Dataset, optional
+        Results of ``critmin.shock.run`` (several scenarios as a mapping or a ``scenario`` dim:
+        the worst, by allied loss in USD where the results allow, is named and charted); without
+        them the shock sections state why they are absent.
+    response : xarray.Dataset or mapping, optional
+        The result of :func:`critmin.optimise.optimise_from_scenarios`, a frontier
+        (:func:`critmin.optimise.frontier_from_scenarios`), or a mapping with keys
+        ``"portfolio"`` and ``"frontier"`` (see :func:`critmin.report.results.response_view`);
+        without it the response sections state why they are absent.
     scenario_files : sequence of path
         Scenario files the shock results come from, named in the briefing.
     seed : int, optional

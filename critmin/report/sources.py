@@ -84,9 +84,10 @@ class Citations:
         return sorted(set(found))
 
     def marks(self, ids: Iterable[str] | str) -> str:
-        """Footnote marks such as ``[1, 3]``; ``[no source recorded]`` when `ids` is empty."""
+        """Footnote marks such as ``[1, 3]`` or ``[1–4, 9]`` (runs of three or more joined);
+        ``[no source recorded]`` when `ids` is empty."""
         numbers = self.numbers(ids)
-        return "[" + ", ".join(str(n) for n in numbers) + "]" if numbers else "[no source recorded]"
+        return "[" + ", ".join(_runs(numbers)) + "]" if numbers else "[no source recorded]"
 
     def line(self, source_id: str) -> str:
         """One-line citation of a registered or known source id."""
@@ -126,6 +127,24 @@ class Citations:
             grade=record.get("grade", ""),
             cited=cited,
         )
+
+
+def _runs(numbers: list[int]) -> list[str]:
+    """Sorted numbers as text, runs of three or more as 'a–b'.
+
+    Examples
+    --------
+    >>> _runs([1, 2, 3, 4, 7, 9, 10])
+    ['1–4', '7', '9', '10']
+    """
+    out: list[str] = []
+    start = 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            run = numbers[start:i]
+            out += [f"{run[0]}–{run[-1]}"] if len(run) >= 3 else [str(n) for n in run]
+            start = i
+    return out
 
 
 def _text(ds: xr.Dataset, name: str, position: int) -> str:

@@ -34,6 +34,7 @@ def test_refuses_non_local_address_without_login():
     )
     assert done.returncode == 2
     assert "refusing to serve on 0.0.0.0: only 127.0.0.1 is allowed without a login" in done.stderr
+    assert "critmin app on http" not in done.stdout  # no serving line before the refusal
 
 
 def test_serve_raises_before_binding():

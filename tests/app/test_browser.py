@@ -114,3 +114,43 @@ def test_upload_stays_in_its_session(offline, second, app_url):
     second.tab("Data")
     assert "packaged critmin dataset" in second.page.locator("p.in-use").first.inner_text()
     assert second.page.locator("text=your upload").count() == 0
+
+
+def response_state(page) -> tuple[dict, str, str]:
+    """Frontier data, the stockpile table's text and the loss table's text of the Response page."""
+    return (
+        chart_values(page, "frontier"),
+        page.locator("table.portfolio-stock").first.inner_text(),
+        page.locator("table.response-losses").first.inner_text(),
+    )
+
+
+def test_response_budget_changes_portfolio_and_frontier(offline, app_url):
+    from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY
+
+    offline.open(app_url)
+    offline.tab("Response")
+    if not engine_available(RESPONSE_ENGINE, RESPONSE_ENTRY):
+        assert offline.page.locator("text=cannot be imported in this environment").count() == 1
+        return
+    page = offline.page
+    assert page.locator("text=japan_ree_magnet_halt_6m").count() >= 1  # the default scenarios are chosen
+    page.locator("button", has_text="Find the best portfolio").click()
+    page.wait_for_selector('svg[data-chart="frontier"]', timeout=120_000)
+    frontier, stock, losses = response_state(page)
+    assert frontier["chosen_usd"] == 500e6 and 500e6 in frontier["budget_usd"]
+    assert "expected loss" in losses and "USD" in stock
+    handle = page.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(10):  # ten steps of USD 50 m
+        handle.press("ArrowRight")
+    page.wait_for_selector("text=to optimise for USD 1.00 bn", timeout=10_000)  # the page says the result is stale
+    page.locator("button", has_text="Find the best portfolio").click()
+    wait_until(page, lambda: chart_values(page, "frontier")["chosen_usd"] != frontier["chosen_usd"], 120_000)
+    after, stock_after, losses_after = response_state(page)
+    assert after["chosen_usd"] == 1e9 and 1e9 in after["budget_usd"]
+    chosen_loss = after["expected loss"][after["budget_usd"].index(1e9)]
+    assert chosen_loss <= frontier["expected loss"][frontier["budget_usd"].index(500e6)]
+    assert stock_after != stock or losses_after != losses
+    page.screenshot(path=str(SCREENSHOTS / "response-run.png"), full_page=True)
+    assert offline.blocked == []

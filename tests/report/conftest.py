@@ -1,7 +1,8 @@
 """Fixtures of the report tests: a small rare-earth chain package and result-shaped Datasets.
 
-The shock and response Datasets below have the *shape* the simulator and the optimiser return
-(dims and variable names of critmin.report.results); their numbers are arbitrary test input.
+The shock Dataset below has the *shape* the simulator returns (dims and variable names of
+critmin.report.results; its numbers are arbitrary test input); the response is a real optimiser
+result on the optimiser's own hand-solvable instance.
 """
 
 from __future__ import annotations
@@ -51,19 +52,18 @@ def shock_like(draws: int = 20, months: int = 12, seed: int = 7) -> xr.Dataset:
     )
 
 
-def response_like() -> xr.Dataset:
-    """A Dataset shaped like critmin.optimise output (arbitrary numbers)."""
-    budgets = [0.0, 1e8, 2e8, 4e8]
-    options = ["stockpile_ndfeb", "price_floor_ndpr", "offtake_gallium"]
-    spend = np.array([[0, 0, 0], [6e7, 4e7, 0], [1e8, 6e7, 4e7], [2e8, 1.2e8, 8e7]])
-    return xr.Dataset(
-        {
-            "shortfall": ("budget", [900.0, 600.0, 420.0, 350.0], {"units": "t"}),
-            "portfolio": (("budget", "option"), spend, {"units": "USD"}),
-        },
-        coords={"budget": budgets, "option": options},
-        attrs={"recommended_budget": 2e8},
-    )
+def response_tiny() -> dict[str, xr.Dataset]:
+    """A real optimiser result and frontier on the optimiser's hand-solvable instance.
+
+    JOGMEC buys 10 t of NdPr for USD 1.025 m at a USD 1.5 m budget: expected loss USD 5 m
+    against USD 10 m doing nothing (critmin.optimise.testing.tiny_inputs).
+    """
+    from critmin.optimise import frontier, optimise
+    from critmin.optimise.testing import tiny_inputs
+
+    result = optimise(**tiny_inputs(), budget=1.5e6, marginal="none")
+    front = frontier(**tiny_inputs(), budgets=[0.0, 512_500.0, 1.5e6])
+    return {"portfolio": result, "frontier": front}
 
 
 @pytest.fixture(scope="session")
@@ -72,5 +72,5 @@ def shock() -> xr.Dataset:
 
 
 @pytest.fixture(scope="session")
-def response() -> xr.Dataset:
-    return response_like()
+def response() -> dict[str, xr.Dataset]:
+    return response_tiny()

@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from critmin.report import content, figures, results
@@ -55,7 +56,7 @@ def test_every_figure_carries_sources(briefing):
     figures_html = re.findall(r"<figure id=\"[^\"]+\" title=\"([^\"]*)\">.*?Sources: (\[[^\]]*\])", html, re.S)
     assert len(figures_html) >= 8
     for hover, marks in figures_html:
-        assert hover.startswith("Sources:") and re.fullmatch(r"\[\d+(, \d+)*\]", marks)
+        assert hover.startswith("Sources:") and re.fullmatch(r"\[\d+(?:–\d+)?(?:, \d+(?:–\d+)?)*\]", marks)
     appendix = html.split('id="sources"', 1)[1]
     for source_id in ("usgs-mcs-2026-ree", "eu-crm-2023", "adamas-2021", "est-test"):
         assert f"<td>{source_id}</td>" in appendix
@@ -104,7 +105,10 @@ def test_missing_results_are_left_out_with_reason(chain_ds):
 def test_shock_and_response_sections_render(briefing):
     html = briefing[0].read_text(encoding="utf-8")
     assert 'id="shock-shortfall-ndfeb"' in html and 'id="response-frontier"' in html
-    assert "test-control: total shortfall" in html and 'Budget <b class="num">USD 200,000,000</b>' in html
+    # the re_chain package has no value of lost production: ranked by tonnes, and the briefing says so
+    assert "test-control, by tonnes: allied final shortfall" in html and "Ranked by tonnes, not USD" in html
+    assert "Budget <b class='num'>USD 1.5 m</b>" in html and "<b class='num'>USD 5.0 m</b> avoided" in html
+    assert "JOGMEC: NdPr" in html and 'id="response-portfolio"' in html
 
 
 def test_dataset_without_chain_says_why(tmp_path):
@@ -171,3 +175,127 @@ def test_html_loads_nothing_from_the_network(briefing):
         page.screenshot(path=str(SCREENSHOTS / "briefing-html.png"))
         browser.close()
     assert requested == []
+
+
+def test_response_view_reads_result_frontier_or_both(response):
+    both = results.response_view(response)
+    assert both.budgets == [0.0, 512_500.0, 1.5e6] and both.budget == 1.5e6
+    assert both.loss_avoided_usd == pytest.approx(5e6) and both.cvar_avoided_usd == pytest.approx(1e7)
+    assert [(p.holder, p.material, round(p.tonnes, 6)) for p in both.stockpiles] == [("JOGMEC", "ndpr", 10.0)]
+    only_front = results.response_view(response["frontier"])
+    assert only_front.budget == 1.5e6 and "within 1 %" in only_front.budget_note
+    assert only_front.do_nothing_loss_usd == 1e7 and only_front.stockpiles[0].tonnes == pytest.approx(10.0)
+    only_result = results.response_view(response["portfolio"])
+    assert only_result.budgets == [] and "carry no frontier" in only_result.notes[0]
+    assert only_result.expected_loss_usd == 5e6
+
+
+def test_option_sources_come_from_the_packaged_tables():
+    import pandas as pd
+
+    from critmin.data import packaged_path
+
+    ids = results.option_sources()
+    table = pd.read_csv(packaged_path() / "response_projects.csv")
+    first = table.iloc[0]
+    assert ids[("project", first.project_id)] == [first.source_id]
+    assert ids[("stockpile", "ALLIANCE", "ndpr")] == ["est-response-stockpile"]
+
+
+def shock_pair():
+    """Two scenarios: 1,000 t of natural graphite short for batteries, or 10 t of gallium for chips."""
+    import numpy as np
+    import xarray as xr
+
+    coords = {
+        "scenario": ["graphite-heavy", "gallium-light"],
+        "draw": [0, 1],
+        "month": pd.date_range("2026-01-01", periods=2, freq="MS").values,
+        "material": ["graphite_natural", "gallium"],
+        "country": ["USA", "CHN"],
+        "sector": ["batteries", "semiconductors"],
+    }
+    need = np.zeros(tuple(len(v) for v in coords.values()))
+    need[0, :, :, 0, 0, 0] = 500.0  # graphite-heavy: 2 months x 500 t for US batteries
+    need[1, :, :, 1, 0, 1] = 5.0  # gallium-light: 2 months x 5 t for US chips
+    need[:, :, :, :, 1, :] = 1e6  # China's own shortfall is not the allies' loss
+    dims = tuple(coords)
+    return xr.Dataset(
+        {"final_need": (dims, need, {"units": "t/month"}), "final_use": (dims, np.zeros_like(need))}, coords=coords
+    )
+
+
+def test_worst_scenario_by_allied_loss_in_usd_else_tonnes():
+    import critmin
+
+    shock = shock_pair()
+    by_usd = results.worst_scenario(shock, critmin.load())
+    assert by_usd.name == "gallium-light" and by_usd.basis == "USD" and by_usd.ranked == 2
+    # 10 t x the dataset's value_lost_production_semiconductors for gallium (116 m USD/t)
+    assert by_usd.loss_median_usd == pytest.approx(10 * 116e6) and by_usd.shortfall_median == pytest.approx(10.0)
+    by_tonnes = results.worst_scenario(shock)
+    assert by_tonnes.name == "graphite-heavy" and by_tonnes.basis == "tonnes"
+    assert by_tonnes.basis_note.startswith("Ranked by tonnes, not USD: no dataset")
+    as_mapping = results.worst_scenario({n: shock.sel(scenario=n) for n in shock.scenario.values}, critmin.load())
+    assert as_mapping.name == "gallium-light"
+
+
+def test_appendix_lists_only_cited_sources(chain_ds):
+    html = render_html(chain_ds)
+    appendix = html.split('id="sources"', 1)[1]
+    rows = re.findall(r'<tr id="source-(\d+)">', appendix)
+    assert rows == [str(n) for n in range(1, len(rows) + 1)]
+    cited = set(re.findall(r"Sources: \[([^\]]*)\]", html.split('id="sources"', 1)[0]))
+    assert cited
+    total = chain_ds.sizes["source"]
+    further = total - len(rows)
+    line = (
+        f"{further} further sources? in the dataset (are|is) not cited"
+        if further
+        else "Every source in the dataset is cited"
+    )
+    assert re.search(line, appendix)
+
+
+def test_dependence_figures_keep_each_allys_key_products(chain_ds):
+    from critmin.report.html import KEY_HIDDEN, KEY_PRODUCTS, key_dependence
+
+    exp = content.exposure(chain_ds)
+    for material, stage in exp.targets:
+        rows = key_dependence(exp, f"{material}/{stage}")
+        full = content.ally_dependence(exp, f"{material}/{stage}")
+        if material in KEY_PRODUCTS:
+            assert len(rows) == len(full)
+        else:
+            final = content.final_rows(exp.dependence)
+            hidden = final[final.target == f"{material}/{stage}"].groupby("importer").hidden.max()
+            assert all(hidden[a] >= KEY_HIDDEN - 1e-9 for a in rows.importer)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # xarray's notice about a merge default, inside the optimiser
+def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
+    import critmin
+    from critmin.optimise import optimise_from_scenarios
+
+    ds = critmin.load()
+    scenarios = ["japan_ree_magnet_halt_6m", "critical_minerals_ban_usa"]
+    result = optimise_from_scenarios(ds, scenarios, 5e8, draws=2, seed=1)
+    html_path, pdf_path = write_report(ds, tmp_path, response=result)
+    html = html_path.read_text(encoding="utf-8")
+    summary = html.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
+    avoided = float(result.do_nothing_loss_usd - result.expected_loss_usd)
+    assert f"<b class='num'>{figures.usd(avoided)}</b> avoided" in summary
+    assert "Months of cover gained" in summary and "no shock results were passed" in summary
+    assert "carry no frontier" in html and "est-response-stockpile" in html.split('id="sources"', 1)[1]
+    info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages <= 25
+    first = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = re.sub(r"\s+", " ", first)
+    numbers = summary_numbers(html)
+    assert figures.usd(avoided) in numbers and len(numbers) >= 10
+    for number in numbers:
+        assert number in flat, number
+    assert "1. Who controls each stage" not in flat  # the summary is one page
