@@ -53,8 +53,7 @@ def main() -> None:
     scenario = replace(base, horizon_months=args.months)
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
-    out = simulate_draws(net, scenario, range(args.draws), batch_size=args.batch,
-                         trajectories=False)
+    out = simulate_draws(net, scenario, range(args.draws), batch_size=args.batch, trajectories=False)
     fast = time.perf_counter() - t0
     rss_engine = peak_rss_mb()
     small = replace(base, horizon_months=args.reference_months)
@@ -67,18 +66,27 @@ def main() -> None:
     same_subset = time.perf_counter() - t0
     per_fast = fast / (args.draws * args.months)
     per_slow = slow / (args.reference_draws * args.reference_months)
-    result = {"network": label, "items": net.shape[0], "countries": net.shape[1],
-              "edges": int(len(net.edge_item)), "final_demand_nodes": int(len(net.final_pairs[0])),
-              "draws": args.draws, "months": args.months, "batch": args.batch,
-              "wall_s": round(fast, 2), "peak_rss_mb": round(rss_engine, 1),
-              "peak_rss_before_mb": round(rss_before, 1),
-              "draws_per_s": round(args.draws / fast, 1),
-              "scenario_months_per_s": round(args.draws * args.months / fast, 1),
-              "reference_subset": f"{args.reference_draws} draw(s) x {args.reference_months} months",
-              "s_per_draw_month_engine": per_fast, "s_per_draw_month_reference": per_slow,
-              "speedup_vs_reference": round(per_slow / per_fast, 1),
-              "engine_on_reference_subset_s": round(same_subset, 4),
-              "summary_variables": sorted(str(v) for v in out.data_vars)}
+    result = {
+        "network": label,
+        "items": net.shape[0],
+        "countries": net.shape[1],
+        "edges": int(len(net.edge_item)),
+        "final_demand_nodes": int(len(net.final_pairs[0])),
+        "draws": args.draws,
+        "months": args.months,
+        "batch": args.batch,
+        "wall_s": round(fast, 2),
+        "peak_rss_mb": round(rss_engine, 1),
+        "peak_rss_before_mb": round(rss_before, 1),
+        "draws_per_s": round(args.draws / fast, 1),
+        "scenario_months_per_s": round(args.draws * args.months / fast, 1),
+        "reference_subset": f"{args.reference_draws} draw(s) x {args.reference_months} months",
+        "s_per_draw_month_engine": per_fast,
+        "s_per_draw_month_reference": per_slow,
+        "speedup_vs_reference": round(per_slow / per_fast, 1),
+        "engine_on_reference_subset_s": round(same_subset, 4),
+        "summary_variables": sorted(str(v) for v in out.data_vars),
+    }
     for key, value in result.items():
         if key != "summary_variables":
             print(f"{key:>30} | {value}")

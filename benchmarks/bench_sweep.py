@@ -51,8 +51,7 @@ def _overhead(client: object, n: int = 200) -> dict[str, float]:
 
 def _timed(path: Path, out: Path, chunk: int, workers: int, scheduler: str | None) -> float:
     t0 = time.perf_counter()
-    run_sweep(path, workers=workers, scheduler=scheduler, out=out, progress=False,
-              chunk_size=chunk)
+    run_sweep(path, workers=workers, scheduler=scheduler, out=out, progress=False, chunk_size=chunk)
     return time.perf_counter() - t0
 
 
@@ -67,8 +66,7 @@ def main(draws: int = 80, chunk: int = 60, horizon: int = 12) -> dict[str, objec
     rows["in-process"] = _timed(path, tmp / "w0", chunk, 0, None)
     hashes.add(sha256_file(tmp / "w0" / "sweep.nc"))
     for workers in (1, 2):
-        with local_cluster(workers) as cluster, \
-                Client(cluster) as client:
+        with local_cluster(workers) as cluster, Client(cluster) as client:
             client.run(lambda: __import__("critmin.sweep.run"))
             overhead[workers] = _overhead(client)
             name = f"{workers} worker{'s' if workers > 1 else ''}"
@@ -78,14 +76,16 @@ def main(draws: int = 80, chunk: int = 60, horizon: int = 12) -> dict[str, objec
     run_sweep(path, workers=0, out=tmp / "auto", progress=False)
     rule = json.loads((tmp / "auto" / "manifest.json").read_text())
     report = {
-        "scenarios": n, "months": horizon, "chunk_size": chunk, "chunks": len(auto["chunks"]),
+        "scenarios": n,
+        "months": horizon,
+        "chunk_size": chunk,
+        "chunks": len(auto["chunks"]),
         "seconds": rows,
         "scenario_months_per_second": {k: n * horizon / v for k, v in rows.items()},
         "speedup_2_vs_1": rows["1 worker"] / rows["2 workers"],
         "dask_overhead_per_chunk": overhead,
         "identical_output": len(hashes) == 1,
-        "rule": {"target_chunk_seconds": TARGET_CHUNK_SECONDS, "chosen": rule["chunk_size"],
-                 **rule["timing"]},
+        "rule": {"target_chunk_seconds": TARGET_CHUNK_SECONDS, "chosen": rule["chunk_size"], **rule["timing"]},
     }
     _print(report)
     out = ROOT / "out" / "benchmarks" / "sweep.json"
@@ -95,20 +95,22 @@ def main(draws: int = 80, chunk: int = 60, horizon: int = 12) -> dict[str, objec
 
 
 def _print(r: dict) -> None:
-    print(f"sweep of {r['scenarios']} scenarios x {r['months']} months, "
-          f"{r['chunks']} chunks of {r['chunk_size']}")
+    print(f"sweep of {r['scenarios']} scenarios x {r['months']} months, {r['chunks']} chunks of {r['chunk_size']}")
     print(f"{'mode':<12}{'seconds':>10}{'scen-months/s':>16}")
     for k, v in r["seconds"].items():
         print(f"{k:<12}{v:>10.2f}{r['scenario_months_per_second'][k]:>16.1f}")
-    print(f"speed-up 2 vs 1 workers: {r['speedup_2_vs_1']:.2f}x; identical output: "
-          f"{r['identical_output']}")
+    print(f"speed-up 2 vs 1 workers: {r['speedup_2_vs_1']:.2f}x; identical output: {r['identical_output']}")
     for w, o in r["dask_overhead_per_chunk"].items():
-        print(f"dask overhead, {w} worker(s): round trip {1e3 * o['round_trip_s']:.1f} ms, "
-              f"batched {1e3 * o['batched_per_task_s']:.2f} ms per task")
+        print(
+            f"dask overhead, {w} worker(s): round trip {1e3 * o['round_trip_s']:.1f} ms, "
+            f"batched {1e3 * o['batched_per_task_s']:.2f} ms per task"
+        )
     rule = r["rule"]
-    print(f"chunk-size rule: target {rule['target_chunk_seconds']} s / "
-          f"{rule.get('seconds_per_scenario', float('nan'))} s per scenario, capped at "
-          f"{rule.get('cap_for_balance')} for balance -> {rule['chosen']} scenarios per chunk")
+    print(
+        f"chunk-size rule: target {rule['target_chunk_seconds']} s / "
+        f"{rule.get('seconds_per_scenario', float('nan'))} s per scenario, capped at "
+        f"{rule.get('cap_for_balance')} for balance -> {rule['chosen']} scenarios per chunk"
+    )
 
 
 if __name__ == "__main__":

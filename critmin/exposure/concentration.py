@@ -36,9 +36,7 @@ __all__ = [
 def _require_dim(array: xr.DataArray, dim: str, func: str) -> None:
     """Raise ValueError unless `dim` is a dimension of `array`."""
     if dim not in array.dims:
-        raise ValueError(
-            f"{func}: {dim!r} is not a dimension of the input; its dims are {array.dims}"
-        )
+        raise ValueError(f"{func}: {dim!r} is not a dimension of the input; its dims are {array.dims}")
 
 
 def _require_non_negative(array: xr.DataArray, func: str, what: str = "quantities") -> None:
@@ -46,9 +44,7 @@ def _require_non_negative(array: xr.DataArray, func: str, what: str = "quantitie
     negative = np.asarray(array.values, dtype=float) < 0
     if negative.any():
         first = np.argwhere(negative)[0] if negative.ndim else ()
-        at = ", ".join(
-            f"{d}={array[d].values[i].item()!r}" for d, i in zip(array.dims, first, strict=True)
-        )
+        at = ", ".join(f"{d}={array[d].values[i].item()!r}" for d, i in zip(array.dims, first, strict=True))
         raise ValueError(
             f"{func} needs non-negative {what}; found {int(negative.sum())} negative value(s), "
             f"first at {at or 'the scalar'}"
@@ -89,9 +85,7 @@ def stage_shares(
     return _shares(quantity, dim, total, "stage_shares")
 
 
-def _shares(
-    quantity: xr.DataArray, dim: str, total: xr.DataArray | float | None, func: str
-) -> xr.DataArray:
+def _shares(quantity: xr.DataArray, dim: str, total: xr.DataArray | float | None, func: str) -> xr.DataArray:
     """Shares along `dim` after checking the input; errors name the public function `func`."""
     _require_dim(quantity, dim, func)
     _require_non_negative(quantity, func)
@@ -142,9 +136,7 @@ def hhi(
     shares = _shares(quantity, dim, total, "hhi")
     index = (shares**2).sum(dim, skipna=False)
     factor, units = (1.0, "1") if scale == "unit" else (10_000.0, "1e-4")
-    return (index * factor).assign_attrs(
-        units=units, long_name=f"Herfindahl-Hirschman index over {dim}"
-    )
+    return (index * factor).assign_attrs(units=units, long_name=f"Herfindahl-Hirschman index over {dim}")
 
 
 def top_k_share(
@@ -192,9 +184,7 @@ def top_k_share(
     return top.assign_attrs(units="1", long_name=f"share of the {k} largest along {dim}")
 
 
-def n_minus_1_coverage(
-    production: xr.DataArray, demand: xr.DataArray | float, dim: str = "country"
-) -> xr.DataArray:
+def n_minus_1_coverage(production: xr.DataArray, demand: xr.DataArray | float, dim: str = "country") -> xr.DataArray:
     """Share of `demand` that supply without its largest supplier could cover (IEA "N-1").
 
     Parameters

@@ -124,15 +124,8 @@ def sourcing_matrix(
         _require_dim(trade, dim, "sourcing_matrix")
     _require_non_negative(production, "sourcing_matrix", what="production")
     _require_non_negative(trade, "sourcing_matrix", what="trade")
-    labels = _labels(
-        production[country].values, trade[exporter].values, trade[importer].values, countries or []
-    )
-    made = (
-        production.reset_coords(drop=True)
-        .rename({country: EXPORTER})
-        .reindex({EXPORTER: labels})
-        .fillna(0.0)
-    )
+    labels = _labels(production[country].values, trade[exporter].values, trade[importer].values, countries or [])
+    made = production.reset_coords(drop=True).rename({country: EXPORTER}).reindex({EXPORTER: labels}).fillna(0.0)
     flows = trade.reset_coords(drop=True).rename({exporter: EXPORTER, importer: IMPORTER})
     flows = flows.reindex({EXPORTER: labels, IMPORTER: labels})
     own = flows[EXPORTER] == flows[IMPORTER]
@@ -197,9 +190,7 @@ def direct_dependence(matrix: xr.DataArray) -> xr.DataArray:
     0.5
     """
     direct = _check_matrix(matrix, "direct_dependence").rename({EXPORTER: ORIGIN})
-    return direct.assign_attrs(
-        units="1", long_name="share of supply shipped by origin (last stage)"
-    )
+    return direct.assign_attrs(units="1", long_name="share of supply shipped by origin (last stage)")
 
 
 def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
@@ -240,9 +231,7 @@ def ultimate_dependence(matrices: Sequence[xr.DataArray]) -> xr.DataArray:
     return origin.assign_attrs(units="1", long_name="share of supply by upstream-most origin")
 
 
-def exposure_any_stage(
-    matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None
-) -> xr.DataArray:
+def exposure_any_stage(matrices: Sequence[xr.DataArray], k: str | Sequence[str] | None = None) -> xr.DataArray:
     """Share of each importer's final-stage supply that passes through `k` at any stage.
 
     Parameters
@@ -283,9 +272,7 @@ def exposure_any_stage(
     exposure = (1.0 - free).transpose(IMPORTER, ORIGIN, ...)
     if isinstance(k, str):
         exposure = exposure.sel({ORIGIN: k}, drop=True)
-    return exposure.assign_attrs(
-        units="1", long_name="share of supply passing through origin at any stage"
-    )
+    return exposure.assign_attrs(units="1", long_name="share of supply passing through origin at any stage")
 
 
 def _chain_frame(chain_links: pd.DataFrame | xr.Dataset | xr.DataArray) -> pd.DataFrame:
@@ -354,13 +341,9 @@ def chain_path(
         if here in chosen_inputs:
             step = tuple(chosen_inputs[here])
             if step not in options:
-                raise ValueError(
-                    f"chain_path: {step} is not an input of {here}; its inputs are {options}"
-                )
+                raise ValueError(f"chain_path: {step} is not an input of {here}; its inputs are {options}")
         else:
-            ranked = inputs.sort_values(
-                ["value", "input_material", "input_stage"], ascending=[False, True, True]
-            )
+            ranked = inputs.sort_values(["value", "input_material", "input_stage"], ascending=[False, True, True])
             step = (ranked["input_material"].iloc[0], ranked["input_stage"].iloc[0])
         if step in path:
             raise ValueError(f"chain_path: the chain table has a cycle through {step}")

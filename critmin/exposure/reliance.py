@@ -56,9 +56,7 @@ def net_import_reliance(
     >>> round(float(nir), 6)
     0.714286
     """
-    imp, exp, prod = _flows(
-        "net_import_reliance", imports=imports, exports=exports, production=production
-    )
+    imp, exp, prod = _flows("net_import_reliance", imports=imports, exports=exports, production=production)
     net = imp - exp + xr.DataArray(stock_change)
     consumption = prod + net
     reliance = net / consumption.where(consumption > 0)
@@ -87,9 +85,7 @@ def import_reliance_eu(
     >>> float(import_reliance_eu(imports=10.0, exports=30.0, production=40.0))   # net exporter
     0.0
     """
-    imp, exp, prod = _flows(
-        "import_reliance_eu", imports=imports, exports=exports, production=production
-    )
+    imp, exp, prod = _flows("import_reliance_eu", imports=imports, exports=exports, production=production)
     net = imp - exp
     consumption = prod + net
     reliance = (net / consumption.where(consumption > 0)).clip(0.0, 1.0)

@@ -119,9 +119,7 @@ def _step_array(data: xr.Dataset, name: str, step: Step, year: int) -> xr.DataAr
     return array.isel(material=0, stage=0, year=0, drop=True).reset_coords(drop=True)
 
 
-def _stage_matrices(
-    data: xr.Dataset, path: Sequence[Step], year: int, importers: Sequence[str]
-) -> list[xr.DataArray]:
+def _stage_matrices(data: xr.Dataset, path: Sequence[Step], year: int, importers: Sequence[str]) -> list[xr.DataArray]:
     """Build the sourcing matrices of every step of `path` over one shared set of countries."""
     countries = _labels(
         importers,
@@ -212,15 +210,11 @@ def dependence_table(
     for target in targets:
         path = list(chosen[target]) if target in chosen else chain_path(data["chain"], *target)
         if tuple(path[-1]) != tuple(target):
-            raise ValueError(
-                f"dependence_table: the path for {target} ends at {path[-1]}, not at the target"
-            )
+            raise ValueError(f"dependence_table: the path for {target} ends at {path[-1]}, not at the target")
         matrices = _stage_matrices(data, path, year, importers)
         for depth, (material, stage) in enumerate(path, start=1):
             rows = _step_rows(matrices[:depth], importers)
-            frames.append(
-                rows.assign(target=f"{target[0]}/{target[1]}", material=material, stage=stage)
-            )
+            frames.append(rows.assign(target=f"{target[0]}/{target[1]}", material=material, stage=stage))
     columns = [
         "importer",
         "target",
@@ -268,6 +262,4 @@ def largest_hidden(table: pd.DataFrame, n: int = 1) -> pd.DataFrame:
     ranked = known.sort_values("hidden", ascending=False, kind="stable")
     top = ranked.groupby("importer", sort=False).head(n)
     order = {a: i for i, a in enumerate(pd.unique(table["importer"]))}
-    return top.sort_values("importer", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True
-    )
+    return top.sort_values("importer", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)

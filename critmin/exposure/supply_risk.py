@@ -44,8 +44,7 @@ def _within(array: xr.DataArray, low: float, high: float, func: str, name: str) 
     if bool(outside.any()):
         found = np.asarray(array.where(outside).values, dtype=float)
         raise ValueError(
-            f"{func}: {name} must lie in [{low:g}, {high:g}]; "
-            f"found {np.nanmin(found):g}..{np.nanmax(found):g}"
+            f"{func}: {name} must lie in [{low:g}, {high:g}]; found {np.nanmin(found):g}..{np.nanmax(found):g}"
         )
 
 
@@ -128,9 +127,7 @@ def eu_supply_risk(
     >>> round(float(eu_supply_risk(5.0, 3.0, 0.6, 0.1, 0.9)), 6)   # (5*0.3 + 3*0.7)*0.9*0.9
     2.916
     """
-    gs, eu, ir, rir, si = (
-        xr.DataArray(x) for x in (hhi_gs, hhi_eu, import_reliance, eol_rir, si_sr)
-    )
+    gs, eu, ir, rir, si = (xr.DataArray(x) for x in (hhi_gs, hhi_eu, import_reliance, eol_rir, si_sr))
     _require_non_negative(gs, "eu_supply_risk", what="hhi_gs")
     _require_non_negative(eu, "eu_supply_risk", what="hhi_eu")
     for name, value in (("import_reliance", ir), ("eol_rir", rir), ("si_sr", si)):
@@ -171,12 +168,8 @@ def eu_critical(
     """
     risk, importance = xr.DataArray(sr), xr.DataArray(ei)
     if bool(risk.isnull().any()) or bool(importance.isnull().any()):
-        raise ValueError(
-            "eu_critical: SR and EI must be known; drop or fill the unknown ones first"
-        )
-    return ((risk >= sr_threshold) & (importance >= ei_threshold)).assign_attrs(
-        long_name="EU critical"
-    )
+        raise ValueError("eu_critical: SR and EI must be known; drop or fill the unknown ones first")
+    return ((risk >= sr_threshold) & (importance >= ei_threshold)).assign_attrs(long_name="EU critical")
 
 
 def eu_supply_risk_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -98,8 +98,9 @@ def optimise(
     """
     settings = Settings(**{**(settings or Settings()).__dict__, **overrides})
     started = time.perf_counter()
-    data, settings = model_data(baseline_shortfall, price_path, loss_per_tonne, options, budget,
-                                scenario_weight, settings)
+    data, settings = model_data(
+        baseline_shortfall, price_path, loss_per_tonne, options, budget, scenario_weight, settings
+    )
     m = build(data, budget, settings)
     build_seconds = time.perf_counter() - started
     report = solve(m, mip_rel_gap=settings.mip_rel_gap, time_limit=settings.time_limit)
@@ -141,6 +142,5 @@ def frontier(
     issues = [issue for budget in budgets for issue in check_budget(float(budget))]
     if issues:
         raise DataError(issues)
-    data, settings = model_data(baseline_shortfall, price_path, loss_per_tonne, options,
-                                0.0, scenario_weight, settings)
+    data, settings = model_data(baseline_shortfall, price_path, loss_per_tonne, options, 0.0, scenario_weight, settings)
     return _frontier.frontier(data, list(budgets), settings)

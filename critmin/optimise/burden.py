@@ -30,12 +30,18 @@ def burden_shares(basis: pd.Series, rule: Literal["consumption", "gdp"]) -> pd.S
     """
     issues = []
     if rule not in RULES:
-        issues.append(Issue("burden", 0, "rule", f"{rule!r} is not a known rule",
-                            "use consumption or gdp"))
+        issues.append(Issue("burden", 0, "rule", f"{rule!r} is not a known rule", "use consumption or gdp"))
     values = pd.to_numeric(basis, errors="coerce")
     if values.isna().any() or (values < 0).any() or float(values.sum()) <= 0:
-        issues.append(Issue("burden", 0, rule, "basis has missing, negative or only zero values",
-                            "give a non-negative number for every ally, not all zero"))
+        issues.append(
+            Issue(
+                "burden",
+                0,
+                rule,
+                "basis has missing, negative or only zero values",
+                "give a non-negative number for every ally, not all zero",
+            )
+        )
     if issues:
         raise DataError(issues)
     return (values / values.sum()).astype(float)
@@ -85,13 +91,22 @@ def burden_table(result: xr.Dataset, shares: pd.Series) -> xr.Dataset:
     allies = pd.Index(shares.index.astype(str), name="ally")
     own_cost = own.reindex(allies).fillna(0.0).to_numpy()
     joint = shares.reindex(allies).to_numpy() * shared
-    gain = (result.baseline_loss_by_region_usd - result.loss_by_region_usd).reindex(
-        region=allies.to_numpy()).fillna(0.0).to_numpy()
+    gain = (
+        (result.baseline_loss_by_region_usd - result.loss_by_region_usd)
+        .reindex(region=allies.to_numpy())
+        .fillna(0.0)
+        .to_numpy()
+    )
     contribution = own_cost + joint
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(contribution > 0, gain / contribution, np.nan)
-    data = {"share": shares.reindex(allies).to_numpy(), "own_cost_usd": own_cost,
-            "joint_cost_usd": joint, "contribution_usd": contribution, "benefit_usd": gain,
-            "net_benefit_usd": gain - contribution, "benefit_per_usd": ratio}
-    return xr.Dataset({f"burden_{k}": ("ally", v) for k, v in data.items()},
-                      coords={"ally": allies})
+    data = {
+        "share": shares.reindex(allies).to_numpy(),
+        "own_cost_usd": own_cost,
+        "joint_cost_usd": joint,
+        "contribution_usd": contribution,
+        "benefit_usd": gain,
+        "net_benefit_usd": gain - contribution,
+        "benefit_per_usd": ratio,
+    }
+    return xr.Dataset({f"burden_{k}": ("ally", v) for k, v in data.items()}, coords={"ally": allies})

@@ -52,15 +52,13 @@ def unit_costs(d: ModelData) -> dict[str, tuple[xr.DataArray, xr.DataArray]]:
     }
 
 
-def _risk_value(objective: float, values: Mapping[str, xr.DataArray], d: ModelData,
-                settings: Settings) -> float:
+def _risk_value(objective: float, values: Mapping[str, xr.DataArray], d: ModelData, settings: Settings) -> float:
     """V: the objective less the weighted programme cost of the fixed first stage."""
     cost = sum(float((unit_costs(d)[n][0].fillna(0) * v).sum()) for n, v in values.items())
     return objective - settings.cost_weight * cost
 
 
-def dual_gradient(d: ModelData, settings: Settings,
-                  values: Mapping[str, xr.DataArray]) -> dict[str, xr.DataArray]:
+def dual_gradient(d: ModelData, settings: Settings, values: Mapping[str, xr.DataArray]) -> dict[str, xr.DataArray]:
     """dV/dx for every first-stage variable, from the duals of the ``fix_*`` constraints."""
     m = build(d, 0.0, settings, fixed=values)
     solve(m, model_name="fixed-portfolio")
@@ -72,8 +70,9 @@ def dual_gradient(d: ModelData, settings: Settings,
     return out
 
 
-def fd_gradient(d: ModelData, settings: Settings, values: Mapping[str, xr.DataArray],
-                step: Mapping[str, float] | None = None) -> dict[str, xr.DataArray]:
+def fd_gradient(
+    d: ModelData, settings: Settings, values: Mapping[str, xr.DataArray], step: Mapping[str, float] | None = None
+) -> dict[str, xr.DataArray]:
     """dV/dx for every first-stage variable by forward differences (negative step: backward).
 
     `step` per variable name: tonnes for ``buy`` (default 1e-3 x the purchase bound), a share
@@ -94,15 +93,15 @@ def fd_gradient(d: ModelData, settings: Settings, values: Mapping[str, xr.DataAr
             moved.values.reshape(-1)[flat] += h
             m.constraints[f"fix_{name}"].update(rhs=moved)
             objective = solve(m, model_name="fixed-portfolio").objective
-            grad.values.reshape(-1)[flat] = (_risk_value(
-                objective, {**values, name: moved}, d, settings) - base) / h
+            grad.values.reshape(-1)[flat] = (_risk_value(objective, {**values, name: moved}, d, settings) - base) / h
         m.constraints[f"fix_{name}"].update(rhs=value)
         out[name] = grad
     return out
 
 
-def marginal_values(d: ModelData, settings: Settings, values: Mapping[str, xr.DataArray],
-                    method: Literal["dual", "fd", "both"] = "dual") -> xr.Dataset:
+def marginal_values(
+    d: ModelData, settings: Settings, values: Mapping[str, xr.DataArray], method: Literal["dual", "fd", "both"] = "dual"
+) -> xr.Dataset:
     """Expected loss avoided per USD of budget for every option, at the first stage `values`.
 
     Returns variables ``marginal_value_per_usd_<var>`` (from duals) and, with ``"fd"`` or
@@ -119,7 +118,8 @@ def marginal_values(d: ModelData, settings: Settings, values: Mapping[str, xr.Da
         for name, grad in gradient.items():
             budget_cost = unit_costs(d)[name][1]
             out[f"{prefix}_{name}"] = (-grad / budget_cost.where(budget_cost > 0)).assign_attrs(
-                units="USD/USD", long_name=f"expected loss avoided per USD of {name}")
+                units="USD/USD", long_name=f"expected loss avoided per USD of {name}"
+            )
     if method == "fd" and grads:
         out = out.rename({k: str(k).replace("_fd", "") for k in out.data_vars})
     return out
@@ -137,8 +137,22 @@ def frontier(d: ModelData, budgets: Sequence[float], settings: Settings) -> xr.D
             m.constraints["budget"].update(rhs=float(budget))
         report = solve(m, mip_rel_gap=settings.mip_rel_gap, time_limit=settings.time_limit)
         results.append(collect(m, d, report, budget, settings.cvar_alpha))
-    keep = ["expected_loss_usd", "cvar_usd", "programme_cost_usd", "outlay_usd",
-            "objective_usd", "mip_gap", "buy_t", "choice", "fund"]
-    stacked = xr.concat([r[[k for k in keep if k in r]] for r in results], dim="budget",
-                        coords="minimal", compat="override", join="outer")
+    keep = [
+        "expected_loss_usd",
+        "cvar_usd",
+        "programme_cost_usd",
+        "outlay_usd",
+        "objective_usd",
+        "mip_gap",
+        "buy_t",
+        "choice",
+        "fund",
+    ]
+    stacked = xr.concat(
+        [r[[k for k in keep if k in r]] for r in results],
+        dim="budget",
+        coords="minimal",
+        compat="override",
+        join="outer",
+    )
     return stacked.assign_coords(budget=np.asarray(budgets, float))

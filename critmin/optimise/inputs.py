@@ -77,8 +77,17 @@ def _packaged_dir() -> Path:
 def _read(name: str, folder: Path | None) -> pd.DataFrame:
     path = (folder or _packaged_dir()) / name
     if not path.exists():
-        raise DataError([Issue(str(path), 0, "(file)", "option table is missing",
-                               "rebuild the packaged data with tools/build_dataset.py")])
+        raise DataError(
+            [
+                Issue(
+                    str(path),
+                    0,
+                    "(file)",
+                    "option table is missing",
+                    "rebuild the packaged data with tools/build_dataset.py",
+                )
+            ]
+        )
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
@@ -105,8 +114,9 @@ def latest_price(ds: xr.Dataset, material: str) -> tuple[float, int, str, str]:
         ranked = sorted(frame.items(), key=lambda kv: (kv[0][0] == last, int(kv[0][1])))
         (stage, year), value = ranked[-1]
         return float(value), int(year), str(stage), market
-    raise DataError([Issue("price.csv", 0, "material", f"no price for {material}",
-                           "add an international or China-domestic price")])
+    raise DataError(
+        [Issue("price.csv", 0, "material", f"no price for {material}", "add an international or China-domestic price")]
+    )
 
 
 def _holdings(ds: xr.Dataset, holder: str, material: str) -> float:
@@ -116,8 +126,7 @@ def _holdings(ds: xr.Dataset, holder: str, material: str) -> float:
     return float(series.sort_index().iloc[-1]) if len(series) else 0.0
 
 
-def options_from_dataset(ds: xr.Dataset, folder: Path | None = None,
-                         materials: Sequence[str] | None = None) -> Options:
+def options_from_dataset(ds: xr.Dataset, folder: Path | None = None, materials: Sequence[str] | None = None) -> Options:
     """The default option tables, priced and stocked from `ds`.
 
     Parameters
@@ -149,8 +158,7 @@ def options_from_dataset(ds: xr.Dataset, folder: Path | None = None,
     stock = _read(OPTION_FILES["stockpiles"], folder)
     prices = {m: latest_price(ds, m)[0] * KG_PER_T for m in stock.material.unique()}
     stock["purchase_price_usd_per_t"] = stock.material.map(prices)
-    stock["start_t"] = [_holdings(ds, h, m) for h, m in zip(stock.holder, stock.material,
-                                                             strict=True)]
+    stock["start_t"] = [_holdings(ds, h, m) for h, m in zip(stock.holder, stock.material, strict=True)]
     projects = _read(OPTION_FILES["projects"], folder)
     instruments = _read(OPTION_FILES["instruments"], folder)
     research = _read(OPTION_FILES["research"], folder)
@@ -195,8 +203,9 @@ def sector_values(ds: xr.Dataset) -> xr.DataArray:
     overall = float(np.nanmedian(multiple)) if np.isfinite(multiple).any() else 20.0
     multiple = np.where(np.isfinite(multiple), multiple, overall)
     filled = np.where(np.isnan(values), price[:, None] * multiple[None, :], values)
-    return xr.DataArray(filled, coords={"material": materials, "sector": sectors},
-                        dims=("material", "sector"), attrs={"units": "USD/t"})
+    return xr.DataArray(
+        filled, coords={"material": materials, "sector": sectors}, dims=("material", "sector"), attrs={"units": "USD/t"}
+    )
 
 
 def demand_weights(ds: xr.Dataset, regions: Sequence[str] = REGIONS) -> xr.DataArray:
@@ -204,15 +213,19 @@ def demand_weights(ds: xr.Dataset, regions: Sequence[str] = REGIONS) -> xr.DataA
     demand = ds["demand"]
     years = [int(y) for y in demand.year.values if bool(demand.sel(year=y).notnull().any())]
     latest = demand.sel(year=max(years)).fillna(0.0)
-    key = xr.DataArray([region_of(str(r)) for r in latest.region.values], dims="region",
-                       coords={"region": latest.region.values}, name="group")
+    key = xr.DataArray(
+        [region_of(str(r)) for r in latest.region.values],
+        dims="region",
+        coords={"region": latest.region.values},
+        name="group",
+    )
     grouped = latest.groupby(key).sum().rename(group="region")
-    return grouped.reindex(region=list(regions), fill_value=0.0).transpose(
-        "region", "material", "sector")
+    return grouped.reindex(region=list(regions), fill_value=0.0).transpose("region", "material", "sector")
 
 
-def loss_per_tonne_from_dataset(ds: xr.Dataset, weights: xr.DataArray | None = None,
-                                regions: Sequence[str] = REGIONS) -> xr.DataArray:
+def loss_per_tonne_from_dataset(
+    ds: xr.Dataset, weights: xr.DataArray | None = None, regions: Sequence[str] = REGIONS
+) -> xr.DataArray:
     """USD of lost production per tonne short, (region, material).
 
     Parameters
@@ -234,8 +247,7 @@ def loss_per_tonne_from_dataset(ds: xr.Dataset, weights: xr.DataArray | None = N
     (('region', 'material'), True)
     """
     values = sector_values(ds)
-    demand = demand_weights(ds, regions).reindex_like(
-        values.expand_dims(region=list(regions))).fillna(0.0)
+    demand = demand_weights(ds, regions).reindex_like(values.expand_dims(region=list(regions))).fillna(0.0)
     has_value = values.notnull()
     world = demand.sum("region")
 
@@ -253,28 +265,43 @@ def loss_per_tonne_from_dataset(ds: xr.Dataset, weights: xr.DataArray | None = N
         w = weights.reindex_like(demand).fillna(0.0)
         by_weight, ok = average(w)
         out = xr.where(ok, by_weight, out)
-    return out.transpose("region", "material").rename("loss_per_tonne").assign_attrs(
-        units="USD/t", long_name="value of lost production per tonne short")
+    return (
+        out.transpose("region", "material")
+        .rename("loss_per_tonne")
+        .assign_attrs(units="USD/t", long_name="value of lost production per tonne short")
+    )
 
 
 def _check_results(results: Sequence[xr.Dataset]) -> list[Issue]:
     issues = []
     if not results:
-        issues.append(Issue("shock results", 0, "results", "no results given",
-                            "run at least one scenario"))
+        issues.append(Issue("shock results", 0, "results", "no results given", "run at least one scenario"))
     for i, r in enumerate(results):
         name = str(r.attrs.get("scenario", f"result {i}"))
         if "final_shortfall" not in r and not {"final_need", "final_use"} <= set(r.data_vars):
-            issues.append(Issue(name, 0, "final_need", "monthly trajectories are missing",
-                                "run at most 50 draws per call of critmin.shock.run"))
+            issues.append(
+                Issue(
+                    name,
+                    0,
+                    "final_need",
+                    "monthly trajectories are missing",
+                    "run at most 50 draws per call of critmin.shock.run",
+                )
+            )
         if "price_ratio" not in r and "price_usd_per_kg" not in r:
-            issues.append(Issue(name, 0, "price_ratio", "price trajectories are missing",
-                                "run at most 50 draws per call of critmin.shock.run"))
+            issues.append(
+                Issue(
+                    name,
+                    0,
+                    "price_ratio",
+                    "price trajectories are missing",
+                    "run at most 50 draws per call of critmin.shock.run",
+                )
+            )
     return issues
 
 
-def reduce_result(result: xr.Dataset, ds: xr.Dataset,
-                  regions: Sequence[str] = REGIONS) -> xr.Dataset:
+def reduce_result(result: xr.Dataset, ds: xr.Dataset, regions: Sequence[str] = REGIONS) -> xr.Dataset:
     """The few arrays the optimiser needs from one shock result, by optimiser region.
 
     ``final_shortfall`` (draw, month, region, material, sector) t/month and ``price_usd_per_kg``
@@ -286,15 +313,16 @@ def reduce_result(result: xr.Dataset, ds: xr.Dataset,
         raise DataError(issues)
     if "final_shortfall" in result:
         return result
-    short = (result["final_need"] - result["final_use"])
+    short = result["final_need"] - result["final_use"]
     short = short.where(short > TINY_T, 0.0)
-    key = xr.DataArray([region_of(str(c)) for c in short.country.values], dims="country",
-                       coords={"country": short.country.values})
-    short = short.groupby(key.rename("region")).sum().reindex(region=list(regions),
-                                                               fill_value=0.0)
+    key = xr.DataArray(
+        [region_of(str(c)) for c in short.country.values], dims="country", coords={"country": short.country.values}
+    )
+    short = short.groupby(key.rename("region")).sum().reindex(region=list(regions), fill_value=0.0)
     materials = [str(m) for m in result.material.values]
-    ratio = result["price_ratio"].sel(market="outside") if "market" in result["price_ratio"].dims \
-        else result["price_ratio"]
+    ratio = (
+        result["price_ratio"].sel(market="outside") if "market" in result["price_ratio"].dims else result["price_ratio"]
+    )
     paths = []
     for m in materials:
         value, _, stage, _ = latest_price(ds, m)
@@ -303,11 +331,15 @@ def reduce_result(result: xr.Dataset, ds: xr.Dataset,
         if bool(at.isnull().all()):
             at = r.max("stage")
         paths.append((at.fillna(1.0) * value).drop_vars(["stage", "material"], errors="ignore"))
-    price = xr.concat(paths, dim=pd.Index(materials, name="material")).transpose(
-        "draw", "month", "material")
-    out = xr.Dataset({"final_shortfall": short.transpose("draw", "month", "region", "material",
-                                                         "sector").assign_attrs(units="t/month"),
-                      "price_usd_per_kg": price.assign_attrs(units="USD/kg")})
+    price = xr.concat(paths, dim=pd.Index(materials, name="material")).transpose("draw", "month", "material")
+    out = xr.Dataset(
+        {
+            "final_shortfall": short.transpose("draw", "month", "region", "material", "sector").assign_attrs(
+                units="t/month"
+            ),
+            "price_usd_per_kg": price.assign_attrs(units="USD/kg"),
+        }
+    )
     return out.assign_attrs(result.attrs)
 
 
@@ -355,23 +387,40 @@ def baseline_from_shock(
         ds = critmin.load()
     reduced = [reduce_result(r, ds, regions) for r in results]
     horizon = max(r.sizes["month"] for r in reduced)
-    materials = sorted({str(m) for r in reduced for m in r.material.values},
-                       key=list(MATERIAL_STAGES).index)
+    materials = sorted({str(m) for r in reduced for m in r.material.values}, key=list(MATERIAL_STAGES).index)
     names = [str(r.attrs.get("scenario", f"scenario{i}")) for i, r in enumerate(reduced)]
-    draws_of = {n: sum(r.sizes["draw"] for r, k in zip(reduced, names, strict=True) if k == n)
-                for n in set(names)}
+    draws_of = {n: sum(r.sizes["draw"] for r, k in zip(reduced, names, strict=True) if k == n) for n in set(names)}
     file_weight = {n: float((weights or {}).get(n, 1.0)) for n in draws_of}
     bad = [n for n, w in file_weight.items() if not np.isfinite(w) or w < 0]
     if bad or sum(file_weight.values()) <= 0:
-        raise DataError([Issue("scenario weights", 0, "weight", f"bad weights for {bad or names}",
-                               "give finite weights of zero or more, not all zero")])
+        raise DataError(
+            [
+                Issue(
+                    "scenario weights",
+                    0,
+                    "weight",
+                    f"bad weights for {bad or names}",
+                    "give finite weights of zero or more, not all zero",
+                )
+            ]
+        )
     shorts, prices, labels, wts = [], [], [], []
     for r, name in zip(reduced, names, strict=True):
         month = np.arange(r.sizes["month"])
-        short = r["final_shortfall"].sum("sector").assign_coords(month=month).reindex(
-            month=np.arange(horizon), fill_value=0.0).reindex(material=materials, fill_value=0.0)
-        price = r["price_usd_per_kg"].assign_coords(month=month).reindex(
-            month=np.arange(horizon)).ffill("month").reindex(material=materials)
+        short = (
+            r["final_shortfall"]
+            .sum("sector")
+            .assign_coords(month=month)
+            .reindex(month=np.arange(horizon), fill_value=0.0)
+            .reindex(material=materials, fill_value=0.0)
+        )
+        price = (
+            r["price_usd_per_kg"]
+            .assign_coords(month=month)
+            .reindex(month=np.arange(horizon))
+            .ffill("month")
+            .reindex(material=materials)
+        )
         seed = r.attrs.get("seed", 0)
         label = [f"{name}/s{seed}/d{int(d)}" for d in r.draw.values]
         shorts.append(short.rename(draw="scenario").assign_coords(scenario=label))
@@ -381,27 +430,39 @@ def baseline_from_shock(
     base = xr.concat(shorts, dim="scenario").transpose("scenario", "month", "region", "material")
     price = xr.concat(prices, dim="scenario").transpose("scenario", "month", "material")
     if price.isnull().any():
-        fill = xr.DataArray([latest_price(ds, m)[0] for m in materials], dims="material",
-                            coords={"material": materials})
+        fill = xr.DataArray(
+            [latest_price(ds, m)[0] for m in materials], dims="material", coords={"material": materials}
+        )
         price = price.fillna(fill)
     if len(set(labels)) != len(labels):
-        raise DataError([Issue("shock results", 0, "scenario", "the same draws appear twice",
-                               "give each run of a scenario file its own seed")])
+        raise DataError(
+            [
+                Issue(
+                    "shock results",
+                    0,
+                    "scenario",
+                    "the same draws appear twice",
+                    "give each run of a scenario file its own seed",
+                )
+            ]
+        )
     w = np.asarray(wts) / np.sum(wts)
     weight = xr.DataArray(w, dims="scenario", coords={"scenario": labels}, name="weight")
-    return (base.rename("baseline_shortfall").assign_attrs(units="t"),
-            price.rename("price_path").assign_attrs(units="USD/kg"), weight)
+    return (
+        base.rename("baseline_shortfall").assign_attrs(units="t"),
+        price.rename("price_path").assign_attrs(units="USD/kg"),
+        weight,
+    )
 
 
-def sector_shortfall(results: Sequence[xr.Dataset], ds: xr.Dataset,
-                     regions: Sequence[str] = REGIONS) -> xr.DataArray:
+def sector_shortfall(results: Sequence[xr.Dataset], ds: xr.Dataset, regions: Sequence[str] = REGIONS) -> xr.DataArray:
     """Shortfall summed over draws and months, (region, material, sector) t: loss weights."""
-    parts = [reduce_result(r, ds, regions)["final_shortfall"].sum(["draw", "month"])
-             for r in results]
+    parts = [reduce_result(r, ds, regions)["final_shortfall"].sum(["draw", "month"]) for r in results]
     total = parts[0]
     for part in parts[1:]:
-        total = total.reindex_like(total.combine_first(part), fill_value=0.0) + \
-            part.reindex_like(total.combine_first(part), fill_value=0.0)
+        total = total.reindex_like(total.combine_first(part), fill_value=0.0) + part.reindex_like(
+            total.combine_first(part), fill_value=0.0
+        )
     return total.transpose("region", "material", "sector")
 
 
@@ -418,7 +479,10 @@ def consumption_value(ds: xr.Dataset, allies: Sequence[str] = ALLIES) -> pd.Seri
     """
     use = demand_weights(ds).sum("sector")
     use = use.sel(material=[m for m in use.material.values if m in MATERIAL_STAGES])
-    price = xr.DataArray([latest_price(ds, str(m))[0] * KG_PER_T for m in use.material.values],
-                         dims="material", coords={"material": use.material.values})
+    price = xr.DataArray(
+        [latest_price(ds, str(m))[0] * KG_PER_T for m in use.material.values],
+        dims="material",
+        coords={"material": use.material.values},
+    )
     value = (use * price).sum("material")
     return value.sel(region=list(allies)).to_series().astype(float)

@@ -104,9 +104,7 @@ def contract_prices(price: xr.DataArray, start_month: int, months: int) -> xr.Da
     """
     last = price.sizes["month"] - 1
     positions = np.minimum(np.arange(start_month, start_month + months), last)
-    return price.isel(month=xr.DataArray(positions, dims="month")).drop_vars(
-        "month", errors="ignore"
-    )
+    return price.isel(month=xr.DataArray(positions, dims="month")).drop_vars("month", errors="ignore")
 
 
 def expected_sum(value: xr.DataArray, weight: xr.DataArray) -> float:
@@ -177,9 +175,7 @@ def offtake_cost(
     return outlay - resale, outlay
 
 
-def deliveries(
-    capacity_t_per_year: float, completion: xr.DataArray, months: int
-) -> xr.DataArray:
+def deliveries(capacity_t_per_year: float, completion: xr.DataArray, months: int) -> xr.DataArray:
     """Tonnes (scenario, month) delivered each contract month: capacity / 12 x completion.
 
     Examples
@@ -193,7 +189,10 @@ def deliveries(
 
 
 def instrument_cost(
-    row: pd.Series, project: pd.Series, price: xr.DataArray, weight: xr.DataArray,
+    row: pd.Series,
+    project: pd.Series,
+    price: xr.DataArray,
+    weight: xr.DataArray,
     completion: xr.DataArray,
 ) -> tuple[float, float]:
     """Net cost and outlay (USD) of one instrument row for its project.
@@ -216,9 +215,14 @@ def instrument_cost(
     if kind == "grant":
         return grant_cost(amount), grant_cost(amount)
     if kind == "concessional_loan":
-        cost = loan_cost(amount, float(row["loan_rate"]), float(row["market_rate"]),
-                         float(row["tenor_years"]), float(row["default_prob"]),
-                         float(row["loss_given_default"]))
+        cost = loan_cost(
+            amount,
+            float(row["loan_rate"]),
+            float(row["market_rate"]),
+            float(row["tenor_years"]),
+            float(row["default_prob"]),
+            float(row["loss_given_default"]),
+        )
         return cost, cost
     if kind == "equity":
         cost = equity_cost(amount, float(row["equity_expected_loss"]))
@@ -227,7 +231,7 @@ def instrument_cost(
     window = contract_prices(price, int(project["lead_time_months"]), months)
     tonnes = deliveries(float(project["capacity_t_per_year"]), completion, months)
     if kind == "offtake":
-        return offtake_cost(window, weight, float(row["offtake_price_usd_per_kg"]),
-                            float(row["resale_discount"]), tonnes)
-    return price_floor_cost(window, weight, float(row["floor_usd_per_kg"]),
-                            float(row["upside_share"]), tonnes)
+        return offtake_cost(
+            window, weight, float(row["offtake_price_usd_per_kg"]), float(row["resale_discount"]), tonnes
+        )
+    return price_floor_cost(window, weight, float(row["floor_usd_per_kg"]), float(row["upside_share"]), tonnes)

@@ -84,8 +84,17 @@ INSTRUMENT_PARAMETERS: Final = {
 """Parameters each instrument needs; ``amount_usd`` (default: the project's capex) is optional."""
 
 SHARES: Final = frozenset(
-    {"holding_cost_share_per_year", "p_complete", "p_success", "intensity_cut", "default_prob",
-     "loss_given_default", "equity_expected_loss", "upside_share", "resale_discount"}
+    {
+        "holding_cost_share_per_year",
+        "p_complete",
+        "p_success",
+        "intensity_cut",
+        "default_prob",
+        "loss_given_default",
+        "equity_expected_loss",
+        "upside_share",
+        "resale_discount",
+    }
 )
 
 
@@ -101,9 +110,7 @@ class Options:
 
     stockpiles: pd.DataFrame = field(default_factory=lambda: _empty(STOCKPILE_COLUMNS))
     projects: pd.DataFrame = field(default_factory=lambda: _empty(PROJECT_COLUMNS))
-    instruments: pd.DataFrame = field(
-        default_factory=lambda: _empty(("project_id", "instrument", "amount_usd"))
-    )
+    instruments: pd.DataFrame = field(default_factory=lambda: _empty(("project_id", "instrument", "amount_usd")))
     research: pd.DataFrame = field(default_factory=lambda: _empty(RESEARCH_COLUMNS))
 
 
@@ -149,15 +156,11 @@ def check_columns(frame: pd.DataFrame, file: str, columns: Collection[str]) -> l
     ["t.csv, field 'b': column is missing. Fix: add a column named 'b'."]
     """
     return [
-        Issue(file, 0, c, "column is missing", f"add a column named {c!r}")
-        for c in columns
-        if c not in frame.columns
+        Issue(file, 0, c, "column is missing", f"add a column named {c!r}") for c in columns if c not in frame.columns
     ]
 
 
-def check_known(
-    frame: pd.DataFrame, file: str, column: str, allowed: Collection[str], what: str
-) -> list[Issue]:
+def check_known(frame: pd.DataFrame, file: str, column: str, allowed: Collection[str], what: str) -> list[Issue]:
     """Every value of `column` is one of `allowed`."""
     values = frame[column].astype(str)
     bad = ~values.isin(list(allowed))
@@ -199,11 +202,17 @@ def check_numbers(
             issues.append(Issue(file, int(row), column, problem, "write a number"))
         elif value < 0 or (positive and value == 0):
             sign = "positive" if positive else "zero or more"
-            issues.append(Issue(file, int(row), column, f"{value:g} is not {sign}",
-                                f"give a {sign} number"))
+            issues.append(Issue(file, int(row), column, f"{value:g} is not {sign}", f"give a {sign} number"))
         elif column in SHARES and value > 1:
-            issues.append(Issue(file, int(row), column, f"{value:g} is a share above 1",
-                                "give a share between 0 and 1 (0.3, not 30)"))
+            issues.append(
+                Issue(
+                    file,
+                    int(row),
+                    column,
+                    f"{value:g} is a share above 1",
+                    "give a share between 0 and 1 (0.3, not 30)",
+                )
+            )
     return issues
 
 
@@ -217,8 +226,7 @@ def check_serves(frame: pd.DataFrame, file: str, regions: Collection[str]) -> li
         if not codes:
             issues.append(Issue(file, int(row), "serves", "names no region", fix))
         elif unknown:
-            issues.append(Issue(file, int(row), "serves",
-                                f"{', '.join(unknown)} not a region of the model", fix))
+            issues.append(Issue(file, int(row), "serves", f"{', '.join(unknown)} not a region of the model", fix))
     return issues
 
 
@@ -226,8 +234,7 @@ def check_unique(frame: pd.DataFrame, file: str, key: list[str]) -> list[Issue]:
     """No two rows share the same `key`."""
     duplicated = frame.duplicated(key, keep="first").to_numpy()
     return [
-        Issue(file, int(row), key[0], f"duplicate {' x '.join(key)}",
-              "merge the rows or give each a distinct key")
+        Issue(file, int(row), key[0], f"duplicate {' x '.join(key)}", "merge the rows or give each a distinct key")
         for row in _rows(frame)[duplicated]
     ]
 
@@ -238,8 +245,13 @@ def check_stockpiles(frame: pd.DataFrame, regions: Collection[str]) -> list[Issu
     issues = check_columns(frame, file, STOCKPILE_COLUMNS)
     if issues:
         return issues
-    issues += check_known(frame, file, "holder_country", COUNTRIES | {JOINT_HOLDER},
-                          "holder country (ISO alpha-3, EU27, or ALLIANCE for a joint reserve)")
+    issues += check_known(
+        frame,
+        file,
+        "holder_country",
+        COUNTRIES | {JOINT_HOLDER},
+        "holder country (ISO alpha-3, EU27, or ALLIANCE for a joint reserve)",
+    )
     issues += check_known(frame, file, "material", MATERIALS, "material")
     issues += check_numbers(frame, file, "purchase_price_usd_per_t", positive=True, nan_ok=True)
     issues += check_numbers(frame, file, "max_purchase_t_per_year")
@@ -261,8 +273,7 @@ def check_projects(frame: pd.DataFrame, regions: Collection[str]) -> list[Issue]
     for row, material, stage in zip(_rows(frame), frame["material"], frame["stage"], strict=True):
         if material in MATERIALS and stage not in stages_of(str(material)):
             fix = "use one of " + ", ".join(stages_of(str(material)))
-            issues.append(Issue(file, int(row), "stage", f"{stage!r} is not a stage of "
-                                f"{material}", fix))
+            issues.append(Issue(file, int(row), "stage", f"{stage!r} is not a stage of {material}", fix))
     issues += check_numbers(frame, file, "capacity_t_per_year", positive=True)
     for column in ("capex_usd", "opex_usd_per_t", "lead_time_months", "p_complete"):
         issues += check_numbers(frame, file, column)
@@ -286,8 +297,9 @@ def check_instruments(frame: pd.DataFrame, project_ids: Collection[str]) -> list
             if column in frame.columns:
                 issues += check_numbers(frame, file, column, only=rows)
             elif rows.any():
-                issues.append(Issue(file, 0, column, f"column is missing ({kind} needs it)",
-                                    f"add a column named {column!r}"))
+                issues.append(
+                    Issue(file, 0, column, f"column is missing ({kind} needs it)", f"add a column named {column!r}")
+                )
     if "amount_usd" in frame.columns:
         issues += check_numbers(frame, file, "amount_usd", nan_ok=True)
     return issues
@@ -315,11 +327,9 @@ def check_budget(budget: float) -> list[Issue]:
     ["budget, field 'budget': -5 USD is negative. Fix: give a budget of zero or more USD."]
     """
     if not np.isfinite(budget):
-        return [Issue("budget", 0, "budget", f"{budget} is not a finite number",
-                      "give a finite budget in USD")]
+        return [Issue("budget", 0, "budget", f"{budget} is not a finite number", "give a finite budget in USD")]
     if budget < 0:
-        return [Issue("budget", 0, "budget", f"{budget:g} USD is negative",
-                      "give a budget of zero or more USD")]
+        return [Issue("budget", 0, "budget", f"{budget:g} USD is negative", "give a budget of zero or more USD")]
     return []
 
 

@@ -55,8 +55,9 @@ FIRST_STAGE = ("buy", "choice", "fund")
 """Names of the first-stage variables."""
 
 
-def _group(expr: linopy.LinearExpression | linopy.Variable, key: xr.DataArray,
-           materials: pd.Index) -> linopy.LinearExpression:
+def _group(
+    expr: linopy.LinearExpression | linopy.Variable, key: xr.DataArray, materials: pd.Index
+) -> linopy.LinearExpression:
     """Sum `expr` over the dim of `key` by material, on every material of the model."""
     summed = expr.groupby(key.rename("material")).sum()
     return summed.reindex(material=materials).fillna(0)
@@ -80,8 +81,7 @@ def add_first_stage(m: linopy.Model, d: ModelData, relax: bool, free: bool = Fal
         else:
             m.add_variables(binary=True, coords=offered.coords, name="choice", mask=offered)
         if not free:
-            m.add_constraints(m.variables["choice"].fillna(0).sum("instrument") <= 1,
-                              name="one_instrument")
+            m.add_constraints(m.variables["choice"].fillna(0).sum("instrument") <= 1, name="one_instrument")
     if d.research.sizes.get("programme", 0):
         coords = [d.research.indexes["programme"]]
         if free:
@@ -98,21 +98,21 @@ def add_stockpiles(m: linopy.Model, d: ModelData) -> linopy.LinearExpression | N
     if not s.sizes.get("option", 0):
         return None
     buy = m.variables["buy"]
-    coords = [d.base.indexes["scenario"], d.base.indexes["period"], s.indexes["option"],
-              d.base.indexes["region"]]
+    coords = [d.base.indexes["scenario"], d.base.indexes["period"], s.indexes["option"], d.base.indexes["region"]]
     allowed = (s.release_ok & s.serves).transpose("scenario", "period", "option", "region")
     release = m.add_variables(lower=0, coords=coords, name="release", mask=allowed)
     inventory = m.add_variables(lower=0, coords=coords[:3], name="inventory")
-    first = xr.DataArray(d.base.indexes["period"] == d.base.period.values[0],
-                         coords=[d.base.indexes["period"]])
+    first = xr.DataArray(d.base.indexes["period"] == d.base.period.values[0], coords=[d.base.indexes["period"]])
     released = release.fillna(0)
     out = released.sum("region")
-    m.add_constraints(inventory - inventory.shift(period=1).fillna(0) + out - first * buy
-                      == first * s.start_t, name="stock_balance")
+    m.add_constraints(
+        inventory - inventory.shift(period=1).fillna(0) + out - first * buy == first * s.start_t, name="stock_balance"
+    )
     binding = s.bought_cap < s.max_buy
     if bool(binding.any()):
-        m.add_constraints(inventory - buy >= -s.bought_cap, name="purchase_rate",
-                          mask=binding.broadcast_like(inventory.labels))
+        m.add_constraints(
+            inventory - buy >= -s.bought_cap, name="purchase_rate", mask=binding.broadcast_like(inventory.labels)
+        )
     return _group(released, s.material, d.base.indexes["material"])
 
 
@@ -121,14 +121,16 @@ def add_projects(m: linopy.Model, d: ModelData) -> linopy.LinearExpression | Non
     p = d.project
     if not p.sizes.get("project", 0):
         return None
-    coords = [d.base.indexes["scenario"], d.base.indexes["period"], p.indexes["project"],
-              d.base.indexes["region"]]
+    coords = [d.base.indexes["scenario"], d.base.indexes["period"], p.indexes["project"], d.base.indexes["region"]]
     allowed = ((p.supply > 0) & p.serves).transpose("scenario", "period", "project", "region")
     delivery = m.add_variables(lower=0, coords=coords, name="delivery", mask=allowed)
     backed = m.variables["choice"].fillna(0).sum("instrument")
     delivered = delivery.fillna(0)
-    m.add_constraints(delivered.sum("region") - p.supply * backed <= 0, name="project_output",
-                      mask=(p.supply > 0).transpose("scenario", "period", "project"))
+    m.add_constraints(
+        delivered.sum("region") - p.supply * backed <= 0,
+        name="project_output",
+        mask=(p.supply > 0).transpose("scenario", "period", "project"),
+    )
     return _group(delivered, p.material, d.base.indexes["material"])
 
 
@@ -140,8 +142,7 @@ def research_cut(m: linopy.Model, d: ModelData) -> linopy.LinearExpression | Non
     return _group(r.cut * m.variables["fund"], r.material, d.base.indexes["material"])
 
 
-def add_cover(m: linopy.Model, d: ModelData,
-              supplies: list[linopy.LinearExpression | None]) -> linopy.Variable:
+def add_cover(m: linopy.Model, d: ModelData, supplies: list[linopy.LinearExpression | None]) -> linopy.Variable:
     """Shortfall variables and the cover constraint; returns the shortfall variable."""
     need = d.base > 0
     shortfall = m.add_variables(lower=0, coords=d.base.coords, name="shortfall", mask=need)
@@ -176,8 +177,9 @@ def scenario_loss(shortfall: linopy.Variable, d: ModelData) -> linopy.LinearExpr
     return (d.loss * shortfall.fillna(0)).sum(["period", "region", "material"])
 
 
-def add_risk(m: linopy.Model, d: ModelData, loss: linopy.LinearExpression,
-             settings: Settings) -> linopy.LinearExpression | None:
+def add_risk(
+    m: linopy.Model, d: ModelData, loss: linopy.LinearExpression, settings: Settings
+) -> linopy.LinearExpression | None:
     """Rockafellar-Uryasev CVaR of scenario loss at `cvar_alpha`, if weighted or capped."""
     if settings.cvar_weight == 0 and settings.cvar_cap is None:
         return None
@@ -195,12 +197,12 @@ def fix_first_stage(m: linopy.Model, values: Mapping[str, xr.DataArray]) -> None
     for name in FIRST_STAGE:
         if name in m.variables:
             var = m.variables[name]
-            m.add_constraints(var.fillna(0) == values[name].fillna(0), name=f"fix_{name}",
-                              mask=var.labels != -1)
+            m.add_constraints(var.fillna(0) == values[name].fillna(0), name=f"fix_{name}", mask=var.labels != -1)
 
 
-def build(d: ModelData, budget: float, settings: Settings,
-          fixed: Mapping[str, xr.DataArray] | None = None) -> linopy.Model:
+def build(
+    d: ModelData, budget: float, settings: Settings, fixed: Mapping[str, xr.DataArray] | None = None
+) -> linopy.Model:
     """The portfolio model; with `fixed`, first stage fixed (relaxed, no budget) for duals.
 
     Examples

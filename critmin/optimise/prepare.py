@@ -88,9 +88,7 @@ class ModelData:
     month_labels: np.ndarray  # original ``month`` labels of baseline_shortfall
 
 
-def check_inputs(
-    base: xr.DataArray, weight: xr.DataArray, price: xr.DataArray, loss: xr.DataArray
-) -> list[Issue]:
+def check_inputs(base: xr.DataArray, weight: xr.DataArray, price: xr.DataArray, loss: xr.DataArray) -> list[Issue]:
     """Dims, coverage and signs of the simulator's arrays.
 
     Examples
@@ -100,26 +98,37 @@ def check_inputs(
     >>> [i.problem for i in check_inputs(b, w, b.isel(region=0), b.isel(scenario=0, month=0))]
     ['weights sum to 0.5']
     """
-    needed = {"baseline_shortfall": (base, DIMS), "scenario_weight": (weight, ("scenario",)),
-              "price_path": (price, ("scenario", "month", "material")),
-              "loss_per_tonne": (loss, ("region", "material"))}
-    issues = [Issue(name, 0, "dims", f"dims are {array.dims}", f"give dims {dims}")
-              for name, (array, dims) in needed.items() if set(array.dims) != set(dims)]
+    needed = {
+        "baseline_shortfall": (base, DIMS),
+        "scenario_weight": (weight, ("scenario",)),
+        "price_path": (price, ("scenario", "month", "material")),
+        "loss_per_tonne": (loss, ("region", "material")),
+    }
+    issues = [
+        Issue(name, 0, "dims", f"dims are {array.dims}", f"give dims {dims}")
+        for name, (array, dims) in needed.items()
+        if set(array.dims) != set(dims)
+    ]
     if issues:
         return issues
     for name, (array, _) in needed.items():
         if bool(array.isnull().any()) or bool((array < 0).any()):
-            issues.append(Issue(name, 0, "values", "NaN or negative values",
-                                "give finite values of zero or more"))
+            issues.append(Issue(name, 0, "values", "NaN or negative values", "give finite values of zero or more"))
     total = float(weight.sum())
     if abs(total - 1.0) > 1e-9:
-        issues.append(Issue("scenario_weight", 0, "values", f"weights sum to {total:g}",
-                            "give weights summing to 1"))
+        issues.append(Issue("scenario_weight", 0, "values", f"weights sum to {total:g}", "give weights summing to 1"))
     for name, array in (("price_path", price), ("loss_per_tonne", loss)):
         missing = sorted(set(base.material.values.tolist()) - set(array.material.values.tolist()))
         if missing:
-            issues.append(Issue(name, 0, "material", f"no values for {', '.join(missing)}",
-                                "cover every material of baseline_shortfall"))
+            issues.append(
+                Issue(
+                    name,
+                    0,
+                    "material",
+                    f"no values for {', '.join(missing)}",
+                    "cover every material of baseline_shortfall",
+                )
+            )
     return issues
 
 
@@ -149,15 +158,15 @@ def period_start(months: int, months_per_period: int) -> xr.DataArray:
     return xr.DataArray(starts, dims="period", coords={"period": np.arange(len(starts))})
 
 
-def serves_matrix(cells: pd.Series, index: pd.Index, regions: pd.Index,
-                  groups: Mapping[str, str] | None) -> xr.DataArray:
+def serves_matrix(
+    cells: pd.Series, index: pd.Index, regions: pd.Index, groups: Mapping[str, str] | None
+) -> xr.DataArray:
     """(option, region) True where the option may deliver to the region (or its group)."""
     rows = []
     for cell in cells:
         codes = {groups.get(c, c) if groups else c for c in parse_serves(cell)}
         rows.append([r in codes for r in regions])
-    return xr.DataArray(np.array(rows, bool).reshape(len(index), len(regions)),
-                        coords=[index, regions])
+    return xr.DataArray(np.array(rows, bool).reshape(len(index), len(regions)), coords=[index, regions])
 
 
 def completion_factors(
@@ -175,17 +184,22 @@ def completion_factors(
     n, k = len(p_complete), len(p_success)
     if settings.completion == "expected":
         return np.tile(p_complete, (len(scenarios), 1)), np.tile(p_success, (len(scenarios), 1))
-    draws = np.array([np.random.default_rng([settings.seed, i]).random(n + k)
-                      for i in range(len(scenarios))]).reshape(len(scenarios), n + k)
-    return ((draws[:, :n] < p_complete).astype(float),
-            (draws[:, n:] < p_success).astype(float))
+    draws = np.array([np.random.default_rng([settings.seed, i]).random(n + k) for i in range(len(scenarios))]).reshape(
+        len(scenarios), n + k
+    )
+    return ((draws[:, :n] < p_complete).astype(float), (draws[:, n:] < p_success).astype(float))
 
 
-def group_regions(base: xr.DataArray, loss: xr.DataArray,
-                  groups: Mapping[str, str]) -> tuple[xr.DataArray, xr.DataArray]:
+def group_regions(
+    base: xr.DataArray, loss: xr.DataArray, groups: Mapping[str, str]
+) -> tuple[xr.DataArray, xr.DataArray]:
     """Baseline shortfall summed and loss per tonne averaged (shortfall-weighted) by group."""
-    key = xr.DataArray([groups.get(r, r) for r in base.region.values], dims="region",
-                       coords={"region": base.region.values}, name="region")
+    key = xr.DataArray(
+        [groups.get(r, r) for r in base.region.values],
+        dims="region",
+        coords={"region": base.region.values},
+        name="region",
+    )
     expected = base.mean(["scenario", "month"]).transpose("region", "material")
     group_total = expected.groupby(key).sum().sel(region=key.values).values
     weights = expected.where(group_total > 0, 1.0)
@@ -193,12 +207,16 @@ def group_regions(base: xr.DataArray, loss: xr.DataArray,
     return base.groupby(key).sum(), grouped_loss
 
 
-def stock_data(table: pd.DataFrame, base: xr.DataArray, price: xr.DataArray,
-               weight: xr.DataArray, settings: Settings,
-               monthly: xr.DataArray) -> xr.Dataset:
+def stock_data(
+    table: pd.DataFrame,
+    base: xr.DataArray,
+    price: xr.DataArray,
+    weight: xr.DataArray,
+    settings: Settings,
+    monthly: xr.DataArray,
+) -> xr.Dataset:
     """Option-indexed stockpile arrays: unit cost, bounds, what may be released where and when."""
-    option = pd.Index([f"{h}/{m}" for h, m in zip(table.holder, table.material, strict=True)],
-                      name="option")
+    option = pd.Index([f"{h}/{m}" for h, m in zip(table.holder, table.material, strict=True)], name="option")
     months, per = monthly.sizes["month"], settings.months_per_period
     first_price = (price.isel(month=0) * weight).sum("scenario") * KG_PER_T
     listed = pd.to_numeric(table.purchase_price_usd_per_t).to_numpy(float)
@@ -207,8 +225,7 @@ def stock_data(table: pd.DataFrame, base: xr.DataArray, price: xr.DataArray,
     holding = table.holding_cost_share_per_year.to_numpy(float) * months / 12
     rate = table.max_purchase_t_per_year.to_numpy(float)
     ends = (period_start(months, per) + per).clip(max=months)
-    onset = xr.DataArray(_onset(monthly).sel(material=table.material.to_numpy(str)).values,
-                         dims=("scenario", "option"))
+    onset = xr.DataArray(_onset(monthly).sel(material=table.material.to_numpy(str)).values, dims=("scenario", "option"))
     lead = xr.DataArray(table.release_lead_months.to_numpy(float), dims="option")
     ok = period_start(months, per) >= onset + lead
     ds = xr.Dataset(
@@ -221,13 +238,18 @@ def stock_data(table: pd.DataFrame, base: xr.DataArray, price: xr.DataArray,
             "existing_t": ("option", table.start_t.to_numpy(float)),
             "start_t": ("option", table.start_t.to_numpy(float) * settings.release_existing),
             "bought_cap": (("period", "option"), np.outer(ends.values, rate) / 12),
-            "release_ok": (("scenario", "period", "option"),
-                           ok.transpose("scenario", "period", "option").values),
-            "serves": (("option", "region"), serves_matrix(
-                table.serves, option, base.indexes["region"], _groups(settings)).values),
+            "release_ok": (("scenario", "period", "option"), ok.transpose("scenario", "period", "option").values),
+            "serves": (
+                ("option", "region"),
+                serves_matrix(table.serves, option, base.indexes["region"], _groups(settings)).values,
+            ),
         },
-        coords={"option": option, "scenario": base.scenario.values,
-                "period": base.period.values, "region": base.region.values},
+        coords={
+            "option": option,
+            "scenario": base.scenario.values,
+            "period": base.period.values,
+            "region": base.region.values,
+        },
     )
     return ds
 
@@ -240,21 +262,29 @@ def _onset(monthly: xr.DataArray) -> xr.DataArray:
     """First month (scenario, material) with any shortfall; the horizon length if none."""
     any_short = (monthly.sum("region") > 0).transpose("scenario", "material", "month").values
     first = np.where(any_short.any(-1), any_short.argmax(-1), monthly.sizes["month"])
-    return xr.DataArray(first, dims=("scenario", "material"),
-                        coords={"scenario": monthly.scenario.values,
-                                "material": monthly.material.values})
+    return xr.DataArray(
+        first,
+        dims=("scenario", "material"),
+        coords={"scenario": monthly.scenario.values, "material": monthly.material.values},
+    )
 
 
-def project_data(projects: pd.DataFrame, instruments: pd.DataFrame, base: xr.DataArray,
-                 price: xr.DataArray, weight: xr.DataArray, factor: np.ndarray,
-                 settings: Settings, months: int) -> xr.Dataset:
+def project_data(
+    projects: pd.DataFrame,
+    instruments: pd.DataFrame,
+    base: xr.DataArray,
+    price: xr.DataArray,
+    weight: xr.DataArray,
+    factor: np.ndarray,
+    settings: Settings,
+    months: int,
+) -> xr.Dataset:
     """Project-indexed arrays: deliveries per period if backed, and instrument costs."""
     index = pd.Index(projects.project_id.astype(str), name="project")
     factors = xr.DataArray(factor, coords=[base.indexes["scenario"], index])
     month = xr.DataArray(np.arange(months), dims="month")
     lead = xr.DataArray(projects.lead_time_months.to_numpy(float), coords=[index])
-    monthly = (month >= lead) * xr.DataArray(
-        projects.capacity_t_per_year.to_numpy(float) / 12, coords=[index])
+    monthly = (month >= lead) * xr.DataArray(projects.capacity_t_per_year.to_numpy(float) / 12, coords=[index])
     supply = to_periods(monthly.transpose("month", "project"), settings.months_per_period)
     net, outlay = _instrument_tables(projects, instruments, index, price, weight, factors)
     return xr.Dataset(
@@ -263,17 +293,21 @@ def project_data(projects: pd.DataFrame, instruments: pd.DataFrame, base: xr.Dat
             "country": ("project", projects.country.to_numpy(str)),
             "capacity_t_per_year": ("project", projects.capacity_t_per_year.to_numpy(float)),
             "supply": (factors * supply).transpose("scenario", "period", "project"),
-            "serves": serves_matrix(projects.serves, index, base.indexes["region"],
-                                    _groups(settings)),
+            "serves": serves_matrix(projects.serves, index, base.indexes["region"], _groups(settings)),
             "net_cost": net,
             "outlay": outlay,
         }
     ).assign_coords(period=base.period.values)
 
 
-def _instrument_tables(projects: pd.DataFrame, instruments: pd.DataFrame, index: pd.Index,
-                       price: xr.DataArray, weight: xr.DataArray,
-                       factors: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+def _instrument_tables(
+    projects: pd.DataFrame,
+    instruments: pd.DataFrame,
+    index: pd.Index,
+    price: xr.DataArray,
+    weight: xr.DataArray,
+    factors: xr.DataArray,
+) -> tuple[xr.DataArray, xr.DataArray]:
     """(project, instrument) net cost and outlay in USD; NaN where not offered."""
     kinds = pd.Index(INSTRUMENTS, name="instrument")
     net = np.full((len(index), len(kinds)), np.nan)
@@ -286,23 +320,22 @@ def _instrument_tables(projects: pd.DataFrame, instruments: pd.DataFrame, index:
         project = by_id.loc[pid]
         path = price.sel(material=project["material"])
         i, j = index.get_loc(pid), kinds.get_loc(row["instrument"])
-        net[i, j], outlay[i, j] = instrument_cost(row, project, path, weight,
-                                                  factors.sel(project=pid, drop=True))
+        net[i, j], outlay[i, j] = instrument_cost(row, project, path, weight, factors.sel(project=pid, drop=True))
     return (xr.DataArray(net, coords=[index, kinds]), xr.DataArray(outlay, coords=[index, kinds]))
 
 
-def research_data(table: pd.DataFrame, monthly: xr.DataArray, factor: np.ndarray,
-                  settings: Settings) -> xr.Dataset:
+def research_data(table: pd.DataFrame, monthly: xr.DataArray, factor: np.ndarray, settings: Settings) -> xr.Dataset:
     """Programme-indexed arrays: cost and the shortfall cut (scenario, period, region) if funded."""
     index = pd.Index(table.programme.astype(str), name="programme")
     month = xr.DataArray(np.arange(monthly.sizes["month"]), dims="month")
     started = month >= xr.DataArray(table.lag_months.to_numpy(float), coords=[index])
     share = xr.DataArray(table.intensity_cut.to_numpy(float), coords=[index]) * xr.DataArray(
-        factor, coords=[monthly.indexes["scenario"], index])
+        factor, coords=[monthly.indexes["scenario"], index]
+    )
     affected = monthly.sel(material=xr.DataArray(table.material.to_numpy(str), coords=[index]))
-    cut = to_periods((affected * share * started).transpose("scenario", "month", "region",
-                                                               "programme"),
-                     settings.months_per_period)
+    cut = to_periods(
+        (affected * share * started).transpose("scenario", "month", "region", "programme"), settings.months_per_period
+    )
     return xr.Dataset(
         {
             "material": ("programme", table.material.to_numpy(str)),
@@ -339,23 +372,26 @@ def prepare(
     keep = {name: getattr(options, name) for name in ("stockpiles", "projects", "research")}
     keep = {name: t[t.material.isin(materials)].reset_index(drop=True) for name, t in keep.items()}
     position = monthly.assign_coords(month=np.arange(months))
-    price = price_path.transpose("scenario", "month", "material").assign_coords(
-        month=np.arange(months))
+    price = price_path.transpose("scenario", "month", "material").assign_coords(month=np.arange(months))
     loss = loss_per_tonne.sel(material=monthly.material, region=monthly.region).astype(float)
     groups = _groups(settings)
     if groups:
         position, loss = group_regions(position, loss, groups)
     base = to_periods(position, settings.months_per_period)
     project_factor, research_factor = completion_factors(
-        keep["projects"].p_complete.to_numpy(float), keep["research"].p_success.to_numpy(float),
-        monthly.indexes["scenario"], settings)
+        keep["projects"].p_complete.to_numpy(float),
+        keep["research"].p_success.to_numpy(float),
+        monthly.indexes["scenario"],
+        settings,
+    )
     return ModelData(
         base=base,
         weight=scenario_weight.astype(float),
         loss=loss,
         stock=stock_data(keep["stockpiles"], base, price, scenario_weight, settings, position),
-        project=project_data(keep["projects"], options.instruments, base, price,
-                             scenario_weight, project_factor, settings, months),
+        project=project_data(
+            keep["projects"], options.instruments, base, price, scenario_weight, project_factor, settings, months
+        ),
         research=research_data(keep["research"], position, research_factor, settings),
         months=months,
         months_per_period=settings.months_per_period,

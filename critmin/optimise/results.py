@@ -58,8 +58,9 @@ def _stock_vars(d: ModelData, sol: xr.Dataset) -> dict[str, xr.DataArray]:
         "stock_holder": s.holder,
         "stock_holder_country": s.holder_country,
         "stock_material": s.material,
-        "expected_release_t": (_value(sol, "release", s.release_ok.astype(float) * s.serves)
-                               * d.weight).sum("scenario").assign_attrs(units="t"),
+        "expected_release_t": (_value(sol, "release", s.release_ok.astype(float) * s.serves) * d.weight)
+        .sum("scenario")
+        .assign_attrs(units="t"),
     }
 
 
@@ -78,50 +79,53 @@ def _project_vars(d: ModelData, sol: xr.Dataset) -> dict[str, xr.DataArray]:
 
 def _research_vars(d: ModelData, sol: xr.Dataset) -> dict[str, xr.DataArray]:
     r = d.research
-    return {"fund": _value(sol, "fund", r.cost), "research_cost_usd": r.cost,
-            "research_material": r.material}
+    return {"fund": _value(sol, "fund", r.cost), "research_cost_usd": r.cost, "research_material": r.material}
 
 
-def collect(m: linopy.Model, d: ModelData, report: SolveReport, budget: float,
-            alpha: float) -> xr.Dataset:
+def collect(m: linopy.Model, d: ModelData, report: SolveReport, budget: float, alpha: float) -> xr.Dataset:
     """The solved model as one Dataset: portfolio, costs, losses, risk, solver report."""
     sol = m.solution
     short = _value(sol, "shortfall", d.base).where(d.base > 0, 0.0)
     loss = scenario_losses(d, short)
     base_loss = scenario_losses(d, d.base)
     ds = xr.Dataset({**_stock_vars(d, sol), **_project_vars(d, sol), **_research_vars(d, sol)})
-    net = float(ds.stock_cost_usd.sum() + (ds.choice * ds.instrument_net_cost_usd).sum()
-                + (ds.fund * ds.research_cost_usd).sum())
-    outlay = float(ds.stock_cost_usd.sum() + (ds.choice * ds.instrument_outlay_usd).sum()
-                   + (ds.fund * ds.research_cost_usd).sum())
+    net = float(
+        ds.stock_cost_usd.sum()
+        + (ds.choice * ds.instrument_net_cost_usd).sum()
+        + (ds.fund * ds.research_cost_usd).sum()
+    )
+    outlay = float(
+        ds.stock_cost_usd.sum() + (ds.choice * ds.instrument_outlay_usd).sum() + (ds.fund * ds.research_cost_usd).sum()
+    )
     ds["shortfall_t"] = short.assign_attrs(units="t")
     ds["baseline_shortfall_t"] = d.base.assign_attrs(units="t")
     ds["scenario_loss_usd"] = loss.assign_attrs(units="USD")
     ds["baseline_loss_usd"] = base_loss.assign_attrs(units="USD")
     ds["scenario_weight"] = d.weight
-    ds["loss_by_region_usd"] = (d.weight * (d.loss * short).sum(["period", "material"])).sum(
-        "scenario")
-    ds["baseline_loss_by_region_usd"] = (
-        d.weight * (d.loss * d.base).sum(["period", "material"])).sum("scenario")
+    ds["loss_by_region_usd"] = (d.weight * (d.loss * short).sum(["period", "material"])).sum("scenario")
+    ds["baseline_loss_by_region_usd"] = (d.weight * (d.loss * d.base).sum(["period", "material"])).sum("scenario")
     scalars = {
         "expected_loss_usd": float((d.weight * loss).sum()),
         "cvar_usd": cvar(loss, d.weight, alpha),
         "do_nothing_loss_usd": float((d.weight * base_loss).sum()),
         "do_nothing_cvar_usd": cvar(base_loss, d.weight, alpha),
-        "programme_cost_usd": net, "outlay_usd": outlay, "budget_usd": float(budget),
-        "objective_usd": report.objective, "mip_gap": report.mip_gap,
+        "programme_cost_usd": net,
+        "outlay_usd": outlay,
+        "budget_usd": float(budget),
+        "objective_usd": report.objective,
+        "mip_gap": report.mip_gap,
         "solve_seconds": report.seconds,
     }
     for name, value in scalars.items():
         ds[name] = xr.DataArray(value, attrs={"units": "USD" if name.endswith("usd") else "1"})
     period_month = d.month_labels[:: d.months_per_period]
     ds = ds.assign_coords(period_start=("period", period_month))
-    return ds.assign_attrs(status=report.status, condition=report.condition, cvar_alpha=alpha,
-                           months_per_period=d.months_per_period)
+    return ds.assign_attrs(
+        status=report.status, condition=report.condition, cvar_alpha=alpha, months_per_period=d.months_per_period
+    )
 
 
-def months_of_cover(result: xr.Dataset, monthly_use: xr.DataArray,
-                    shares: pd.Series | None = None) -> xr.DataArray:
+def months_of_cover(result: xr.Dataset, monthly_use: xr.DataArray, shares: pd.Series | None = None) -> xr.DataArray:
     """Months of use (region, material) covered by the tonnes bought, per region served.
 
     A stockpile serving one region counts wholly there; a joint one is split by `shares`
@@ -139,8 +143,11 @@ def months_of_cover(result: xr.Dataset, monthly_use: xr.DataArray,
     """
     serves = result.stock_serves.astype(float)
     if shares is not None:
-        serves = serves * xr.DataArray(shares.reindex(serves.region.values).fillna(0.0).values,
-                                       dims="region", coords={"region": serves.region.values})
+        serves = serves * xr.DataArray(
+            shares.reindex(serves.region.values).fillna(0.0).values,
+            dims="region",
+            coords={"region": serves.region.values},
+        )
     split = serves / serves.sum("region").where(lambda x: x > 0)
     material = result["stock_material"] if "stock_material" in result else result["material"]
     tonnes = (result.buy_t * split).groupby(material.rename("material")).sum("option")
@@ -155,21 +162,24 @@ def tables(result: xr.Dataset) -> dict[str, pd.DataFrame]:
     project_rows = projects.to_dataframe().dropna(subset=["instrument_net_cost_usd"])
     research = result[["fund", "research_cost_usd"]].to_dataframe()
     scalars = [n for n, v in result.data_vars.items() if v.ndim == 0]
-    summary = pd.DataFrame({"metric": scalars,
-                            "value": [float(result[n]) for n in scalars]})
-    out = {"stockpiles": stock.reset_index(), "projects": project_rows.reset_index(),
-           "research": research.reset_index(), "summary": summary}
+    summary = pd.DataFrame({"metric": scalars, "value": [float(result[n]) for n in scalars]})
+    out = {
+        "stockpiles": stock.reset_index(),
+        "projects": project_rows.reset_index(),
+        "research": research.reset_index(),
+        "summary": summary,
+    }
     if "months_of_cover" in result:
         out["cover"] = result.months_of_cover.to_dataframe().reset_index()
     for var in ("buy", "choice", "fund"):
-        names = [str(n) for n in result.data_vars
-                 if str(n).startswith("marginal") and str(n).endswith(var)]
+        names = [str(n) for n in result.data_vars if str(n).startswith("marginal") and str(n).endswith(var)]
         if names:
             frame = result[names].to_dataframe().dropna(how="all", subset=names)
             out[f"marginal_{var}"] = frame.reset_index()
     if "burden_share" in result:
-        out["burden"] = result[[n for n in result.data_vars if str(n).startswith("burden")]
-                               ].to_dataframe().reset_index()
+        out["burden"] = (
+            result[[n for n in result.data_vars if str(n).startswith("burden")]].to_dataframe().reset_index()
+        )
     return out
 
 
@@ -181,8 +191,7 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     """
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
-    written = [atomic_write_csv(frame, target / f"{name}.csv")
-               for name, frame in tables(result).items()]
+    written = [atomic_write_csv(frame, target / f"{name}.csv") for name, frame in tables(result).items()]
     handle, temporary = tempfile.mkstemp(prefix=".portfolio.nc.", dir=target)
     os.close(handle)
     try:

@@ -41,8 +41,13 @@ def highs_options(mip_rel_gap: float = 1e-6, time_limit: float | None = None) ->
     >>> highs_options()["threads"]
     1
     """
-    options: dict[str, Any] = {"threads": 1, "random_seed": 0, "output_flag": False,
-                                  "log_to_console": False, "mip_rel_gap": mip_rel_gap}
+    options: dict[str, Any] = {
+        "threads": 1,
+        "random_seed": 0,
+        "output_flag": False,
+        "log_to_console": False,
+        "mip_rel_gap": mip_rel_gap,
+    }
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
     return options
@@ -58,8 +63,7 @@ def infeasible_message(model_name: str, condition: str, constraints: Mapping[str
     """
     named = [f"{RELAXABLE.get(name, name)} {bound}".rstrip() for name, bound in constraints.items()]
     listing = "; or ".join(named) if named else "the inputs (no relaxable constraint is present)"
-    return (f"{model_name} model is {condition}: no portfolio meets every constraint. "
-            f"Relax {listing}.")
+    return f"{model_name} model is {condition}: no portfolio meets every constraint. Relax {listing}."
 
 
 def relaxable(model: linopy.Model) -> dict[str, str]:
@@ -72,8 +76,9 @@ def relaxable(model: linopy.Model) -> dict[str, str]:
     return found
 
 
-def solve(model: linopy.Model, *, mip_rel_gap: float = 1e-6, time_limit: float | None = None,
-          model_name: str = "portfolio") -> SolveReport:
+def solve(
+    model: linopy.Model, *, mip_rel_gap: float = 1e-6, time_limit: float | None = None, model_name: str = "portfolio"
+) -> SolveReport:
     """Solve `model` in place with HiGHS; raise InfeasibleError unless a solution was found.
 
     A time limit that stops a MIP with a feasible solution is accepted; the gap says how far
@@ -89,8 +94,7 @@ def solve(model: linopy.Model, *, mip_rel_gap: float = 1e-6, time_limit: float |
     6.0
     """
     started = time.perf_counter()
-    status, condition = model.solve(solver_name="highs", io_api="direct",
-                                    **highs_options(mip_rel_gap, time_limit))
+    status, condition = model.solve(solver_name="highs", io_api="direct", **highs_options(mip_rel_gap, time_limit))
     seconds = time.perf_counter() - started
     value = model.objective.value
     found = value is not None and math.isfinite(value)
@@ -98,5 +102,10 @@ def solve(model: linopy.Model, *, mip_rel_gap: float = 1e-6, time_limit: float |
         raise InfeasibleError(infeasible_message(model_name, condition, relaxable(model)))
     report = getattr(model.solver, "report", None)
     gap = getattr(report, "mip_gap", None)
-    return SolveReport(str(status), str(condition), float(value or 0.0),
-                       0.0 if gap is None or "MI" not in model.type else float(gap), seconds)
+    return SolveReport(
+        str(status),
+        str(condition),
+        float(value or 0.0),
+        0.0 if gap is None or "MI" not in model.type else float(gap),
+        seconds,
+    )

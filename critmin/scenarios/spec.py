@@ -1,4 +1,4 @@
-'''Shock scenarios: frozen dataclasses, read from TOML with every problem reported at once.
+"""Shock scenarios: frozen dataclasses, read from TOML with every problem reported at once.
 
 A scenario file is TOML (read with :mod:`tomllib`; nothing is evaluated). Months are either
 offsets from ``start`` (0 = the start month) or ``"YYYY-MM"`` strings.
@@ -57,7 +57,7 @@ Examples
 ('x', 3, ())
 >>> parse_scenario(s.to_toml()) == s
 True
-'''
+"""
 
 from __future__ import annotations
 
@@ -225,8 +225,7 @@ def _policy(raw: Mapping[str, Any]) -> Policy:
 
 def _build(doc: Mapping[str, Any]) -> Scenario:
     uncertain = tuple(
-        (key, Distribution(spec["dist"], tuple(sorted((k, float(v)) for k, v in spec.items()
-                                                      if k != "dist"))))
+        (key, Distribution(spec["dist"], tuple(sorted((k, float(v)) for k, v in spec.items() if k != "dist"))))
         for key, spec in sorted(doc.get("uncertain", {}).items())
     )
     return Scenario(
@@ -273,8 +272,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([Issue(file, 0, "(file)", f"not valid TOML: {err}",
-                                   "correct the TOML syntax at the position given")]) from None
+        raise ScenarioError(
+            [Issue(file, 0, "(file)", f"not valid TOML: {err}", "correct the TOML syntax at the position given")]
+        ) from None
     issues = validate_document(doc, file)
     if issues:
         raise ScenarioError(issues)

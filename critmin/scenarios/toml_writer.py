@@ -62,13 +62,19 @@ def _event_lines(event: Any) -> list[str]:
 
 def scenario_to_toml(scenario: Scenario) -> str:
     """The scenario as TOML text; :func:`critmin.scenarios.parse_scenario` reads it back equal."""
-    lines = [f"{k} = {toml_value(getattr(scenario, k))}"
-             for k in ("name", "description", "horizon_months", "start", "seed", "draws")]
+    lines = [
+        f"{k} = {toml_value(getattr(scenario, k))}"
+        for k in ("name", "description", "horizon_months", "start", "seed", "draws")
+    ]
     for event in scenario.events:
         lines += ["", *_event_lines(event)]
     policy = scenario.policy
-    lines += ["", "[policy]", f"substitution = {toml_value(policy.substitution)}",
-              f"allocation = {toml_value(policy.allocation)}"]
+    lines += [
+        "",
+        "[policy]",
+        f"substitution = {toml_value(policy.substitution)}",
+        f"allocation = {toml_value(policy.allocation)}",
+    ]
     if policy.stockpile_release is not None:
         rule = policy.stockpile_release
         lines += ["", "[policy.stockpile_release]"]
@@ -77,6 +83,7 @@ def scenario_to_toml(scenario: Scenario) -> str:
         lines += ["", "[parameters]"] + [f"{k} = {toml_value(v)}" for k, v in scenario.parameters]
     if scenario.uncertain:
         lines += ["", "[uncertain]"]
-        lines += [f"{json.dumps(key)} = {toml_value({'dist': d.dist, **dict(d.params)})}"
-                  for key, d in scenario.uncertain]
+        lines += [
+            f"{json.dumps(key)} = {toml_value({'dist': d.dist, **dict(d.params)})}" for key, d in scenario.uncertain
+        ]
     return "\n".join(lines) + "\n"

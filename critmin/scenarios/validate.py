@@ -20,8 +20,7 @@ EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("country", "material", "stage", "capacity_lost", "start", "duration_months"),
         ("recovery_months",),
     ),
-    "demand_surge": (("region", "sector", "material", "size", "start", "duration_months"),
-                     ("baseline_share",)),
+    "demand_surge": (("region", "sector", "material", "size", "start", "duration_months"), ("baseline_share",)),
 }
 NUMERIC_EVENT_FIELDS: Mapping[str, frozenset[str]] = {
     "export_control": frozenset({"leakage", "licensing_delay_months"}),
@@ -64,48 +63,66 @@ def month_index(value: Any, start: str) -> int | None:
 
 
 def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
-    issues = [_issue(file, key, "missing", f"add {key} = ... at the top of the file")
-              for key in TOP_REQUIRED if key not in doc]
-    issues += [_issue(file, key, "unknown field", "use one of " + ", ".join(sorted(TOP_KEYS)))
-               for key in doc if key not in TOP_KEYS]
+    issues = [
+        _issue(file, key, "missing", f"add {key} = ... at the top of the file")
+        for key in TOP_REQUIRED
+        if key not in doc
+    ]
+    issues += [
+        _issue(file, key, "unknown field", "use one of " + ", ".join(sorted(TOP_KEYS)))
+        for key in doc
+        if key not in TOP_KEYS
+    ]
     if "name" in doc and (not isinstance(doc["name"], str) or not doc["name"].strip()):
         issues.append(_issue(file, "name", "empty or not text", 'write name = "my-scenario"'))
     for key, low in (("horizon_months", 1), ("seed", 0), ("draws", 1)):
         value = doc.get(key, low)
         if not isinstance(value, int) or isinstance(value, bool):
-            issues.append(_issue(file, key, f"{value!r} is not a whole number",
-                                 f"give a whole number of at least {low}"))
+            issues.append(
+                _issue(file, key, f"{value!r} is not a whole number", f"give a whole number of at least {low}")
+            )
         elif value < low:
-            issues.append(_issue(file, key, f"{value} is below {low}",
-                                 f"give a whole number of at least {low}"))
+            issues.append(_issue(file, key, f"{value} is below {low}", f"give a whole number of at least {low}"))
     if "start" in doc and (not isinstance(doc["start"], str) or not MONTH.match(doc["start"])):
-        issues.append(_issue(file, "start", f"{doc['start']!r} is not a month",
-                             'write the month as "YYYY-MM", e.g. "2023-08"'))
+        issues.append(
+            _issue(file, "start", f"{doc['start']!r} is not a month", 'write the month as "YYYY-MM", e.g. "2023-08"')
+        )
     return issues
 
 
 def _check_codes(value: Any, where: str, file: str, allowed: Any, what: str, fix: str) -> list[Issue]:
     values = value if isinstance(value, list) else [value]
-    return [_issue(file, where, f"{v!r} is not a known {what}", fix)
-            for v in values if not isinstance(v, str) or v not in allowed]
+    return [
+        _issue(file, where, f"{v!r} is not a known {what}", fix)
+        for v in values
+        if not isinstance(v, str) or v not in allowed
+    ]
 
 
 def _country(value: Any, where: str, file: str) -> list[Issue]:
-    return _check_codes(value, where, file, COUNTRIES, "country code",
-                        "use an ISO 3166 alpha-3 code such as CHN, JPN, USA, or EU27, ROW")
+    return _check_codes(
+        value,
+        where,
+        file,
+        COUNTRIES,
+        "country code",
+        "use an ISO 3166 alpha-3 code such as CHN, JPN, USA, or EU27, ROW",
+    )
 
 
 def _material(value: Any, where: str, file: str) -> list[Issue]:
-    return _check_codes(value, where, file, MATERIALS, "material",
-                        "use one of " + ", ".join(MATERIALS))
+    return _check_codes(value, where, file, MATERIALS, "material", "use one of " + ", ".join(MATERIALS))
 
 
 def _share(value: Any, where: str, file: str, low: float = 0.0, high: float = 1.0) -> list[Issue]:
     if not _number(value):
         return [_issue(file, where, f"{value!r} is not a number", f"give a number in [{low:g}, {high:g}]")]
     if not low <= value <= high:
-        return [_issue(file, where, f"{value!r} is outside [{low:g}, {high:g}]",
-                       f"give a share between {low:g} and {high:g}")]
+        return [
+            _issue(
+                file, where, f"{value!r} is outside [{low:g}, {high:g}]", f"give a share between {low:g} and {high:g}"
+            )
+        ]
     return []
 
 
@@ -119,8 +136,9 @@ def _nonnegative(value: Any, where: str, file: str) -> list[Issue]:
 
 def _month(value: Any, where: str, file: str, start: str) -> list[Issue]:
     if month_index(value, start if isinstance(start, str) else "2000-01") is None:
-        return [_issue(file, where, f"{value!r} is not a month",
-                       'give a month offset from start (0, 1, ...) or "YYYY-MM"')]
+        return [
+            _issue(file, where, f"{value!r} is not a month", 'give a month offset from start (0, 1, ...) or "YYYY-MM"')
+        ]
     return []
 
 
@@ -128,20 +146,39 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
     issues = _country(e.get("controller", "CHN"), f"{at}.controller", file)
     issues += _material(e.get("materials", []), f"{at}.materials", file)
     if "stages" in e and "items" in e:
-        issues.append(_issue(file, f"{at}.items", "both stages and items are given",
-                             "give either stages (for every material) or items, not both"))
-    issues += _check_codes(e.get("stages", []), f"{at}.stages", file, STAGES, "stage",
-                           "use one of " + ", ".join(STAGES))
+        issues.append(
+            _issue(
+                file,
+                f"{at}.items",
+                "both stages and items are given",
+                "give either stages (for every material) or items, not both",
+            )
+        )
+    issues += _check_codes(
+        e.get("stages", []), f"{at}.stages", file, STAGES, "stage", "use one of " + ", ".join(STAGES)
+    )
     for item in e.get("items", []):
         material, _, stage = str(item).partition(".")
         if stage not in MATERIAL_STAGES.get(material, {}):
-            issues.append(_issue(file, f"{at}.items", f"{item!r} is not a known material.stage",
-                                 'write items as "material.stage", e.g. "ndfeb.magnet"'))
+            issues.append(
+                _issue(
+                    file,
+                    f"{at}.items",
+                    f"{item!r} is not a known material.stage",
+                    'write items as "material.stage", e.g. "ndfeb.magnet"',
+                )
+            )
     dest = e.get("destinations", "all")
     if isinstance(dest, Mapping):
         if set(dest) != {"all_but"}:
-            issues.append(_issue(file, f"{at}.destinations", f"{dest!r} is not understood",
-                                 'write "all", a list of codes, or {all_but = ["JPN"]}'))
+            issues.append(
+                _issue(
+                    file,
+                    f"{at}.destinations",
+                    f"{dest!r} is not understood",
+                    'write "all", a list of codes, or {all_but = ["JPN"]}',
+                )
+            )
         else:
             issues += _country(dest["all_but"], f"{at}.destinations", file)
     elif dest != "all":
@@ -166,11 +203,23 @@ def _check_control_times(e: Mapping[str, Any], at: str, file: str, start: str) -
     lifted = month_index(e.get("lifted"), start) if "lifted" in e else None
     issues = []
     if announced is not None and effective is not None and effective < announced:
-        issues.append(_issue(file, f"{at}.effective", "effective before announced",
-                             "make effective the same month as announced or later"))
+        issues.append(
+            _issue(
+                file,
+                f"{at}.effective",
+                "effective before announced",
+                "make effective the same month as announced or later",
+            )
+        )
     if lifted is not None and effective is not None and lifted <= effective:
-        issues.append(_issue(file, f"{at}.lifted", "lifted before or at effective",
-                             "make lifted later than effective, or leave it out"))
+        issues.append(
+            _issue(
+                file,
+                f"{at}.lifted",
+                "lifted before or at effective",
+                "make lifted later than effective, or leave it out",
+            )
+        )
     return issues
 
 
@@ -179,8 +228,14 @@ def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
     issues += _material(e.get("material", "gallium"), f"{at}.material", file)
     stage = e.get("stage")
     if e.get("material") in MATERIAL_STAGES and stage not in MATERIAL_STAGES[e["material"]]:
-        issues.append(_issue(file, f"{at}.stage", f"{stage!r} is not a stage of {e['material']}",
-                             "use one of " + ", ".join(MATERIAL_STAGES[e["material"]])))
+        issues.append(
+            _issue(
+                file,
+                f"{at}.stage",
+                f"{stage!r} is not a stage of {e['material']}",
+                "use one of " + ", ".join(MATERIAL_STAGES[e["material"]]),
+            )
+        )
     issues += _share(e.get("capacity_lost", 0.0), f"{at}.capacity_lost", file)
     for key in ("duration_months", "recovery_months"):
         issues += _nonnegative(e.get(key, 0), f"{at}.{key}", file)
@@ -189,8 +244,9 @@ def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
 
 def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
     issues = _country(e.get("region", "CHN"), f"{at}.region", file)
-    issues += _check_codes(e.get("sector", "all"), f"{at}.sector", file, SECTORS, "sector",
-                           "use one of " + ", ".join(SECTORS))
+    issues += _check_codes(
+        e.get("sector", "all"), f"{at}.sector", file, SECTORS, "sector", "use one of " + ", ".join(SECTORS)
+    )
     issues += _material(e.get("material", "gallium"), f"{at}.material", file)
     issues += _share(e.get("size", 0.0), f"{at}.size", file, -1.0, 100.0)
     issues += _nonnegative(e.get("duration_months", 0), f"{at}.duration_months", file)
@@ -200,7 +256,9 @@ def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[I
 
 
 CHECKS: Mapping[str, Callable[[Mapping[str, Any], str, str, str], list[Issue]]] = {
-    "export_control": _check_control, "outage": _check_outage, "demand_surge": _check_surge,
+    "export_control": _check_control,
+    "outage": _check_outage,
+    "demand_surge": _check_surge,
 }
 
 
@@ -216,31 +274,46 @@ def _check_events(doc: Mapping[str, Any], file: str) -> list[Issue]:
             issues.append(_issue(file, f"{at}.kind", "missing", "add kind = " + " | ".join(CHECKS)))
             continue
         if kind not in CHECKS:
-            issues.append(_issue(file, f"{at}.kind", f"{kind!r} is not a known event kind",
-                                 "use one of " + ", ".join(CHECKS)))
+            issues.append(
+                _issue(file, f"{at}.kind", f"{kind!r} is not a known event kind", "use one of " + ", ".join(CHECKS))
+            )
             continue
         required, optional = EVENT_FIELDS[kind]
-        issues += [_issue(file, f"{at}.{key}", "missing", f"add {key} = ... to this {kind} event")
-                   for key in required if key not in e]
-        issues += [_issue(file, f"{at}.{key}", "unknown field",
-                          "use one of " + ", ".join(sorted(("kind", *required, *optional))))
-                   for key in e if key not in {"kind", *required, *optional}]
+        issues += [
+            _issue(file, f"{at}.{key}", "missing", f"add {key} = ... to this {kind} event")
+            for key in required
+            if key not in e
+        ]
+        issues += [
+            _issue(
+                file, f"{at}.{key}", "unknown field", "use one of " + ", ".join(sorted(("kind", *required, *optional)))
+            )
+            for key in e
+            if key not in {"kind", *required, *optional}
+        ]
         issues += CHECKS[kind](e, at, file, doc.get("start", ""))
     return issues
 
 
 def _check_policy(doc: Mapping[str, Any], file: str) -> list[Issue]:
     policy = doc.get("policy", {})
-    issues = [_issue(file, f"policy.{k}", "unknown field",
-                     "use one of allocation, stockpile_release, substitution")
-              for k in policy if k not in {"allocation", "stockpile_release", "substitution"}]
+    issues = [
+        _issue(file, f"policy.{k}", "unknown field", "use one of allocation, stockpile_release, substitution")
+        for k in policy
+        if k not in {"allocation", "stockpile_release", "substitution"}
+    ]
     if not isinstance(policy.get("substitution", True), bool):
         issues.append(_issue(file, "policy.substitution", "not true or false", "write true or false"))
     allocation = policy.get("allocation", "pro_rata")
     if allocation != "pro_rata":
-        issues += _check_codes(allocation if isinstance(allocation, list) else [allocation],
-                               "policy.allocation", file, SECTORS, "sector",
-                               'write "pro_rata" or a list of sectors served first, e.g. ["defence"]')
+        issues += _check_codes(
+            allocation if isinstance(allocation, list) else [allocation],
+            "policy.allocation",
+            file,
+            SECTORS,
+            "sector",
+            'write "pro_rata" or a list of sectors served first, e.g. ["defence"]',
+        )
     release = policy.get("stockpile_release")
     if release is not None:
         at = "policy.stockpile_release"
@@ -250,9 +323,14 @@ def _check_policy(doc: Mapping[str, Any], file: str) -> list[Issue]:
         issues += _nonnegative(release.get("trigger_days", 0), f"{at}.trigger_days", file)
         issues += _share(release.get("monthly_rate", 0.0), f"{at}.monthly_rate", file)
         if release.get("coordination", COORDINATION[1]) not in COORDINATION:
-            issues.append(_issue(file, f"{at}.coordination",
-                                 f"{release['coordination']!r} is not a known coordination",
-                                 "use one of " + ", ".join(COORDINATION)))
+            issues.append(
+                _issue(
+                    file,
+                    f"{at}.coordination",
+                    f"{release['coordination']!r} is not a known coordination",
+                    "use one of " + ", ".join(COORDINATION),
+                )
+            )
     return issues
 
 
@@ -262,11 +340,13 @@ def _check_parameters(doc: Mapping[str, Any], file: str) -> list[Issue]:
     issues = []
     for name, value in doc.get("parameters", {}).items():
         if name not in PARAMETERS:
-            issues.append(_issue(file, f"parameters.{name}", "not a known parameter",
-                                 "use one of " + ", ".join(sorted(PARAMETERS))))
+            issues.append(
+                _issue(
+                    file, f"parameters.{name}", "not a known parameter", "use one of " + ", ".join(sorted(PARAMETERS))
+                )
+            )
         elif not _number(value):
-            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number",
-                                 "give a number"))
+            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number", "give a number"))
     return issues
 
 
@@ -276,22 +356,27 @@ def _check_target(key: str, doc: Mapping[str, Any], file: str) -> list[Issue]:
     where = f"uncertain.{key}"
     m = TARGET.match(key)
     if m is None:
-        return [_issue(file, where, "not a parameter or event field",
-                       'write "parameters.<name>" or "events[<i>].<field>"')]
+        return [
+            _issue(file, where, "not a parameter or event field", 'write "parameters.<name>" or "events[<i>].<field>"')
+        ]
     if m["param"] is not None:
         if m["param"] in PARAMETERS:
             return []
-        return [_issue(file, where, "not a known parameter",
-                       "use one of " + ", ".join(sorted(PARAMETERS)))]
+        return [_issue(file, where, "not a known parameter", "use one of " + ", ".join(sorted(PARAMETERS)))]
     events = doc.get("events", [])
     index = int(m["index"])
     if index >= len(events) or not isinstance(events[index], Mapping):
-        return [_issue(file, where, f"there is no event {index}",
-                       f"use an index below {len(events)}")]
+        return [_issue(file, where, f"there is no event {index}", f"use an index below {len(events)}")]
     allowed = NUMERIC_EVENT_FIELDS.get(events[index].get("kind"), frozenset())
     if m["field"] not in allowed:
-        return [_issue(file, where, f"{m['field']!r} cannot be uncertain for this event",
-                       "use one of " + ", ".join(sorted(allowed)))]
+        return [
+            _issue(
+                file,
+                where,
+                f"{m['field']!r} cannot be uncertain for this event",
+                "use one of " + ", ".join(sorted(allowed)),
+            )
+        ]
     return []
 
 
@@ -299,17 +384,28 @@ def _check_distribution(spec: Any, where: str, file: str) -> list[Issue]:
     kinds = ", ".join(DISTRIBUTIONS)
     if not isinstance(spec, Mapping) or spec.get("dist") not in DISTRIBUTIONS:
         dist = spec.get("dist") if isinstance(spec, Mapping) else spec
-        return [_issue(file, where, f"{dist!r} is not a known distribution",
-                       f'write {{dist = "uniform", low = ..., high = ...}}; dist is one of {kinds}')]
+        return [
+            _issue(
+                file,
+                where,
+                f"{dist!r} is not a known distribution",
+                f'write {{dist = "uniform", low = ..., high = ...}}; dist is one of {kinds}',
+            )
+        ]
     needed = DISTRIBUTIONS[spec["dist"]]
     fix = f"{spec['dist']} takes " + ", ".join(needed)
     if set(spec) - {"dist"} != set(needed) or not all(_number(spec[k]) for k in needed):
         return [_issue(file, where, f"{spec['dist']} needs numbers {', '.join(needed)}", fix)]
     low, high = spec.get("low", 0), spec.get("high", 1)
-    if not low <= spec.get("mode", low) <= high or low >= high or spec.get("sd", 1) <= 0 \
-            or spec.get("sigma", 1) <= 0:
-        return [_issue(file, where, "parameters out of order or not positive",
-                       "need low < high, low <= mode <= high, sd > 0, sigma > 0")]
+    if not low <= spec.get("mode", low) <= high or low >= high or spec.get("sd", 1) <= 0 or spec.get("sigma", 1) <= 0:
+        return [
+            _issue(
+                file,
+                where,
+                "parameters out of order or not positive",
+                "need low < high, low <= mode <= high, sd > 0, sigma > 0",
+            )
+        ]
     return []
 
 

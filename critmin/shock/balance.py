@@ -64,23 +64,26 @@ def mass_residual(result: xr.Dataset) -> xr.Dataset:
     >>> bool(abs(r.user).max() < 1e-6)
     True
     """
-    user = user_residual(result.receipts, result.release, result.use, result.inventory,
-                         _before(result.inventory, result.inventory_initial))
-    producer = result.production + result.stock_sold - result.redirect_out \
-        - shipped_by_node(result)
+    user = user_residual(
+        result.receipts,
+        result.release,
+        result.use,
+        result.inventory,
+        _before(result.inventory, result.inventory_initial),
+    )
+    producer = result.production + result.stock_sold - result.redirect_out - shipped_by_node(result)
     stock = _before(result.stockpile, result.stockpile_initial) - result.stockpile - result.drawn
-    pstock = _before(result.producer_stock, result.producer_stock_initial) \
-        - result.producer_stock - result.stock_sold
-    return xr.Dataset({"user": user, "producer": producer.fillna(0.0), "stockpile": stock,
-                       "producer_stock": pstock})
+    pstock = _before(result.producer_stock, result.producer_stock_initial) - result.producer_stock - result.stock_sold
+    return xr.Dataset({"user": user, "producer": producer.fillna(0.0), "stockpile": stock, "producer_stock": pstock})
 
 
 def shipped_by_node(result: xr.Dataset) -> xr.DataArray:
     """Shipments summed by (material, stage, exporter), on the grid of ``production``."""
     prod = result.production
-    where = tuple(prod.indexes[dim].get_indexer(result.shipments[coord].values) for dim, coord in
-                  (("material", "edge_material"), ("stage", "edge_stage"),
-                   ("country", "exporter")))
+    where = tuple(
+        prod.indexes[dim].get_indexer(result.shipments[coord].values)
+        for dim, coord in (("material", "edge_material"), ("stage", "edge_stage"), ("country", "exporter"))
+    )
     dims = ("material", "stage", "country")
     other = [d for d in prod.dims if d not in dims]
     total = np.zeros([prod.sizes[d] for d in (*dims, *other)])
@@ -88,10 +91,10 @@ def shipped_by_node(result: xr.Dataset) -> xr.DataArray:
     return xr.DataArray(total, dims=(*dims, *other), coords=prod.coords).transpose(*prod.dims)
 
 
-def max_relative_residual(receipts: np.ndarray, release: np.ndarray, use: np.ndarray,
-                          inventory: np.ndarray, inventory_before: np.ndarray) -> float:
+def max_relative_residual(
+    receipts: np.ndarray, release: np.ndarray, use: np.ndarray, inventory: np.ndarray, inventory_before: np.ndarray
+) -> float:
     """Largest user residual relative to the largest flow; used by `simulate` before returning."""
     residual = user_residual(receipts, release, use, inventory, inventory_before)
-    scale = max(float(np.abs(receipts).max(initial=0.0)), float(np.abs(use).max(initial=0.0)),
-                1e-12)
+    scale = max(float(np.abs(receipts).max(initial=0.0)), float(np.abs(use).max(initial=0.0)), 1e-12)
     return float(np.abs(residual).max(initial=0.0)) / scale

@@ -49,8 +49,7 @@ class Context:
 
 def _inside_country(net: Network, scenario: Scenario) -> np.ndarray:
     """Inside market per item: the controller of the first control covering it, else China."""
-    default = net.countries.index("CHN") if "CHN" in net.countries else \
-        int(np.argmax(net.production.sum(0)))
+    default = net.countries.index("CHN") if "CHN" in net.countries else int(np.argmax(net.production.sum(0)))
     inside = np.full(len(net.items), default)
     for e in reversed(scenario.events):
         if e.kind == "export_control" and e.controller in net.countries:
@@ -61,8 +60,7 @@ def _inside_country(net: Network, scenario: Scenario) -> np.ndarray:
 
 
 def _sector_order(net: Network, policy: Policy) -> tuple[np.ndarray, int]:
-    first = [] if policy.allocation == "pro_rata" else \
-        [s for s in policy.allocation if s in net.sectors]
+    first = [] if policy.allocation == "pro_rata" else [s for s in policy.allocation if s in net.sectors]
     order = [net.sectors.index(s) for s in first]
     order += [n for n in range(len(net.sectors)) if n not in order]
     return np.array(order), len(first)
@@ -72,7 +70,7 @@ def build_context(net: Network, scenario: Scenario, params: dict[str, np.ndarray
     """Pre-index the network for the vectorised step."""
     from critmin.shock.events import baseline_final_demand
 
-    links = tuple((int(o), int(j), float(net.chain[o, j])) for o, j in zip(*np.nonzero(net.chain)))
+    links = tuple((int(o), int(j), float(net.chain[o, j])) for o, j in zip(*np.nonzero(net.chain), strict=False))
     pair_item, pair_country = net.final_pairs
     pair_of = np.full(net.shape, -1)
     pair_of[pair_item, pair_country] = np.arange(len(pair_item))
@@ -80,12 +78,31 @@ def build_context(net: Network, scenario: Scenario, params: dict[str, np.ndarray
     for lev in sorted(set(net.level.tolist())):
         items = np.flatnonzero(net.level == lev)
         edges = np.flatnonzero(np.isin(net.edge_item, items))
-        levels.append(Level(items, edges, np.flatnonzero(np.isin(pair_item, items)),
-                            tuple(k for k in links if k[0] in items),
-                            tuple(k for k in links if k[1] in items)))
+        levels.append(
+            Level(
+                items,
+                edges,
+                np.flatnonzero(np.isin(pair_item, items)),
+                tuple(k for k in links if k[0] in items),
+                tuple(k for k in links if k[1] in items),
+            )
+        )
     order, n_priority = _sector_order(net, scenario.policy)
     lags = params["price_lag_months"] + params["substitution_lag_months"]
-    return Context(net, params, tuple(levels), links, net.need.sum(1),
-                   _inside_country(net, scenario), order, n_priority, scenario.policy,
-                   net.stockpile, int(lags.max()) + 1, pair_item, pair_country,
-                   baseline_final_demand(net, scenario)[pair_item, pair_country], pair_of)
+    return Context(
+        net,
+        params,
+        tuple(levels),
+        links,
+        net.need.sum(1),
+        _inside_country(net, scenario),
+        order,
+        n_priority,
+        scenario.policy,
+        net.stockpile,
+        int(lags.max()) + 1,
+        pair_item,
+        pair_country,
+        baseline_final_demand(net, scenario)[pair_item, pair_country],
+        pair_of,
+    )

@@ -62,8 +62,9 @@ def draw_values(scenario: Scenario, draws: Sequence[int]) -> dict[str, np.ndarra
     return out
 
 
-def batch_parameters(base: Mapping[str, float], scenario: Scenario,
-                     values: Mapping[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+def batch_parameters(
+    base: Mapping[str, float], scenario: Scenario, values: Mapping[str, np.ndarray], size: int
+) -> dict[str, np.ndarray]:
     """Per-draw parameter arrays: base values, scenario overrides, then uncertain draws."""
     fixed = {**base, **dict(scenario.parameters)}
     out = {}
@@ -118,10 +119,8 @@ class CompiledEvents:
     pairs: tuple[np.ndarray, np.ndarray]
 
 
-def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndarray | float,
-           size: int) -> np.ndarray:
-    return np.broadcast_to(np.asarray(values.get(f"events[{i}].{name}", default), float),
-                           (size,)).copy()
+def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndarray | float, size: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values.get(f"events[{i}].{name}", default), float), (size,)).copy()
 
 
 def _control_items(event: ExportControl, net: Network) -> np.ndarray:
@@ -132,28 +131,40 @@ def _control_items(event: ExportControl, net: Network) -> np.ndarray:
     return np.array([item in wanted for item in net.items], dtype=bool)
 
 
-def _compile_control(i: int, e: ExportControl, net: Network, start: str, params: dict,
-                     values: Mapping[str, np.ndarray], size: int) -> _Control | None:
+def _compile_control(
+    i: int, e: ExportControl, net: Network, start: str, params: dict, values: Mapping[str, np.ndarray], size: int
+) -> _Control | None:
     if e.controller not in net.countries:
         return None
     items = _control_items(e, net)
     k = net.countries.index(e.controller)
     covered = np.array([e.destinations.covers(c) and c != e.controller for c in net.countries])
     edges = items[net.edge_item] & (net.edge_supplier == k) & covered[net.edge_buyer]
-    delay = params["licensing_delay_months"] if e.licensing_delay_months is None \
-        else e.licensing_delay_months
+    delay = params["licensing_delay_months"] if e.licensing_delay_months is None else e.licensing_delay_months
     leakage = params["leakage"] if e.leakage is None else e.leakage
     lifted = NEVER if e.lifted is None else month_index(e.lifted, start)
-    return _Control(edges, items, k, month_index(e.announced, start),
-                    month_index(e.effective, start), lifted,
-                    _field(values, i, "licensing_delay_months", delay, size),
-                    np.clip(_field(values, i, "leakage", leakage, size), 0, 1),
-                    np.asarray(e.approval_path, float))
+    return _Control(
+        edges,
+        items,
+        k,
+        month_index(e.announced, start),
+        month_index(e.effective, start),
+        lifted,
+        _field(values, i, "licensing_delay_months", delay, size),
+        np.clip(_field(values, i, "leakage", leakage, size), 0, 1),
+        np.asarray(e.approval_path, float),
+    )
 
 
-def _compile_window(i: int, e: Outage | DemandSurge, net: Network, start: str,
-                    values: Mapping[str, np.ndarray], size: int,
-                    baseline: np.ndarray | None = None) -> _Window:
+def _compile_window(
+    i: int,
+    e: Outage | DemandSurge,
+    net: Network,
+    start: str,
+    values: Mapping[str, np.ndarray],
+    size: int,
+    baseline: np.ndarray | None = None,
+) -> _Window:
     ni, nc = net.shape
     if isinstance(e, Outage):
         mask = np.zeros((ni, nc), dtype=bool)
@@ -173,9 +184,13 @@ def _compile_window(i: int, e: Outage | DemandSurge, net: Network, start: str,
             raise ScenarioError([_no_demand_issue(i, e, net)])
         amount = np.maximum(_field(values, i, "size", e.size, size), -1.0)
         recovery = np.zeros(size)
-    return _Window(mask, month_index(e.start, start),
-                   np.maximum(_field(values, i, "duration_months", e.duration_months, size), 0),
-                   np.maximum(recovery, 0), amount)
+    return _Window(
+        mask,
+        month_index(e.start, start),
+        np.maximum(_field(values, i, "duration_months", e.duration_months, size), 0),
+        np.maximum(recovery, 0),
+        amount,
+    )
 
 
 def _no_demand_issue(i: int, e: DemandSurge, net: Network) -> Issue:
@@ -185,12 +200,16 @@ def _no_demand_issue(i: int, e: DemandSurge, net: Network) -> Issue:
         row = net.final_demand[item, net.countries.index(e.region)]
         have = [s for s, v in zip(net.sectors, row, strict=True) if v > 0]
     listed = ", ".join(have) if have else "none"
-    return Issue("<scenario>", 0, f"events[{i}].sector",
-                 f"{e.region} has no baseline final demand for {e.material} in sector "
-                 f"{e.sector!r} (sectors with demand: {listed}), so a surge of {e.size:g} "
-                 "would change nothing",
-                 "surge a sector that has demand, or add the demand row to the dataset, or "
-                 "express the surge as a share of a sector that has it")
+    return Issue(
+        "<scenario>",
+        0,
+        f"events[{i}].sector",
+        f"{e.region} has no baseline final demand for {e.material} in sector "
+        f"{e.sector!r} (sectors with demand: {listed}), so a surge of {e.size:g} "
+        "would change nothing",
+        "surge a sector that has demand, or add the demand row to the dataset, or "
+        "express the surge as a share of a sector that has it",
+    )
 
 
 def baseline_final_demand(net: Network, scenario: Scenario) -> np.ndarray:
@@ -223,8 +242,9 @@ def baseline_final_demand(net: Network, scenario: Scenario) -> np.ndarray:
     return final
 
 
-def compile_events(scenario: Scenario, net: Network, params: dict[str, np.ndarray],
-                   values: Mapping[str, np.ndarray], size: int) -> CompiledEvents:
+def compile_events(
+    scenario: Scenario, net: Network, params: dict[str, np.ndarray], values: Mapping[str, np.ndarray], size: int
+) -> CompiledEvents:
     """Masks and per-draw arrays of every event for a batch of `size` draws."""
     controls, outages, surges = [], [], []
     for i, e in enumerate(scenario.events):
@@ -235,13 +255,13 @@ def compile_events(scenario: Scenario, net: Network, params: dict[str, np.ndarra
         elif isinstance(e, Outage):
             outages.append(_compile_window(i, e, net, scenario.start, values, size))
         else:
-            surges.append(_compile_window(i, e, net, scenario.start, values, size,
-                                          baseline_final_demand(net, scenario)))
+            surges.append(
+                _compile_window(i, e, net, scenario.start, values, size, baseline_final_demand(net, scenario))
+            )
     shape = (size, *net.shape, len(net.sectors), len(net.edge_item))
     pairs = net.final_pairs
     surges = [replace(w, mask=w.mask[pairs]) for w in surges]
-    return CompiledEvents(tuple(controls), tuple(outages), tuple(surges),
-                          params["frontload_factor"], shape, pairs)
+    return CompiledEvents(tuple(controls), tuple(outages), tuple(surges), params["frontload_factor"], shape, pairs)
 
 
 def approval(c: _Control, t: int) -> np.ndarray:

@@ -14,9 +14,13 @@ from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
 
 
-def run(dataset: xr.Dataset, scenario: Scenario | str | Path, draws: int | None = None,
-        seed: int | None = None, progress: Callable[[int, int], None] | None = None
-        ) -> xr.Dataset:
+def run(
+    dataset: xr.Dataset,
+    scenario: Scenario | str | Path,
+    draws: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
     """Simulate a scenario on a dataset with Monte Carlo draws.
 
     Parameters
@@ -55,8 +59,7 @@ def run(dataset: xr.Dataset, scenario: Scenario | str | Path, draws: int | None 
         scenario = replace(scenario, seed=seed)
     n = scenario.draws if draws is None else draws
     network = build_network(dataset, year=int(scenario.start[:4]))
-    return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS,
-                          progress=progress)
+    return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -71,7 +74,7 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def tidy(result: xr.Dataset) -> dict[str, "object"]:
+def tidy(result: xr.Dataset) -> dict[str, object]:
     """One long table per group of dims: {file stem: pandas.DataFrame} with a ``variable`` column."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, var in result.data_vars.items():

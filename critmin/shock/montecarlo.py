@@ -25,12 +25,17 @@ def batches(draws: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     [[0, 1], [2, 3], [4]]
     """
     for start in range(0, len(draws), size):
-        yield draws[start:start + size]
+        yield draws[start : start + size]
 
 
-def simulate_draws(network: Network, scenario: Scenario, draws: Iterable[int] | None = None,
-                   batch_size: int = 64, trajectories: bool | None = None,
-                   progress: Progress | None = None) -> xr.Dataset:
+def simulate_draws(
+    network: Network,
+    scenario: Scenario,
+    draws: Iterable[int] | None = None,
+    batch_size: int = 64,
+    trajectories: bool | None = None,
+    progress: Progress | None = None,
+) -> xr.Dataset:
     """Simulate any subset of draws; draw ``i`` is the same whichever subset or batch holds it.
 
     Parameters
@@ -70,10 +75,12 @@ def simulate_draws(network: Network, scenario: Scenario, draws: Iterable[int] | 
         trajectories = len(draws) <= TRAJECTORY_DRAWS
     parts = []
     for n, chunk in enumerate(batches(draws, max(1, batch_size))):
-        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories), network,
-                                scenario, chunk))
+        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories), network, scenario, chunk))
         if progress is not None:
             progress(min((n + 1) * batch_size, len(draws)), len(draws))
-    result = xr.concat(parts, dim="draw", data_vars="minimal", coords="minimal",
-                       compat="override", join="outer") if len(parts) > 1 else parts[0]
+    result = (
+        xr.concat(parts, dim="draw", data_vars="minimal", coords="minimal", compat="override", join="outer")
+        if len(parts) > 1
+        else parts[0]
+    )
     return result.assign_attrs(parts[0].attrs)

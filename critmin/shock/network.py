@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from critmin.shock.parameters import DAYS_PER_MONTH, resolve_parameters
+from critmin.shock.parameters import resolve_parameters
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
 
@@ -121,8 +121,7 @@ def at_year(da: xr.DataArray, year: int) -> xr.DataArray:
     return before.ffill("year").isel(year=-1, drop=True).fillna(later)
 
 
-def _grid(da: xr.DataArray | None, items: list[tuple[str, str]], dims: dict[str, list[str]]
-          ) -> np.ndarray:
+def _grid(da: xr.DataArray | None, items: list[tuple[str, str]], dims: dict[str, list[str]]) -> np.ndarray:
     """Values of `da` on (item, *dims) as a float array; missing -> NaN.
 
     A variable without a ``stage`` dim (demand, inventory cover) is read at each material's last
@@ -173,20 +172,17 @@ def _labels(ds: xr.Dataset, year: int) -> tuple[list[tuple[str, str]], list[str]
     prod, trade, demand = (_var(ds, n, year) for n in ("production", "trade", "demand"))
     countries: set[str] = set()
     materials: set[str] = set()
-    for da, dims in ((prod, ("country",)), (trade, ("exporter", "importer")),
-                     (demand, ("region",))):
+    for da, dims in ((prod, ("country",)), (trade, ("exporter", "importer")), (demand, ("region",))):
         if da is None:
             continue
         present = da.fillna(0) > 0
         for dim in dims:
             countries |= set(da[dim].values[present.any([d for d in da.dims if d != dim]).values])
-        materials |= set(da["material"].values[present.any([d for d in da.dims
-                                                             if d != "material"]).values])
+        materials |= set(da["material"].values[present.any([d for d in da.dims if d != "material"]).values])
     if "stockpile" in ds and "holder_country" in ds:
         countries |= {str(c) for c in np.atleast_1d(ds["holder_country"].values)}
     items = [(m, s) for m in MATERIAL_STAGES if m in materials for s in stages_of(m)]
-    sectors = sorted({str(s) for s in demand["sector"].values} | {"all"}) \
-        if demand is not None else ["all"]
+    sectors = sorted({str(s) for s in demand["sector"].values} | {"all"}) if demand is not None else ["all"]
     return items, sorted(str(c) for c in countries if c in COUNTRIES), sectors
 
 
@@ -194,8 +190,7 @@ def _levels(chain: np.ndarray) -> np.ndarray:
     n = chain.shape[0]
     level = np.zeros(n, dtype=int)
     for _ in range(n + 1):
-        new = np.array([1 + level[chain[o] > 0].max() if (chain[o] > 0).any() else 0
-                        for o in range(n)])
+        new = np.array([1 + level[chain[o] > 0].max() if (chain[o] > 0).any() else 0 for o in range(n)])
         if (new == level).all():
             return level
         level = new
@@ -213,8 +208,9 @@ def _sourcing(prod: np.ndarray, trade: np.ndarray) -> np.ndarray:
     return np.where(total > 0, raw / np.where(total > 0, total, 1.0), world[:, None, :])
 
 
-def _baseline(chain: np.ndarray, level: np.ndarray, final: np.ndarray, share: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _baseline(
+    chain: np.ndarray, level: np.ndarray, final: np.ndarray, share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     need = np.zeros(final.shape[:2])
     prod = np.zeros_like(need)
     for lev in sorted(set(level.tolist()), reverse=True):
@@ -224,9 +220,16 @@ def _baseline(chain: np.ndarray, level: np.ndarray, final: np.ndarray, share: np
     return need, prod
 
 
-def _final_demand(ds: xr.Dataset, year: int, items: list[tuple[str, str]], countries: list[str],
-                  sectors: list[str], chain: np.ndarray, prod: np.ndarray, trade: np.ndarray
-                  ) -> np.ndarray:
+def _final_demand(
+    ds: xr.Dataset,
+    year: int,
+    items: list[tuple[str, str]],
+    countries: list[str],
+    sectors: list[str],
+    chain: np.ndarray,
+    prod: np.ndarray,
+    trade: np.ndarray,
+) -> np.ndarray:
     """Final demand (I, C, S) in t/month.
 
     ``demand`` is a sector's *use* of a material, which for an input material (natural graphite,
@@ -236,8 +239,14 @@ def _final_demand(ds: xr.Dataset, year: int, items: list[tuple[str, str]], count
     demand, so it is not counted twice.
     """
     demand = _var(ds, "demand", year)
-    dem = _grid(demand.rename(region="country") if demand is not None else None, items,
-                {"country": countries, "sector": sectors}) / 12.0  # t/year -> t/month
+    dem = (
+        _grid(
+            demand.rename(region="country") if demand is not None else None,
+            items,
+            {"country": countries, "sector": sectors},
+        )
+        / 12.0
+    )  # t/year -> t/month
     has = np.isfinite(dem).any(-1)
     dem = np.nan_to_num(dem)
     material = np.array([m for m, _ in items])
@@ -255,8 +264,14 @@ def _final_demand(ds: xr.Dataset, year: int, items: list[tuple[str, str]], count
     return final
 
 
-def _cover_days(ds: xr.Dataset, items: list[tuple[str, str]], countries: list[str],
-                sectors: list[str], final: np.ndarray, default: float) -> np.ndarray:
+def _cover_days(
+    ds: xr.Dataset,
+    items: list[tuple[str, str]],
+    countries: list[str],
+    sectors: list[str],
+    final: np.ndarray,
+    default: float,
+) -> np.ndarray:
     cover = ds["inventory_cover"].rename(region="country") if "inventory_cover" in ds else None
     days = _grid(cover, items, {"country": countries, "sector": sectors})
     weight = np.where(np.isfinite(days), final, 0.0)
@@ -265,8 +280,7 @@ def _cover_days(ds: xr.Dataset, items: list[tuple[str, str]], countries: list[st
     return np.where(total > 0, mean, default)
 
 
-def _stockpile(ds: xr.Dataset, year: int, items: list[tuple[str, str]], countries: list[str]
-               ) -> np.ndarray:
+def _stockpile(ds: xr.Dataset, year: int, items: list[tuple[str, str]], countries: list[str]) -> np.ndarray:
     out = np.zeros((len(items), len(countries)))
     if "stockpile" not in ds.data_vars or "holder_country" not in ds:
         return out
@@ -276,12 +290,13 @@ def _stockpile(ds: xr.Dataset, year: int, items: list[tuple[str, str]], countrie
         if country not in countries:
             continue
         for material in stock["material"].values:
-            index = items.index((material, stages_of(material)[-1])) \
-                if material in MATERIAL_STAGES and (material, stages_of(material)[-1]) in items \
+            index = (
+                items.index((material, stages_of(material)[-1]))
+                if material in MATERIAL_STAGES and (material, stages_of(material)[-1]) in items
                 else None
+            )
             if index is not None:
-                out[index, countries.index(country)] += float(stock.isel(holder=h)
-                                                              .sel(material=material))
+                out[index, countries.index(country)] += float(stock.isel(holder=h).sel(material=material))
     return out
 
 
@@ -330,17 +345,27 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
     cap_data = _grid(_var(dataset, "capacity", base), items, dims_c) / 12
     cap = np.where(np.isfinite(cap_data), cap_data, prod / parameters["capacity_utilisation"])
     raised = int(((production > cap) & (production > 0)).sum())
-    price = _grid(_var(dataset, "price", base), items,
-                  {"market": ["china_domestic", "international"]})
+    price = _grid(_var(dataset, "price", base), items, {"market": ["china_domestic", "international"]})
     e_item, e_sup, e_buy, e_share = _edges(share, need)
     return Network(
-        items=tuple(items), countries=tuple(countries), sectors=tuple(sectors), year=base,
-        level=level, chain=chain, capacity=np.maximum(cap, production), production=production,
-        need=need, final_demand=final,
-        cover_days=_cover_days(dataset, items, countries, sectors, final,
-                               parameters["user_cover_days"]),
-        stockpile=_stockpile(dataset, base, items, countries), price=price,
-        edge_item=e_item, edge_supplier=e_sup, edge_buyer=e_buy, edge_share=e_share,
-        parameters=parameters, provenance=provenance,
+        items=tuple(items),
+        countries=tuple(countries),
+        sectors=tuple(sectors),
+        year=base,
+        level=level,
+        chain=chain,
+        capacity=np.maximum(cap, production),
+        production=production,
+        need=need,
+        final_demand=final,
+        cover_days=_cover_days(dataset, items, countries, sectors, final, parameters["user_cover_days"]),
+        stockpile=_stockpile(dataset, base, items, countries),
+        price=price,
+        edge_item=e_item,
+        edge_supplier=e_sup,
+        edge_buyer=e_buy,
+        edge_share=e_share,
+        parameters=parameters,
+        provenance=provenance,
         notes={"capacity_raised_to_baseline": str(raised)},
     )

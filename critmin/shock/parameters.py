@@ -78,79 +78,212 @@ class Parameter:
         return 1.0 - value if self.one_minus else value * self.scale
 
 
-def _p(name: str, default: float, low: float, high: float, unit: str, source: str,
-       dataset: tuple[str, str, float] | tuple[str, str, float, bool] = ("", "", 1.0)
-       ) -> Parameter:
-    return Parameter(name, default, low, high, unit, dataset[0], source, dataset[1],
-                     dataset[2], bool(dataset[3]) if len(dataset) > 3 else False)
+def _p(
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    unit: str,
+    source: str,
+    dataset: tuple[str, str, float] | tuple[str, str, float, bool] = ("", "", 1.0),
+) -> Parameter:
+    return Parameter(
+        name,
+        default,
+        low,
+        high,
+        unit,
+        dataset[0],
+        source,
+        dataset[1],
+        dataset[2],
+        bool(dataset[3]) if len(dataset) > 3 else False,
+    )
 
 
 PARAMETERS: Final = MappingProxyType(
     {
         p.name: p
         for p in (
-            _p("frontload_factor", 2.6, 2.0, 2.7, "x normal orders",
-               "DOMAIN 4.1: exports in the month before the effective date ~2-2.6x normal "
-               "(Ga/Ge 2023, graphite 2023: 17 kt -> 45 kt)",
-               ("front_loading_multiple", "1", 1.0)),
-            _p("licensing_delay_months", 2.0, 1.0, 3.0, "month",
-               "DOMAIN 4.1: ~45 working days per licence (/21 working days per month); first "
-               "Ga/Ge licences ~7 weeks after the effective date, graphite ~3-4 weeks",
-               ("licence_processing_time_statutory_expected_working_days", "day",
-                1.0 / WORKING_DAYS_PER_MONTH)),
-            _p("leakage", 0.05, 0.0, 0.3, "share of controlled flow",
-               "DOMAIN 4.1: 1 - first-month drop (graphite Dec 2023 -91 %, Ga/Ge Aug 2023 -100 %)",
-               ("first_month_drop", "1", -1.0, True)),
-            _p("ramp_up_rate", 0.04, 0.02, 0.06, "share of world market per year",
-               "Sprecher et al. 2017, ES&T 51(7):3860: non-dominant supply ramped at 4%/yr",
-               ("non_dominant_supply_ramp_up_rate", "1/year", 1.0)),
-            _p("new_capacity_lead_months", 72.0, 36.0, 84.0, "month",
-               "Keilhacker & Minner 2017: ~6 years for new non-China capacity; magnet plant "
-               "~3 years (Adamas); mine start-up up to ~7 years (Argonne GCMat)",
-               ("lead_time_new_non_china_ree_capacity", "year", 12.0)),
-            _p("user_cover_days", 21.0, 14.0, 28.0, "day",
-               "users hold 2-4 weeks under just-in-time (blog, secondary; DOMAIN 2.3); used "
-               "where inventory_cover has no value",
-               ("user_inventory_cover_auto_industry_critical_components", "week", 7.0)),
-            _p("rebuild_months", 3.0, 1.0, 6.0, "month",
-               "assumption: users close a gap to their target cover over about a quarter; "
-               "calibrated on the Dec 2010 rebound of Japan's imports"),
-            _p("min_operating_level", 0.5, 0.3, 0.8, "share of need",
-               "assumption: a sector stops in a month when it can get less than this share of "
-               "what it needs",
-               ("min_operating_level_all", "1", 1.0)),
-            _p("price_lag_months", 3.0, 2.0, 4.0, "month",
-               "MINING.COM (DOMAIN 4.1): prices barely moved at the 2010 cut, rose ~3 months later",
-               ("price_response_lag_after_physical_cut_off", "month", 1.0)),
-            _p("price_flexibility", 1.0, 0.5, 2.0, "1",
-               "elasticity of the outside price to the cover ratio near baseline (prices.py: "
-               "bounded form); dataset stores d(price)/price per d(cover)/cover = -1",
-               ("price_response_to_cover", "1", -1.0)),
-            _p("inside_price_flexibility", 0.3, 0.0, 1.0, "1",
-               "assumption: calibrated to China's domestic Ga price -9% in Aug 2023 (Fastmarkets)"),
-            _p("price_cap_ratio", 30.0, 10.0, 30.0, "1",
-               "assumption: saturation level of the price ratio; Dy oxide rose 26-fold "
-               "2009-2011 (DOMAIN 4.2)"),
-            _p("substitution_max_rate", 0.10, 0.05, 0.10, "share of demand per year",
-               "Sprecher et al. 2017: substitution reached up to 10% of REE demand per year",
-               ("substitution_response_rate_max", "1/year", 1.0)),
-            _p("substitution_cap", 0.30, 0.15, 0.30, "share of demand",
-               "IBTimes (secondary): METI programme aimed at ~30% less Dy within two years",
-               ("demand_thrifting_achievable_within_2_years", "1", 1.0)),
-            _p("substitution_sensitivity", 0.25, 0.1, 0.5, "share per unit log price ratio",
-               "assumption: desired thrifting = sensitivity * ln(price ratio), up to the cap"),
-            _p("substitution_lag_months", 6.0, 3.0, 12.0, "month",
-               "assumption: thrifting starts half a year after the price signal (Honda 2012)"),
-            _p("capacity_utilisation", 0.8, 0.6, 0.95, "share",
-               "assumption: capacity = production / utilisation where capacity is missing"),
-            _p("producer_stock_months", 1.0, 0.5, 2.0, "month of baseline output",
-               "assumption: producers' and traders' stocks that front-loaded (or surging) "
-               "orders can draw on beyond capacity; the graphite rush of Nov 2023 (2.6x normal "
-               "exports) exceeded China's spare capacity"),
-            _p("stockpile_trigger_days", 30.0, 14.0, 60.0, "day",
-               "assumption: release when users' cover falls below a month (policy may override)"),
-            _p("stockpile_release_rate", 0.25, 0.1, 1.0, "share of initial stock per month",
-               "assumption: KOMIR releases within 8-30 days (DOMAIN 5.1); rate not published"),
+            _p(
+                "frontload_factor",
+                2.6,
+                2.0,
+                2.7,
+                "x normal orders",
+                "DOMAIN 4.1: exports in the month before the effective date ~2-2.6x normal "
+                "(Ga/Ge 2023, graphite 2023: 17 kt -> 45 kt)",
+                ("front_loading_multiple", "1", 1.0),
+            ),
+            _p(
+                "licensing_delay_months",
+                2.0,
+                1.0,
+                3.0,
+                "month",
+                "DOMAIN 4.1: ~45 working days per licence (/21 working days per month); first "
+                "Ga/Ge licences ~7 weeks after the effective date, graphite ~3-4 weeks",
+                ("licence_processing_time_statutory_expected_working_days", "day", 1.0 / WORKING_DAYS_PER_MONTH),
+            ),
+            _p(
+                "leakage",
+                0.05,
+                0.0,
+                0.3,
+                "share of controlled flow",
+                "DOMAIN 4.1: 1 - first-month drop (graphite Dec 2023 -91 %, Ga/Ge Aug 2023 -100 %)",
+                ("first_month_drop", "1", -1.0, True),
+            ),
+            _p(
+                "ramp_up_rate",
+                0.04,
+                0.02,
+                0.06,
+                "share of world market per year",
+                "Sprecher et al. 2017, ES&T 51(7):3860: non-dominant supply ramped at 4%/yr",
+                ("non_dominant_supply_ramp_up_rate", "1/year", 1.0),
+            ),
+            _p(
+                "new_capacity_lead_months",
+                72.0,
+                36.0,
+                84.0,
+                "month",
+                "Keilhacker & Minner 2017: ~6 years for new non-China capacity; magnet plant "
+                "~3 years (Adamas); mine start-up up to ~7 years (Argonne GCMat)",
+                ("lead_time_new_non_china_ree_capacity", "year", 12.0),
+            ),
+            _p(
+                "user_cover_days",
+                21.0,
+                14.0,
+                28.0,
+                "day",
+                "users hold 2-4 weeks under just-in-time (blog, secondary; DOMAIN 2.3); used "
+                "where inventory_cover has no value",
+                ("user_inventory_cover_auto_industry_critical_components", "week", 7.0),
+            ),
+            _p(
+                "rebuild_months",
+                3.0,
+                1.0,
+                6.0,
+                "month",
+                "assumption: users close a gap to their target cover over about a quarter; "
+                "calibrated on the Dec 2010 rebound of Japan's imports",
+            ),
+            _p(
+                "min_operating_level",
+                0.5,
+                0.3,
+                0.8,
+                "share of need",
+                "assumption: a sector stops in a month when it can get less than this share of what it needs",
+                ("min_operating_level_all", "1", 1.0),
+            ),
+            _p(
+                "price_lag_months",
+                3.0,
+                2.0,
+                4.0,
+                "month",
+                "MINING.COM (DOMAIN 4.1): prices barely moved at the 2010 cut, rose ~3 months later",
+                ("price_response_lag_after_physical_cut_off", "month", 1.0),
+            ),
+            _p(
+                "price_flexibility",
+                1.0,
+                0.5,
+                2.0,
+                "1",
+                "elasticity of the outside price to the cover ratio near baseline (prices.py: "
+                "bounded form); dataset stores d(price)/price per d(cover)/cover = -1",
+                ("price_response_to_cover", "1", -1.0),
+            ),
+            _p(
+                "inside_price_flexibility",
+                0.3,
+                0.0,
+                1.0,
+                "1",
+                "assumption: calibrated to China's domestic Ga price -9% in Aug 2023 (Fastmarkets)",
+            ),
+            _p(
+                "price_cap_ratio",
+                30.0,
+                10.0,
+                30.0,
+                "1",
+                "assumption: saturation level of the price ratio; Dy oxide rose 26-fold 2009-2011 (DOMAIN 4.2)",
+            ),
+            _p(
+                "substitution_max_rate",
+                0.10,
+                0.05,
+                0.10,
+                "share of demand per year",
+                "Sprecher et al. 2017: substitution reached up to 10% of REE demand per year",
+                ("substitution_response_rate_max", "1/year", 1.0),
+            ),
+            _p(
+                "substitution_cap",
+                0.30,
+                0.15,
+                0.30,
+                "share of demand",
+                "IBTimes (secondary): METI programme aimed at ~30% less Dy within two years",
+                ("demand_thrifting_achievable_within_2_years", "1", 1.0),
+            ),
+            _p(
+                "substitution_sensitivity",
+                0.25,
+                0.1,
+                0.5,
+                "share per unit log price ratio",
+                "assumption: desired thrifting = sensitivity * ln(price ratio), up to the cap",
+            ),
+            _p(
+                "substitution_lag_months",
+                6.0,
+                3.0,
+                12.0,
+                "month",
+                "assumption: thrifting starts half a year after the price signal (Honda 2012)",
+            ),
+            _p(
+                "capacity_utilisation",
+                0.8,
+                0.6,
+                0.95,
+                "share",
+                "assumption: capacity = production / utilisation where capacity is missing",
+            ),
+            _p(
+                "producer_stock_months",
+                1.0,
+                0.5,
+                2.0,
+                "month of baseline output",
+                "assumption: producers' and traders' stocks that front-loaded (or surging) "
+                "orders can draw on beyond capacity; the graphite rush of Nov 2023 (2.6x normal "
+                "exports) exceeded China's spare capacity",
+            ),
+            _p(
+                "stockpile_trigger_days",
+                30.0,
+                14.0,
+                60.0,
+                "day",
+                "assumption: release when users' cover falls below a month (policy may override)",
+            ),
+            _p(
+                "stockpile_release_rate",
+                0.25,
+                0.1,
+                1.0,
+                "share of initial stock per month",
+                "assumption: KOMIR releases within 8-30 days (DOMAIN 5.1); rate not published",
+            ),
         )
     }
 )
@@ -169,8 +302,7 @@ def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, 
     if name not in table.indexes.get("parameter", ()):
         return None
     row = table.sel(parameter=name)
-    units = dataset["parameters_unit"].sel(parameter=name) if "parameters_unit" in dataset \
-        else None
+    units = dataset["parameters_unit"].sel(parameter=name) if "parameters_unit" in dataset else None
     materials = [str(m) for m in row["material"].values] if "material" in row.dims else [None]
     order = (["all"] if "all" in materials else []) + [m for m in materials if m != "all"]
     for material in order:

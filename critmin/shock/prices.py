@@ -47,8 +47,7 @@ def push_history(history: np.ndarray, current: np.ndarray) -> np.ndarray:
     return np.concatenate([current[..., None], history[..., :-1]], axis=-1)
 
 
-def lagged_price(history: np.ndarray, lag: np.ndarray, flexibility: np.ndarray,
-                 cap: np.ndarray) -> np.ndarray:
+def lagged_price(history: np.ndarray, lag: np.ndarray, flexibility: np.ndarray, cap: np.ndarray) -> np.ndarray:
     """Price ratio from the cover ratio `lag` months ago, per draw (saturating log form).
 
     Examples
@@ -64,8 +63,7 @@ def lagged_price(history: np.ndarray, lag: np.ndarray, flexibility: np.ndarray,
     return price_ratio(cover, flexibility[:, None], cap[:, None])
 
 
-def price_ratio(cover: np.ndarray, flexibility: np.ndarray | float, cap: np.ndarray | float
-                ) -> np.ndarray:
+def price_ratio(cover: np.ndarray, flexibility: np.ndarray | float, cap: np.ndarray | float) -> np.ndarray:
     """``1 + f ln(1/x)`` when short, ``1 / (1 + f ln x)`` in a glut, clipped to ``[1/cap, cap]``.
 
     Examples
@@ -78,8 +76,7 @@ def price_ratio(cover: np.ndarray, flexibility: np.ndarray | float, cap: np.ndar
     return np.clip(ratio, 1.0 / cap, cap)
 
 
-def substitution(previous: np.ndarray, price: np.ndarray, params: dict[str, np.ndarray],
-                 enabled: bool) -> np.ndarray:
+def substitution(previous: np.ndarray, price: np.ndarray, params: dict[str, np.ndarray], enabled: bool) -> np.ndarray:
     """New demand cut share per (draw, item, country) from the user's lagged price ratio.
 
     Examples

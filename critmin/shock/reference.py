@@ -26,8 +26,11 @@ def _div(a: float, b: float) -> float:
 def _plan(net, ctx, par, st, drv, final, b):
     ni, nc = net.shape
     need_int = [[0.0] * nc for _ in range(ni)]
-    need, planned, fill = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)], \
-        [[1.0] * nc for _ in range(ni)]
+    need, planned, fill = (
+        [[0.0] * nc for _ in range(ni)],
+        [[0.0] * nc for _ in range(ni)],
+        [[1.0] * nc for _ in range(ni)],
+    )
     r_out, r_in = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)]
     s_fill, s_sold = [[0.0] * nc for _ in range(ni)], [[0.0] * nc for _ in range(ni)]
     orders_e, refused_e, bound = [0.0] * len(net.edge_item), [0.0] * len(net.edge_item), [0.0] * ni
@@ -41,8 +44,7 @@ def _plan(net, ctx, par, st, drv, final, b):
             for c in range(nc):
                 need[i][c] = need_int[i][c] + sum(final[i][c])
                 target = need[i][c] * net.cover_days[i, c] / DPM
-                orders.append(max(0.0, need[i][c] + (target - st["inv"][i][c])
-                                  / max(par["rebuild_months"], 1e-9)))
+                orders.append(max(0.0, need[i][c] + (target - st["inv"][i][c]) / max(par["rebuild_months"], 1e-9)))
             for e in lv.edges:
                 if net.edge_item[e] != i:
                     continue
@@ -73,9 +75,19 @@ def _plan(net, ctx, par, st, drv, final, b):
                 r_out[i][c] = total * _div(idle[c], sum(idle))
                 r_in[i][c] = total * _div(short[c], sum(short))
                 planned[i][c] = normal[c] + r_out[i][c]
-    return dict(need_int=need_int, need=need, planned=planned, fill=fill, r_out=r_out,
-                r_in=r_in, orders=orders_e, refused=refused_e, bound=bound, s_fill=s_fill,
-                s_sold=s_sold)
+    return dict(
+        need_int=need_int,
+        need=need,
+        planned=planned,
+        fill=fill,
+        r_out=r_out,
+        r_in=r_in,
+        orders=orders_e,
+        refused=refused_e,
+        bound=bound,
+        s_fill=s_fill,
+        s_sold=s_sold,
+    )
 
 
 def _allocate(pool, need_s, order, n_prio, min_level):
@@ -85,8 +97,7 @@ def _allocate(pool, need_s, order, n_prio, min_level):
         alloc[s] = min(max(left, 0.0), need_s[s])
         left -= alloc[s]
     rest = [s for s in order[n_prio:]]
-    ratio = min(1.0, _div(pool - sum(alloc[s] for s in order[:n_prio]),
-                          sum(need_s[s] for s in rest)))
+    ratio = min(1.0, _div(pool - sum(alloc[s] for s in order[:n_prio]), sum(need_s[s] for s in rest)))
     for s in rest:
         alloc[s] = need_s[s] * ratio
     stopped = [need_s[s] > 0 and alloc[s] < min_level * need_s[s] for s in range(len(need_s))]
@@ -105,15 +116,13 @@ def _release(avail, need, stock, stock0, rule):
         return given, given
     total = min(sum(can), sum(gap))
     users = [need[c] * trig[c] for c in range(n)]
-    return [total * _div(users[c], sum(users)) for c in range(n)], \
-        [total * _div(can[c], sum(can)) for c in range(n)]
+    return [total * _div(users[c], sum(users)) for c in range(n)], [total * _div(can[c], sum(can)) for c in range(n)]
 
 
 def _deliver(net, ctx, par, st, pl, final, b):
     ni, nc = net.shape
     f = [[1.0] * nc for _ in range(ni)]
-    prod, rec, given_all, drawn_all, avail_all = ([[0.0] * nc for _ in range(ni)]
-                                                  for _ in range(5))
+    prod, rec, given_all, drawn_all, avail_all = ([[0.0] * nc for _ in range(ni)] for _ in range(5))
     use_f = [[[0.0] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     stop = [[[False] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     ship = [0.0] * len(net.edge_item)
@@ -133,22 +142,25 @@ def _deliver(net, ctx, par, st, pl, final, b):
             for e in lv.edges:
                 if net.edge_item[e] == i:
                     k = net.edge_supplier[e]
-                    ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0)
-                                                 + pl["s_fill"][i][k])
+                    ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0) + pl["s_fill"][i][k])
                     rec[i][net.edge_buyer[e]] += ship[e]
             avail = [st["inv"][i][c] + rec[i][c] for c in range(nc)]
-            given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i],
-                                    ctx.policy.stockpile_release)
+            given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i], ctx.policy.stockpile_release)
             for c in range(nc):
                 avail_all[i][c] = avail[c] + given[c]
                 given_all[i][c], drawn_all[i][c] = given[c], drawn[c]
                 need = pl["need"][i][c]
                 f[i][c] = min(1.0, _div(avail_all[i][c], need)) if need > 0 else 1.0
                 use_f[i][c], stop[i][c] = _allocate(
-                    f[i][c] * sum(final[i][c]), final[i][c], list(ctx.sector_order),
-                    ctx.n_priority, par["min_operating_level"])
-    return dict(prod=prod, rec=rec, given=given_all, drawn=drawn_all, avail=avail_all, f=f,
-                use_f=use_f, stop=stop, ship=ship)
+                    f[i][c] * sum(final[i][c]),
+                    final[i][c],
+                    list(ctx.sector_order),
+                    ctx.n_priority,
+                    par["min_operating_level"],
+                )
+    return dict(
+        prod=prod, rec=rec, given=given_all, drawn=drawn_all, avail=avail_all, f=f, use_f=use_f, stop=stop, ship=ship
+    )
 
 
 def _prices(net, ctx, par, st, pl, d):
@@ -157,8 +169,11 @@ def _prices(net, ctx, par, st, pl, d):
     price = []
     for i in range(ni):
         req = [pl["need"][i][c] + net.need[i, c] * net.cover_days[i, c] / DPM for c in range(nc)]
-        refused = sum(pl["refused"][e] for e in range(len(net.edge_item))
-                      if net.edge_item[e] == i and net.edge_supplier[e] == ctx.inside[i])
+        refused = sum(
+            pl["refused"][e]
+            for e in range(len(net.edge_item))
+            if net.edge_item[e] == i and net.edge_supplier[e] == ctx.inside[i]
+        )
         k = ctx.inside[i]
         x_in = _div(d["avail"][i][k] + refused, req[k]) if req[k] > 0 else 1.0
         den = sum(req[c] for c in range(nc) if c != k)
@@ -172,17 +187,21 @@ def _prices(net, ctx, par, st, pl, d):
             x = math.log(max(h[int(lag)], 1e-12))
             r = 1.0 - flex * x if x < 0 else 1.0 / (1.0 + flex * x)
             return min(max(r, 1.0 / par["price_cap_ratio"]), par["price_cap_ratio"])
-        price.append([p(h_in, par["price_lag_months"], par["inside_price_flexibility"]),
-                      p(h_out, par["price_lag_months"], par["price_flexibility"])])
+
+        price.append(
+            [
+                p(h_in, par["price_lag_months"], par["inside_price_flexibility"]),
+                p(h_out, par["price_lag_months"], par["price_flexibility"]),
+            ]
+        )
         lag = par["price_lag_months"] + par["substitution_lag_months"]
         for c in range(nc):
-            seen = p(h_in, lag, par["inside_price_flexibility"]) if c == k else \
-                p(h_out, lag, par["price_flexibility"])
+            seen = p(h_in, lag, par["inside_price_flexibility"]) if c == k else p(h_out, lag, par["price_flexibility"])
             if ctx.policy.substitution:
-                desired = min(par["substitution_cap"],
-                              par["substitution_sensitivity"] * math.log(max(seen, 1.0)))
-                st["cut"][i][c] = max(st["cut"][i][c], min(desired, st["cut"][i][c]
-                                                           + par["substitution_max_rate"] / 12))
+                desired = min(par["substitution_cap"], par["substitution_sensitivity"] * math.log(max(seen, 1.0)))
+                st["cut"][i][c] = max(
+                    st["cut"][i][c], min(desired, st["cut"][i][c] + par["substitution_max_rate"] / 12)
+                )
     return price, hist
 
 
@@ -198,27 +217,45 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
     for b in range(len(draws)):
         par = {k: float(v[b]) for k, v in params.items()}
         inv0 = net.need * net.cover_days / DPM
-        st = {"inv": inv0.tolist(), "stock": net.stockpile.tolist(), "bound": [0.0] * ni,
-              "cut": [[0.0] * nc for _ in range(ni)],
-              "pstock": (par["producer_stock_months"] * net.production).tolist(),
-              "h_out": [[1.0] * ctx.history for _ in range(ni)],
-              "h_in": [[1.0] * ctx.history for _ in range(ni)]}
+        st = {
+            "inv": inv0.tolist(),
+            "stock": net.stockpile.tolist(),
+            "bound": [0.0] * ni,
+            "cut": [[0.0] * nc for _ in range(ni)],
+            "pstock": (par["producer_stock_months"] * net.production).tolist(),
+            "h_out": [[1.0] * ctx.history for _ in range(ni)],
+            "h_in": [[1.0] * ctx.history for _ in range(ni)],
+        }
         rows = {k: [] for k in out}
         for drv in drivers:
-            final = [[[(ctx.pair_final[ctx.pair_of[i, c], s]
-                        * drv.dem_mult[b, ctx.pair_of[i, c], s] if ctx.pair_of[i, c] >= 0
-                        else 0.0)
-                       * (1.0 - st["cut"][i][c]) for s in range(len(net.sectors))]
-                      for c in range(nc)] for i in range(ni)]
+            final = [
+                [
+                    [
+                        (
+                            ctx.pair_final[ctx.pair_of[i, c], s] * drv.dem_mult[b, ctx.pair_of[i, c], s]
+                            if ctx.pair_of[i, c] >= 0
+                            else 0.0
+                        )
+                        * (1.0 - st["cut"][i][c])
+                        for s in range(len(net.sectors))
+                    ]
+                    for c in range(nc)
+                ]
+                for i in range(ni)
+            ]
             pl = _plan(net, ctx, par, st, drv, final, b)
             d = _deliver(net, ctx, par, st, pl, final, b)
             use_int = [[0.0] * nc for _ in range(ni)]
             for o, j, a in ctx.links:
                 for c in range(nc):
                     use_int[j][c] += a * d["prod"][o][c]
-            short = [[pl["need_int"][i][c] * (1.0 - d["f"][i][c])
-                      + sum(final[i][c]) - sum(d["use_f"][i][c]) for c in range(nc)]
-                     for i in range(ni)]
+            short = [
+                [
+                    pl["need_int"][i][c] * (1.0 - d["f"][i][c]) + sum(final[i][c]) - sum(d["use_f"][i][c])
+                    for c in range(nc)
+                ]
+                for i in range(ni)
+            ]
             price, hist = _prices(net, ctx, par, st, pl, d)
             for i in range(ni):
                 for c in range(nc):
@@ -226,9 +263,13 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
                     st["stock"][i][c] -= d["drawn"][i][c]
                     st["pstock"][i][c] -= pl["s_sold"][i][c]
             st.update(bound=pl["bound"], h_out=hist["out"], h_in=hist["in"])
-            for k, v in (("production", d["prod"]), ("receipts", d["rec"]),
-                         ("inventory", st["inv"]), ("shortfall", short),
-                         ("price_ratio", price)):
+            for k, v in (
+                ("production", d["prod"]),
+                ("receipts", d["rec"]),
+                ("inventory", st["inv"]),
+                ("shortfall", short),
+                ("price_ratio", price),
+            ):
                 rows[k].append(np.array(v, dtype=float))
         for k in out:
             out[k].append(np.stack(rows[k]))

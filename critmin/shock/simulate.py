@@ -38,18 +38,19 @@ SECTOR_VARIABLES = ("final_need", "final_use", "stopped")
 TOLERANCE = 1e-7
 
 
-def _month_record(d: dict[str, np.ndarray], net: Network, self_edges: np.ndarray,
-                  to_material: np.ndarray) -> dict[str, np.ndarray]:
+def _month_record(
+    d: dict[str, np.ndarray], net: Network, self_edges: np.ndarray, to_material: np.ndarray
+) -> dict[str, np.ndarray]:
     shape = d["receipts"].shape
-    own = gather(d["shipments"][:, self_edges],
-                 net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape)
+    own = gather(
+        d["shipments"][:, self_edges], net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape
+    )
     rec = {k: d[k] for k in NODE_VARIABLES if k != "imports"}
     rec["imports"] = d["receipts"] - own
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
         rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
-    rec["stopped"] = np.einsum("bfs,fm,fc->bmcs", d["stopped"].astype(float), pair_m,
-                               pair_c) > 0
+    rec["stopped"] = np.einsum("bfs,fm,fc->bmcs", d["stopped"].astype(float), pair_m, pair_c) > 0
     rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
     return rec
 
@@ -67,8 +68,9 @@ def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
     return materials, matrix
 
 
-def run_batch(net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True
-              ) -> dict[str, np.ndarray]:
+def run_batch(
+    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True
+) -> dict[str, np.ndarray]:
     """Arrays of one batch of draws; checks mass balance every month.
 
     With `trajectories`, every flow as (draw, month, ...); always the per-draw summary arrays
@@ -88,13 +90,15 @@ def run_batch(net: Network, scenario: Scenario, draws: Sequence[int], trajectori
     self_edges = np.flatnonzero(net.edge_supplier == net.edge_buyer)
     _, to_material = materials_of(net)
     summary = Accumulator(net, len(draws), to_material)
-    initial = {"inventory_initial": state.inventory, "stockpile_initial": state.stockpile,
-               "producer_stock_initial": state.producer_stock}
+    initial = {
+        "inventory_initial": state.inventory,
+        "stockpile_initial": state.stockpile,
+        "producer_stock_initial": state.producer_stock,
+    }
     for t in range(scenario.horizon_months):
         before = state.inventory
         state, d = step(state, month_drivers(events, t), ctx)
-        residual = max_relative_residual(d["receipts"], d["release"], d["use"], d["inventory"],
-                                         before)
+        residual = max_relative_residual(d["receipts"], d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
         summary.add(t, d)
         if trajectories:
@@ -113,9 +117,9 @@ def _unstack(arr: np.ndarray, net: Network, axis: int) -> tuple[np.ndarray, list
     materials, _ = materials_of(net)
     stages = [s for s in STAGES if any(s == st for _, st in net.items)]
     shape = list(arr.shape)
-    shape[axis:axis + 1] = [len(materials), len(stages)]
+    shape[axis : axis + 1] = [len(materials), len(stages)]
     out = np.full(shape, np.nan)
-    moved = np.moveaxis(out.reshape(*shape[:axis], -1, *shape[axis + 2:]), axis, 0)
+    moved = np.moveaxis(out.reshape(*shape[:axis], -1, *shape[axis + 2 :]), axis, 0)
     src = np.moveaxis(arr, axis, 0)
     for i, (m, s) in enumerate(net.items):
         moved[materials.index(m) * len(stages) + stages.index(s)] = src[i]
@@ -147,8 +151,7 @@ def usd_price(ratio: np.ndarray, net: Network, scenario: Scenario) -> np.ndarray
     return np.stack([domestic, ratio[..., 1] * net.price[:, 1]], axis=-1)
 
 
-def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
-               draws: Sequence[int]) -> xr.Dataset:
+def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario, draws: Sequence[int]) -> xr.Dataset:
     """Label a batch's arrays: dims draw, month, material, stage, country, sector, market.
 
     Trajectories (when the batch kept them), the per-draw summary and the drawn parameters.
@@ -159,49 +162,68 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
     data: dict[str, tuple] = {}
     if "production" in stacked:
         data = _trajectory_variables(stacked, net, scenario)
-    coords = {**base, "material": materials, "stage": stages, "country": list(net.countries),
-              "sector": list(net.sectors), "market": ["inside", "outside"],
-              "price_market": ["china_domestic", "international"],
-              "edge": np.arange(len(net.edge_item)),
-              "edge_material": ("edge", [net.items[i][0] for i in net.edge_item]),
-              "edge_stage": ("edge", [net.items[i][1] for i in net.edge_item]),
-              "exporter": ("edge", [net.countries[k] for k in net.edge_supplier]),
-              "importer": ("edge", [net.countries[k] for k in net.edge_buyer])}
+    coords = {
+        **base,
+        "material": materials,
+        "stage": stages,
+        "country": list(net.countries),
+        "sector": list(net.sectors),
+        "market": ["inside", "outside"],
+        "price_market": ["china_domestic", "international"],
+        "edge": np.arange(len(net.edge_item)),
+        "edge_material": ("edge", [net.items[i][0] for i in net.edge_item]),
+        "edge_stage": ("edge", [net.items[i][1] for i in net.edge_item]),
+        "exporter": ("edge", [net.countries[k] for k in net.edge_supplier]),
+        "importer": ("edge", [net.countries[k] for k in net.edge_buyer]),
+    }
     if "production" not in stacked:
-        coords = {k: v for k, v in coords.items() if k not in ("month", "edge", "price_market")
-                  and not (isinstance(v, tuple) and v[0] == "edge")}
+        coords = {
+            k: v
+            for k, v in coords.items()
+            if k not in ("month", "edge", "price_market") and not (isinstance(v, tuple) and v[0] == "edge")
+        }
     ds = xr.Dataset(data, coords=coords)
-    peak, _, _ = _unstack(np.where(np.isfinite(stacked["summary_peak_price"]),
-                                   stacked["summary_peak_price"], np.nan), net, 1)
-    ds = ds.merge(summary_dataset(stacked, net, materials, stages, peak, months(scenario),
-                                  draws))
+    peak, _, _ = _unstack(
+        np.where(np.isfinite(stacked["summary_peak_price"]), stacked["summary_peak_price"], np.nan), net, 1
+    )
+    ds = ds.merge(summary_dataset(stacked, net, materials, stages, peak, months(scenario), draws))
     for name in PARAMETERS:
         ds[f"parameter_{name}"] = ("draw", stacked[f"parameter_{name}"])
     return ds.assign_attrs(result_attrs(net, scenario))
 
 
-def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario
-                          ) -> dict[str, tuple]:
+def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario) -> dict[str, tuple]:
     data: dict[str, tuple] = {}
     for name, long_name in NODE_VARIABLES.items():
         arr, _, _ = _unstack(stacked[name], net, 2)
         unit = "t" if name in ("inventory", "stockpile", "producer_stock") else "t/month"
-        data[name] = (("draw", "month", "material", "stage", "country"), arr,
-                      {"units": unit, "long_name": long_name})
+        data[name] = (("draw", "month", "material", "stage", "country"), arr, {"units": unit, "long_name": long_name})
     for name in ("inventory_initial", "stockpile_initial", "producer_stock_initial"):
         arr, _, _ = _unstack(stacked[name], net, 1)
         data[name] = (("draw", "material", "stage", "country"), arr, {"units": "t"})
     for name in SECTOR_VARIABLES:
-        data[name] = (("draw", "month", "material", "country", "sector"), stacked[name],
-                      {"units": "1" if name == "stopped" else "t/month"})
+        data[name] = (
+            ("draw", "month", "material", "country", "sector"),
+            stacked[name],
+            {"units": "1" if name == "stopped" else "t/month"},
+        )
     ratio, _, _ = _unstack(stacked["price_ratio"], net, 2)
-    data["price_ratio"] = (("draw", "month", "material", "stage", "market"), ratio,
-                           {"units": "1", "long_name": "price / baseline price"})
+    data["price_ratio"] = (
+        ("draw", "month", "material", "stage", "market"),
+        ratio,
+        {"units": "1", "long_name": "price / baseline price"},
+    )
     usd, _, _ = _unstack(usd_price(stacked["price_ratio"], net, scenario), net, 2)
-    data["price"] = (("draw", "month", "material", "stage", "price_market"), usd,
-                     {"units": "USD/kg", "base_year": net.year,
-                      "long_name": f"price: ratio x the dataset's {net.year} price (annual "
-                                   "average; latest year at or before, else earliest after)"})
+    data["price"] = (
+        ("draw", "month", "material", "stage", "price_market"),
+        usd,
+        {
+            "units": "USD/kg",
+            "base_year": net.year,
+            "long_name": f"price: ratio x the dataset's {net.year} price (annual "
+            "average; latest year at or before, else earliest after)",
+        },
+    )
     data["shipments"] = (("draw", "month", "edge"), stacked["shipments"], {"units": "t/month"})
     return data
 
@@ -209,9 +231,13 @@ def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario
 def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
     """Scenario, base year and every parameter's value and provenance, as NetCDF-safe attrs."""
     fixed = dict(scenario.parameters)
-    attrs: dict[str, str | int] = {"scenario": scenario.name, "start": scenario.start,
-                                   "seed": scenario.seed, "base_year": net.year,
-                                   "price_base_year": net.year}
+    attrs: dict[str, str | int] = {
+        "scenario": scenario.name,
+        "start": scenario.start,
+        "seed": scenario.seed,
+        "base_year": net.year,
+        "price_base_year": net.year,
+    }
     for name in PARAMETERS:
         where = "scenario" if name in fixed else net.provenance.get(name, "assumption")
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
@@ -220,8 +246,7 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
     return attrs
 
 
-def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None = None
-             ) -> xr.Dataset:
+def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None = None) -> xr.Dataset:
     """Simulate `draws` (default ``range(scenario.draws)``) in one batch, as labelled arrays.
 
     Examples

@@ -57,9 +57,16 @@ def initial_state(ctx: Context) -> State:
     inventory = ctx.net.need * ctx.net.cover_days / DAYS_PER_MONTH
     ones = np.ones((b, ni, ctx.history))
     producer = ctx.params["producer_stock_months"][:, None, None] * ctx.net.production
-    return State(0, np.broadcast_to(inventory, (b, ni, nc)).copy(),
-                 np.broadcast_to(ctx.stock0, (b, ni, nc)).copy(), np.zeros((b, ni, nc)),
-                 np.zeros((b, ni)), ones, ones.copy(), producer)
+    return State(
+        0,
+        np.broadcast_to(inventory, (b, ni, nc)).copy(),
+        np.broadcast_to(ctx.stock0, (b, ni, nc)).copy(),
+        np.zeros((b, ni, nc)),
+        np.zeros((b, ni)),
+        ones,
+        ones.copy(),
+        producer,
+    )
 
 
 def gather(values: np.ndarray, node: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
@@ -87,11 +94,12 @@ class Plan(NamedTuple):
     bound: np.ndarray
 
 
-def _redirect(idle: np.ndarray, short: np.ndarray, limit: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _redirect(idle: np.ndarray, short: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     total = np.minimum(np.minimum(idle.sum(-1), short.sum(-1)), limit)
-    return (total[..., None] * _share(idle, idle.sum(-1, keepdims=True)),
-            total[..., None] * _share(short, short.sum(-1, keepdims=True)))
+    return (
+        total[..., None] * _share(idle, idle.sum(-1, keepdims=True)),
+        total[..., None] * _share(short, short.sum(-1, keepdims=True)),
+    )
 
 
 def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) -> None:
@@ -135,17 +143,19 @@ def plan(state: State, drv: Drivers, ctx: Context, final: np.ndarray) -> Plan:
     `final` is the final need summed over sectors, (B, I, C).
     """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
-    p = {k: np.zeros((b, ni, nc)) for k in ("need_int", "need", "fill", "planned", "stock_fill",
-                                             "stock_sold", "redirect_out", "redirect_in")}
-    p.update(orders=np.zeros((b, ne)), refused=np.zeros((b, ne)), bound=np.zeros((b, ni)),
-             final=final)
+    p = {
+        k: np.zeros((b, ni, nc))
+        for k in ("need_int", "need", "fill", "planned", "stock_fill", "stock_sold", "redirect_out", "redirect_in")
+    }
+    p.update(orders=np.zeros((b, ne)), refused=np.zeros((b, ne)), bound=np.zeros((b, ni)), final=final)
     for lv in reversed(ctx.levels):
         _plan_level(lv, p, state, drv, ctx)
     return Plan(**{k: p[k] for k in Plan._fields})
 
 
-def allocate(pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: int,
-             min_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def allocate(
+    pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: int, min_level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Split `pool` (B, ...) over sectors (last axis of `need`): priority first, then pro rata.
 
     Returns the use per sector and whether each sector stopped (allocation below
@@ -171,8 +181,9 @@ def allocate(pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: 
     return np.where(stopped, 0.0, alloc), stopped
 
 
-def release(available: np.ndarray, need: np.ndarray, stock: np.ndarray, stock0: np.ndarray,
-            ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+def release(
+    available: np.ndarray, need: np.ndarray, stock: np.ndarray, stock0: np.ndarray, ctx: Context
+) -> tuple[np.ndarray, np.ndarray]:
     """Stockpile release by rule: (received by users, drawn from holders), both (B, n, C)."""
     rule = ctx.policy.stockpile_release
     if rule is None:
@@ -186,8 +197,7 @@ def release(available: np.ndarray, need: np.ndarray, stock: np.ndarray, stock0: 
         return given, given
     total = np.minimum(can.sum(-1), gap.sum(-1))[..., None]
     users = need * triggered
-    return total * _share(users, users.sum(-1, keepdims=True)), \
-        total * _share(can, can.sum(-1, keepdims=True))
+    return total * _share(users, users.sum(-1, keepdims=True)), total * _share(can, can.sum(-1, keepdims=True))
 
 
 def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> None:
@@ -217,23 +227,27 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> 
     pairs = lv.pairs
     final = d["final_need"][:, pairs]
     f_pairs = d["f"][:, ctx.pair_item[pairs], ctx.pair_country[pairs]]
-    use, stopped = allocate(f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority,
-                            ctx.params["min_operating_level"])
+    use, stopped = allocate(
+        f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority, ctx.params["min_operating_level"]
+    )
     d["final_use"][:, pairs], d["stopped"][:, pairs] = use, stopped
 
 
-def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: np.ndarray
-            ) -> dict[str, np.ndarray]:
+def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: np.ndarray) -> dict[str, np.ndarray]:
     """Pass 2, upstream first: production, shipments, receipts, release and use.
 
     `final` is final need by sector on the nodes with final demand, (B, F, S); `final_sum`
     the same summed over sectors on every node, (B, I, C).
     """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
-    d = {k: np.zeros((b, ni, nc)) for k in ("production", "redirect_in", "receipts", "release",
-                                             "drawn", "available")}
-    d.update(f=np.ones((b, ni, nc)), shipments=np.zeros((b, ne)), final_need=final,
-             final_use=np.zeros_like(final), stopped=np.zeros(final.shape, dtype=bool))
+    d = {k: np.zeros((b, ni, nc)) for k in ("production", "redirect_in", "receipts", "release", "drawn", "available")}
+    d.update(
+        f=np.ones((b, ni, nc)),
+        shipments=np.zeros((b, ne)),
+        final_need=final,
+        final_use=np.zeros_like(final),
+        stopped=np.zeros(final.shape, dtype=bool),
+    )
     for lv in ctx.levels:
         _deliver_level(lv, pl, d, state, ctx)
     use_int = np.zeros((b, ni, nc))
@@ -251,8 +265,7 @@ def _prices(state: State, pl: Plan, d: dict, ctx: Context) -> tuple[np.ndarray, 
     requirement = pl.need + net.need * net.cover_days / DAYS_PER_MONTH
     inside = np.zeros(net.shape, dtype=bool)
     inside[np.arange(len(net.items)), ctx.inside] = True
-    refused = gather(pl.refused, net.edge_item * net.shape[1] + net.edge_supplier,
-                     state.inventory.shape)
+    refused = gather(pl.refused, net.edge_item * net.shape[1] + net.edge_supplier, state.inventory.shape)
     x_out = cover_ratio(d["available"], requirement, ~inside)
     x_in = cover_ratio(d["available"] + refused, requirement, inside)
     hist_out, hist_in = push_history(state.cover_out, x_out), push_history(state.cover_in, x_in)
@@ -260,8 +273,11 @@ def _prices(state: State, pl: Plan, d: dict, ctx: Context) -> tuple[np.ndarray, 
     p_out = lagged_price(hist_out, par["price_lag_months"], par["price_flexibility"], cap)
     p_in = lagged_price(hist_in, par["price_lag_months"], par["inside_price_flexibility"], cap)
     lag = par["price_lag_months"] + par["substitution_lag_months"]
-    seen = np.where(inside, lagged_price(hist_in, lag, par["inside_price_flexibility"], cap)[..., None],
-                    lagged_price(hist_out, lag, par["price_flexibility"], cap)[..., None])
+    seen = np.where(
+        inside,
+        lagged_price(hist_in, lag, par["inside_price_flexibility"], cap)[..., None],
+        lagged_price(hist_out, lag, par["price_flexibility"], cap)[..., None],
+    )
     cut = substitution(state.cut, seen, par, ctx.policy.substitution)
     return np.stack([p_in, p_out], axis=-1), hist_out, hist_in, cut
 
@@ -288,12 +304,20 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
     pl = plan(state, drv, ctx, final_sum)
     d = deliver(state, pl, ctx, final, final_sum)
     price, hist_out, hist_in, cut = _prices(state, pl, d, ctx)
-    d.update(need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused,
-             stock_sold=pl.stock_sold)
-    new = replace(state, month=state.month + 1, inventory=d["available"] - d["use"],
-                  stockpile=state.stockpile - d["drawn"], cut=cut, bound=pl.bound,
-                  cover_out=hist_out, cover_in=hist_in,
-                  producer_stock=state.producer_stock - pl.stock_sold)
+    d.update(
+        need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused, stock_sold=pl.stock_sold
+    )
+    new = replace(
+        state,
+        month=state.month + 1,
+        inventory=d["available"] - d["use"],
+        stockpile=state.stockpile - d["drawn"],
+        cut=cut,
+        bound=pl.bound,
+        cover_out=hist_out,
+        cover_in=hist_in,
+        producer_stock=state.producer_stock - pl.stock_sold,
+    )
     d["inventory"], d["stockpile"] = new.inventory, new.stockpile
     d["producer_stock"] = new.producer_stock
     return new, d

@@ -15,8 +15,14 @@ import xarray as xr
 
 from critmin.shock.network import Network
 
-SUMMARY_VARIABLES = ("first_stop_month", "first_stop_offset", "cumulative_shortfall",
-                     "cumulative_final_shortfall", "peak_price_ratio", "stockpile_months_bought")
+SUMMARY_VARIABLES = (
+    "first_stop_month",
+    "first_stop_offset",
+    "cumulative_shortfall",
+    "cumulative_final_shortfall",
+    "peak_price_ratio",
+    "stockpile_months_bought",
+)
 
 
 def summarise(result: xr.Dataset) -> xr.Dataset:
@@ -45,19 +51,22 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
     ever = stopped.any("month")
     offset = stopped.argmax("month").where(ever, -1)
     first = result["month"].values[offset.clip(0).values]
-    first_month = xr.DataArray(np.where(ever.values, first, np.datetime64("NaT")),
-                               dims=offset.dims, coords=offset.coords)
+    first_month = xr.DataArray(
+        np.where(ever.values, first, np.datetime64("NaT")), dims=offset.dims, coords=offset.coords
+    )
     final_short = (result.final_need - result.final_use).sum(["month", "material"])
     baseline_need = result.need.isel(month=0).sum("stage")
     bought = result.release.sum(["month", "stage"]) / baseline_need.where(baseline_need > 0)
-    return xr.Dataset({
-        "first_stop_month": first_month,
-        "first_stop_offset": offset.astype(int),
-        "cumulative_shortfall": result.shortfall.sum(["month", "stage"]).assign_attrs(units="t"),
-        "cumulative_final_shortfall": final_short.assign_attrs(units="t"),
-        "peak_price_ratio": result.price_ratio.max("month").assign_attrs(units="1"),
-        "stockpile_months_bought": bought.fillna(0.0).assign_attrs(units="month"),
-    })
+    return xr.Dataset(
+        {
+            "first_stop_month": first_month,
+            "first_stop_offset": offset.astype(int),
+            "cumulative_shortfall": result.shortfall.sum(["month", "stage"]).assign_attrs(units="t"),
+            "cumulative_final_shortfall": final_short.assign_attrs(units="t"),
+            "peak_price_ratio": result.price_ratio.max("month").assign_attrs(units="1"),
+            "stockpile_months_bought": bought.fillna(0.0).assign_attrs(units="month"),
+        }
+    )
 
 
 def _by_country(x: np.ndarray, pair_country: np.ndarray) -> np.ndarray:
@@ -104,30 +113,46 @@ class Accumulator:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The accumulated arrays by name."""
-        bought = np.where(self.need0 > 0, self.released / np.where(self.need0 > 0, self.need0,
-                                                                     1.0), 0.0)
-        return {"summary_first_stop": self.first_stop, "summary_shortfall": self.shortfall,
-                "summary_final_shortfall": self.final_shortfall,
-                "summary_peak_price": self.peak_price, "summary_bought": bought}
+        bought = np.where(self.need0 > 0, self.released / np.where(self.need0 > 0, self.need0, 1.0), 0.0)
+        return {
+            "summary_first_stop": self.first_stop,
+            "summary_shortfall": self.shortfall,
+            "summary_final_shortfall": self.final_shortfall,
+            "summary_peak_price": self.peak_price,
+            "summary_bought": bought,
+        }
 
 
-def summary_dataset(arrays: dict[str, np.ndarray], net: Network, materials: Sequence[str],
-                    stages: Sequence[str], peak: np.ndarray, months: pd.DatetimeIndex,
-                    draws: Sequence[int]) -> xr.Dataset:
+def summary_dataset(
+    arrays: dict[str, np.ndarray],
+    net: Network,
+    materials: Sequence[str],
+    stages: Sequence[str],
+    peak: np.ndarray,
+    months: pd.DatetimeIndex,
+    draws: Sequence[int],
+) -> xr.Dataset:
     """Label an :class:`Accumulator`'s arrays like :func:`summarise` (`peak` already unstacked)."""
-    coords = {"draw": np.asarray(draws), "material": list(materials), "stage": list(stages),
-              "country": list(net.countries), "sector": list(net.sectors),
-              "market": ["inside", "outside"]}
+    coords = {
+        "draw": np.asarray(draws),
+        "material": list(materials),
+        "stage": list(stages),
+        "country": list(net.countries),
+        "sector": list(net.sectors),
+        "market": ["inside", "outside"],
+    }
     offset = arrays["summary_first_stop"]
-    first = np.where(offset >= 0, months.values[np.clip(offset, 0, None)],
-                     np.datetime64("NaT"))
+    first = np.where(offset >= 0, months.values[np.clip(offset, 0, None)], np.datetime64("NaT"))
     dcs, dmc = ("draw", "country", "sector"), ("draw", "material", "country")
-    ds = xr.Dataset({
-        "first_stop_month": (dcs, first),
-        "first_stop_offset": (dcs, offset.astype(int)),
-        "cumulative_shortfall": (dmc, arrays["summary_shortfall"], {"units": "t"}),
-        "cumulative_final_shortfall": (dcs, arrays["summary_final_shortfall"], {"units": "t"}),
-        "peak_price_ratio": (("draw", "material", "stage", "market"), peak, {"units": "1"}),
-        "stockpile_months_bought": (dmc, arrays["summary_bought"], {"units": "month"}),
-    }, coords={k: v for k, v in coords.items()})
+    ds = xr.Dataset(
+        {
+            "first_stop_month": (dcs, first),
+            "first_stop_offset": (dcs, offset.astype(int)),
+            "cumulative_shortfall": (dmc, arrays["summary_shortfall"], {"units": "t"}),
+            "cumulative_final_shortfall": (dcs, arrays["summary_final_shortfall"], {"units": "t"}),
+            "peak_price_ratio": (("draw", "material", "stage", "market"), peak, {"units": "1"}),
+            "stockpile_months_bought": (dmc, arrays["summary_bought"], {"units": "month"}),
+        },
+        coords={k: v for k, v in coords.items()},
+    )
     return ds

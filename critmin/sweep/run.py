@@ -1,4 +1,4 @@
-'''Run a scenario sweep (grid x policies x draws) on Dask, resumably and reproducibly.
+"""Run a scenario sweep (grid x policies x draws) on Dask, resumably and reproducibly.
 
 ``run_sweep`` cuts the flat scenario index (``scenario = case * draws_per_case + draw``, order
 in :mod:`critmin.sweep.spec`) into contiguous chunks, computes them in-process
@@ -36,7 +36,7 @@ Examples
 --------
 >>> plan_chunks(10, 4)
 [(0, 4), (4, 8), (8, 10)]
-'''
+"""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ import sys
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +64,13 @@ TARGET_CHUNK_SECONDS = 3.0
 """Work per chunk aimed at by the chunk-size rule."""
 CHUNKS_PER_WORKER = 4
 """At least this many chunks per worker when the sweep is big enough."""
-SUMMARY_VARS = ("first_stop_offset", "cumulative_shortfall", "cumulative_final_shortfall",
-                "peak_price_ratio", "stockpile_months_bought")
+SUMMARY_VARS = (
+    "first_stop_offset",
+    "cumulative_shortfall",
+    "cumulative_final_shortfall",
+    "peak_price_ratio",
+    "stockpile_months_bought",
+)
 """Per-draw variables kept from the simulator's summary (plus every ``parameter_*``)."""
 COMPUTE_LOG_ENV = "CRITMIN_SWEEP_COMPUTE_LOG"
 """If set on a worker, each chunk computation drops a file there (used by the tests)."""
@@ -130,8 +135,7 @@ def network_for(dataset: xr.Dataset, key: str, policy: SweepPolicy, year: int) -
     return _NETWORKS[cache_key]
 
 
-def chunk_parts(cases: Sequence[Case], draws_per_case: int, start: int, stop: int
-                ) -> list[tuple[Case, int, int]]:
+def chunk_parts(cases: Sequence[Case], draws_per_case: int, start: int, stop: int) -> list[tuple[Case, int, int]]:
     """(case, first draw, end draw) pieces of the scenario range ``[start, stop)``.
 
     Examples
@@ -147,8 +151,7 @@ def chunk_parts(cases: Sequence[Case], draws_per_case: int, start: int, stop: in
     return parts
 
 
-def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d: int
-                   ) -> xr.Dataset:
+def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d: int) -> xr.Dataset:
     scenario = case.scenario
     net = network_for(dataset, key, case.policy, int(scenario.start[:4]))
     out = simulate_draws(net, scenario, range(a, b), trajectories=False)
@@ -158,12 +161,12 @@ def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d:
     return out.rename(draw="scenario").drop_attrs()
 
 
-def compute_chunk(dataset: xr.Dataset, key: str, draws_per_case: int,
-                  parts: Sequence[tuple[Case, int, int]], chunk: int) -> xr.Dataset:
+def compute_chunk(
+    dataset: xr.Dataset, key: str, draws_per_case: int, parts: Sequence[tuple[Case, int, int]], chunk: int
+) -> xr.Dataset:
     """Simulate one chunk (runs on a worker): per-draw summaries along ``scenario``."""
     pieces = [_simulate_part(dataset, key, case, a, b, draws_per_case) for case, a, b in parts]
-    out = xr.concat(pieces, dim="scenario", data_vars="all", join="outer") \
-        if len(pieces) > 1 else pieces[0]
+    out = xr.concat(pieces, dim="scenario", data_vars="all", join="outer") if len(pieces) > 1 else pieces[0]
     log = os.environ.get(COMPUTE_LOG_ENV)
     if log:
         Path(log).mkdir(parents=True, exist_ok=True)
@@ -180,8 +183,7 @@ def resolve_dataset(dataset: xr.Dataset | str | Path | None) -> xr.Dataset:
     return load(dataset)
 
 
-def choose_chunk_size(sweep: Sweep, dataset: xr.Dataset, key: str, n_workers: int
-                      ) -> tuple[int, dict[str, float]]:
+def choose_chunk_size(sweep: Sweep, dataset: xr.Dataset, key: str, n_workers: int) -> tuple[int, dict[str, float]]:
     """Scenarios per chunk by the rule of the module docstring, and the timing behind it."""
     n = sweep.n_scenarios
     cap = max(1, math.ceil(n / (CHUNKS_PER_WORKER * max(1, n_workers))))
@@ -202,13 +204,30 @@ def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
     if not store.exists():
         return store
     if not resume:
-        raise ScenarioError([Issue(str(out), 0, "--out", "a sweep store already exists here",
-                                   "add --resume to continue it, or choose another --out")])
+        raise ScenarioError(
+            [
+                Issue(
+                    str(out),
+                    0,
+                    "--out",
+                    "a sweep store already exists here",
+                    "add --resume to continue it, or choose another --out",
+                )
+            ]
+        )
     manifest = store.manifest()
     if (manifest.get("digest"), manifest.get("dataset")) != (sweep.digest, key):
-        raise ScenarioError([Issue(str(out), 0, "--resume", "the store was made by a different "
-                                   "sweep file or dataset", "resume with the same sweep file and "
-                                   "--data, or choose another --out")])
+        raise ScenarioError(
+            [
+                Issue(
+                    str(out),
+                    0,
+                    "--resume",
+                    "the store was made by a different sweep file or dataset",
+                    "resume with the same sweep file and --data, or choose another --out",
+                )
+            ]
+        )
     return store
 
 
@@ -230,8 +249,9 @@ def local_cluster(n_workers: int) -> Any:
     from dask.distributed import LocalCluster
 
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 1 << 27}):
-        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                            host="127.0.0.1", dashboard_address="127.0.0.1:0")
+        return LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        )
 
 
 def _close(client: Any, scheduler: str | None) -> None:
@@ -244,25 +264,26 @@ def _close(client: Any, scheduler: str | None) -> None:
 def _bar(total: int, done: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=done, unit="chunk", disable=not enabled,
-                desc="sweep chunks", file=sys.stderr)
+    return tqdm(total=total, initial=done, unit="chunk", disable=not enabled, desc="sweep chunks", file=sys.stderr)
 
 
-def _execute(todo: list[tuple[int, int, int]], sweep: Sweep, dataset: xr.Dataset, key: str,
-             store: Store, client: Any, bar: Any) -> None:
+def _execute(
+    todo: list[tuple[int, int, int]], sweep: Sweep, dataset: xr.Dataset, key: str, store: Store, client: Any, bar: Any
+) -> None:
     """Compute every (chunk, start, stop) of `todo`; commit each as soon as it is done."""
     d = sweep.draws_per_case
     if client is None:
         for chunk, a, b in todo:
-            store.commit(chunk, a, b, compute_chunk(dataset, key, d,
-                                                    chunk_parts(sweep.cases, d, a, b), chunk))
+            store.commit(chunk, a, b, compute_chunk(dataset, key, d, chunk_parts(sweep.cases, d, a, b), chunk))
             bar.update(1)
         return
     from dask.distributed import as_completed
 
     data = client.scatter(dataset, broadcast=True, hash=False)
-    futures = {client.submit(compute_chunk, data, key, d, chunk_parts(sweep.cases, d, a, b),
-                             chunk, pure=False): (chunk, a, b) for chunk, a, b in todo}
+    futures = {
+        client.submit(compute_chunk, data, key, d, chunk_parts(sweep.cases, d, a, b), chunk, pure=False): (chunk, a, b)
+        for chunk, a, b in todo
+    }
     for future in as_completed(futures):
         chunk, a, b = futures[future]
         store.commit(chunk, a, b, future.result())
@@ -270,22 +291,36 @@ def _execute(todo: list[tuple[int, int, int]], sweep: Sweep, dataset: xr.Dataset
         bar.update(1)
 
 
-def _plan(store: Store, sweep: Sweep, dataset: xr.Dataset, key: str, n_workers: int
-          ) -> list[tuple[int, int]]:
+def _plan(store: Store, sweep: Sweep, dataset: xr.Dataset, key: str, n_workers: int) -> list[tuple[int, int]]:
     if store.exists():
         return [tuple(c) for c in store.manifest()["chunks"]]
     size, timing = choose_chunk_size(sweep, dataset, key, n_workers)
     chunks = plan_chunks(sweep.n_scenarios, size)
-    store.create({"digest": sweep.digest, "dataset": key, "sweep": sweep.name,
-                  "n_scenarios": sweep.n_scenarios, "chunk_size": size, "timing": timing,
-                  "chunks": [list(c) for c in chunks]})
+    store.create(
+        {
+            "digest": sweep.digest,
+            "dataset": key,
+            "sweep": sweep.name,
+            "n_scenarios": sweep.n_scenarios,
+            "chunk_size": size,
+            "timing": timing,
+            "chunks": [list(c) for c in chunks],
+        }
+    )
     return chunks
 
 
-def run_sweep(sweep_path: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, out: str | Path, resume: bool = False,
-              dataset: xr.Dataset | str | Path | None = None, progress: bool = True,
-              chunk_size: int | None = None) -> xr.Dataset:
+def run_sweep(
+    sweep_path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path,
+    resume: bool = False,
+    dataset: xr.Dataset | str | Path | None = None,
+    progress: bool = True,
+    chunk_size: int | None = None,
+) -> xr.Dataset:
     """Run a sweep and return the combined result (also written to ``OUT/sweep.nc``).
 
     Parameters
@@ -342,8 +377,7 @@ def run_sweep(sweep_path: str | Path, *, workers: int | None = None,
     return finalise(store, sweep, data, key, progress)
 
 
-def finalise(store: Store, sweep: Sweep, dataset: xr.Dataset, key: str, show: bool
-             ) -> xr.Dataset:
+def finalise(store: Store, sweep: Sweep, dataset: xr.Dataset, key: str, show: bool) -> xr.Dataset:
     """Combine the chunks, add case metadata and losses, write ``sweep.nc`` and the summary."""
     from critmin.sweep.summary import annotate, summarise_sweep, write_summary
 

@@ -1,4 +1,4 @@
-'''Sweep files: a base scenario, a grid over its parameters, Monte Carlo ranges and policies.
+"""Sweep files: a base scenario, a grid over its parameters, Monte Carlo ranges and policies.
 
 A sweep file is TOML (read with :mod:`tomllib`; nothing is evaluated or unpickled)::
 
@@ -46,7 +46,7 @@ Examples
 >>> from critmin.sweep.spec import scenario_index
 >>> scenario_index(case=3, draw=2, draws_per_case=5)
 17
-'''
+"""
 
 from __future__ import annotations
 
@@ -64,18 +64,37 @@ from typing import Any
 import xarray as xr
 
 from critmin.errors import Issue, ScenarioError
-from critmin.scenarios.spec import (Destinations, Distribution, Policy, Scenario, StockpileRelease,
-                                    load_scenario, parse_scenario)
+from critmin.scenarios.spec import (
+    Destinations,
+    Distribution,
+    Policy,
+    Scenario,
+    StockpileRelease,
+    load_scenario,
+    parse_scenario,
+)
 from critmin.scenarios.validate import month_index
 from critmin.vocabulary import COUNTRIES, MATERIALS
 
-TOP_KEYS = ("name", "description", "base", "seed", "draws_per_case", "horizon_months",
-            "chunk_size", "allies", "grid", "uncertain", "policies")
+TOP_KEYS = (
+    "name",
+    "description",
+    "base",
+    "seed",
+    "draws_per_case",
+    "horizon_months",
+    "chunk_size",
+    "allies",
+    "grid",
+    "uncertain",
+    "policies",
+)
 REQUIRED = ("name", "base", "seed", "draws_per_case")
-POLICY_KEYS = ("description", "stockpile_multiplier", "portfolio", "release", "allocation",
-               "substitution")
-GRID_KEY = re.compile(r"^(?:events\[(?P<index>\d+)\]\.(?P<field>\w+)|parameters\.(?P<param>\w+)"
-                      r"|(?P<top>horizon_months))$")
+POLICY_KEYS = ("description", "stockpile_multiplier", "portfolio", "release", "allocation", "substitution")
+GRID_KEY = re.compile(
+    r"^(?:events\[(?P<index>\d+)\]\.(?P<field>\w+)|parameters\.(?P<param>\w+)"
+    r"|(?P<top>horizon_months))$"
+)
 
 
 @dataclass(frozen=True)
@@ -99,10 +118,14 @@ class SweepPolicy:
     def apply(self, scenario: Scenario) -> Scenario:
         """The scenario with this policy's release rule, allocation and substitution."""
         pol = scenario.policy
-        return replace(scenario, policy=Policy(
-            stockpile_release=self.release if self.release is not None else pol.stockpile_release,
-            substitution=pol.substitution if self.substitution is None else self.substitution,
-            allocation=pol.allocation if self.allocation is None else self.allocation))
+        return replace(
+            scenario,
+            policy=Policy(
+                stockpile_release=self.release if self.release is not None else pol.stockpile_release,
+                substitution=pol.substitution if self.substitution is None else self.substitution,
+                allocation=pol.allocation if self.allocation is None else self.allocation,
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -155,28 +178,33 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
-    issues = [_issue(file, k, "missing", f"add {k} = ... at the top of the file")
-              for k in REQUIRED if k not in doc]
-    issues += [_issue(file, k, "unknown key", "use one of " + ", ".join(TOP_KEYS))
-               for k in doc if k not in TOP_KEYS]
+    issues = [_issue(file, k, "missing", f"add {k} = ... at the top of the file") for k in REQUIRED if k not in doc]
+    issues += [_issue(file, k, "unknown key", "use one of " + ", ".join(TOP_KEYS)) for k in doc if k not in TOP_KEYS]
     for key, low in (("seed", 0), ("draws_per_case", 1), ("horizon_months", 1), ("chunk_size", 1)):
         if key not in doc:
             continue
         if not _is_int(doc[key]):
-            issues.append(_issue(file, key, f"{doc[key]!r} is not a whole number",
-                                 f"give a whole number of at least {low}"))
+            issues.append(
+                _issue(file, key, f"{doc[key]!r} is not a whole number", f"give a whole number of at least {low}")
+            )
         elif doc[key] < low:
-            issues.append(_issue(file, key, f"{doc[key]} is below {low}",
-                                 f"give a whole number of at least {low}"))
+            issues.append(_issue(file, key, f"{doc[key]} is below {low}", f"give a whole number of at least {low}"))
     for key in ("name", "description", "base"):
         if key in doc and not isinstance(doc[key], str):
             issues.append(_issue(file, key, f"{doc[key]!r} is not text", f'write {key} = "..."'))
     allies = doc.get("allies", [])
     if not isinstance(allies, list):
         allies = [allies]
-    issues += [_issue(file, "allies", f"{a!r} is not a known country code",
-                      "use ISO 3166 alpha-3 codes such as JPN, KOR, USA, or EU27")
-               for a in allies if a not in COUNTRIES]
+    issues += [
+        _issue(
+            file,
+            "allies",
+            f"{a!r} is not a known country code",
+            "use ISO 3166 alpha-3 codes such as JPN, KOR, USA, or EU27",
+        )
+        for a in allies
+        if a not in COUNTRIES
+    ]
     for key in ("grid", "uncertain", "policies"):
         if key in doc and not isinstance(doc[key], Mapping):
             issues.append(_issue(file, key, "not a table", f"write [{key}] with key = value lines"))
@@ -193,8 +221,14 @@ def _load_base(doc: Mapping[str, Any], file: str, folder: Path) -> tuple[Scenari
     except ScenarioError as err:
         return None, [_issue(file, "base", f"base scenario invalid: {i}", i.fix) for i in err.issues]
     except OSError:
-        return None, [_issue(file, "base", f"{base!r} is neither a file nor a library scenario",
-                             "give a scenario TOML path or a name in critmin/scenarios/library")]
+        return None, [
+            _issue(
+                file,
+                "base",
+                f"{base!r} is neither a file nor a library scenario",
+                "give a scenario TOML path or a name in critmin/scenarios/library",
+            )
+        ]
     if _is_int(doc.get("horizon_months")) and doc["horizon_months"] >= 1:
         scenario = replace(scenario, horizon_months=doc["horizon_months"])
     if _is_int(doc.get("seed")) and doc["seed"] >= 0:
@@ -263,17 +297,27 @@ def _check_grid(doc: Mapping[str, Any], base: Scenario | None, file: str) -> lis
     if not isinstance(grid, Mapping):
         return []
     if not grid:
-        return [_issue(file, "grid", "empty grid (no axes)",
-                       'add an axis such as "events[0].controller" = ["CHN"], or remove [grid]')]
+        return [
+            _issue(
+                file,
+                "grid",
+                "empty grid (no axes)",
+                'add an axis such as "events[0].controller" = ["CHN"], or remove [grid]',
+            )
+        ]
     issues = []
     for key, values in grid.items():
         where = f"grid.{key}"
         if GRID_KEY.match(key) is None:
-            issues.append(_issue(file, where, "not a grid key",
-                                 'use "events[<i>].<field>", "parameters.<name>" or horizon_months'))
+            issues.append(
+                _issue(
+                    file, where, "not a grid key", 'use "events[<i>].<field>", "parameters.<name>" or horizon_months'
+                )
+            )
         elif not isinstance(values, list) or not values:
-            issues.append(_issue(file, where, "empty or not a list of values",
-                                 "give a non-empty list, e.g. [3, 6, 12]"))
+            issues.append(
+                _issue(file, where, "empty or not a list of values", "give a non-empty list, e.g. [3, 6, 12]")
+            )
         elif base is not None:
             for value in values:
                 issues += _check_value(base, key, value, file, where)
@@ -294,13 +338,21 @@ def _uncertain(doc: Mapping[str, Any], base: Scenario, file: str) -> tuple[Scena
         return base, []
     merged, issues = dict(base.uncertain), []
     for key, spec in table.items():
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("dist"), str) or not all(
-                _is_number(v) for k, v in spec.items() if k != "dist"):
-            issues.append(_issue(file, f"uncertain.{key}", f"{spec!r} is not a distribution",
-                                 'write {dist = "uniform", low = 0.0, high = 0.2}'))
+        if (
+            not isinstance(spec, Mapping)
+            or not isinstance(spec.get("dist"), str)
+            or not all(_is_number(v) for k, v in spec.items() if k != "dist")
+        ):
+            issues.append(
+                _issue(
+                    file,
+                    f"uncertain.{key}",
+                    f"{spec!r} is not a distribution",
+                    'write {dist = "uniform", low = 0.0, high = 0.2}',
+                )
+            )
             continue
-        merged[key] = Distribution(spec["dist"], tuple(sorted(
-            (k, float(v)) for k, v in spec.items() if k != "dist")))
+        merged[key] = Distribution(spec["dist"], tuple(sorted((k, float(v)) for k, v in spec.items() if k != "dist")))
     scenario = replace(base, uncertain=tuple(sorted(merged.items())))
     issues += _revalidate(scenario, file, "uncertain", "")
     return scenario, issues
@@ -311,8 +363,7 @@ def _holders(dataset: xr.Dataset) -> dict[str, str]:
     if "holder" not in dataset.coords:
         return {}
     ids = [str(h) for h in dataset["holder"].values]
-    countries = [str(c) for c in dataset["holder_country"].values] \
-        if "holder_country" in dataset else []
+    countries = [str(c) for c in dataset["holder_country"].values] if "holder_country" in dataset else []
     names = {h: h for h in ids}
     for c in set(countries):
         if countries.count(c) == 1:
@@ -320,11 +371,19 @@ def _holders(dataset: xr.Dataset) -> dict[str, str]:
     return names
 
 
-def _multipliers(raw: Any, holders: Mapping[str, str], file: str, at: str
-                 ) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...], list[Issue]]:
+def _multipliers(
+    raw: Any, holders: Mapping[str, str], file: str, at: str
+) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...], list[Issue]]:
     if not isinstance(raw, Mapping) or set(raw) - {"holders", "materials"}:
-        return (), (), [_issue(file, at, f"{raw!r} is not understood",
-                               "write {holders = {JPN = 2.0}, materials = {gallium = 1.5}}")]
+        return (
+            (),
+            (),
+            [
+                _issue(
+                    file, at, f"{raw!r} is not understood", "write {holders = {JPN = 2.0}, materials = {gallium = 1.5}}"
+                )
+            ],
+        )
     issues, out = [], {}
     for kind, known in (("holders", holders), ("materials", MATERIALS)):
         table = raw.get(kind, {})
@@ -333,18 +392,29 @@ def _multipliers(raw: Any, holders: Mapping[str, str], file: str, at: str
             table = {}
         for name, mult in table.items():
             if name not in known:
-                issues.append(_issue(file, f"{at}.{kind}.{name}", f"unknown {kind[:-1]} {name!r}",
-                                     "use one of " + ", ".join(sorted(known))))
+                issues.append(
+                    _issue(
+                        file,
+                        f"{at}.{kind}.{name}",
+                        f"unknown {kind[:-1]} {name!r}",
+                        "use one of " + ", ".join(sorted(known)),
+                    )
+                )
             if not _is_number(mult) or mult < 0:
-                issues.append(_issue(file, f"{at}.{kind}.{name}", f"{mult!r} is not a number >= 0",
-                                     "give a multiplier such as 2.0"))
-        out[kind] = tuple(sorted((holders.get(n, n) if kind == "holders" else n, float(v))
-                                 for n, v in table.items() if _is_number(v)))
+                issues.append(
+                    _issue(
+                        file, f"{at}.{kind}.{name}", f"{mult!r} is not a number >= 0", "give a multiplier such as 2.0"
+                    )
+                )
+        out[kind] = tuple(
+            sorted((holders.get(n, n) if kind == "holders" else n, float(v)) for n, v in table.items() if _is_number(v))
+        )
     return out["holders"], out["materials"], issues
 
 
-def read_portfolio(path: Path, holders: Mapping[str, str], file: str
-                   ) -> tuple[tuple[tuple[str, str, float], ...], list[Issue]]:
+def read_portfolio(
+    path: Path, holders: Mapping[str, str], file: str
+) -> tuple[tuple[tuple[str, str, float], ...], list[Issue]]:
     """Rows ``holder,material,tonnes`` of a portfolio CSV, and every problem found in it."""
     name = path.name
     try:
@@ -352,40 +422,49 @@ def read_portfolio(path: Path, holders: Mapping[str, str], file: str
             rows = list(csv.DictReader(fh))
             header = rows and list(rows[0]) or []
     except OSError:
-        return (), [_issue(file, "portfolio", f"cannot read {str(path)!r}",
-                           "give a CSV path relative to the sweep file")]
+        return (), [
+            _issue(file, "portfolio", f"cannot read {str(path)!r}", "give a CSV path relative to the sweep file")
+        ]
     if header and header != ["holder", "material", "tonnes"]:
         return (), [Issue(name, 1, "(header)", f"columns {header}", "use holder,material,tonnes")]
     issues, out = [], []
     for row_no, row in enumerate(rows, start=2):
         holder, material, tonnes = row["holder"], row["material"], row["tonnes"]
         if holder not in holders:
-            issues.append(Issue(name, row_no, "holder", f"unknown holder {holder!r}",
-                                "use one of " + ", ".join(sorted(holders))))
+            issues.append(
+                Issue(name, row_no, "holder", f"unknown holder {holder!r}", "use one of " + ", ".join(sorted(holders)))
+            )
         if material not in MATERIALS:
-            issues.append(Issue(name, row_no, "material", f"unknown material {material!r}",
-                                "use one of " + ", ".join(MATERIALS)))
+            issues.append(
+                Issue(name, row_no, "material", f"unknown material {material!r}", "use one of " + ", ".join(MATERIALS))
+            )
         try:
             value = float(tonnes)
             if not value >= 0:
                 raise ValueError
         except (TypeError, ValueError):
-            issues.append(Issue(name, row_no, "tonnes", f"{tonnes!r} is not a number >= 0",
-                                "give tonnes added, e.g. 120.5"))
+            issues.append(
+                Issue(name, row_no, "tonnes", f"{tonnes!r} is not a number >= 0", "give tonnes added, e.g. 120.5")
+            )
             continue
         out.append((holders.get(holder, holder), material, value))
     return tuple(sorted(out)), issues
 
 
-def _policy(name: str, raw: Any, holders: Mapping[str, str], file: str, folder: Path,
-            base: Scenario | None) -> tuple[SweepPolicy, list[Issue]]:
+def _policy(
+    name: str, raw: Any, holders: Mapping[str, str], file: str, folder: Path, base: Scenario | None
+) -> tuple[SweepPolicy, list[Issue]]:
     at = f"policies.{name}"
     if not isinstance(raw, Mapping):
         return SweepPolicy(name), [_issue(file, at, "not a table", f"write [policies.{name}]")]
-    issues = [_issue(file, f"{at}.{k}", "unknown key", "use one of " + ", ".join(POLICY_KEYS))
-              for k in raw if k not in POLICY_KEYS]
-    by_holder, by_material, more = _multipliers(raw.get("stockpile_multiplier", {}), holders,
-                                                file, f"{at}.stockpile_multiplier")
+    issues = [
+        _issue(file, f"{at}.{k}", "unknown key", "use one of " + ", ".join(POLICY_KEYS))
+        for k in raw
+        if k not in POLICY_KEYS
+    ]
+    by_holder, by_material, more = _multipliers(
+        raw.get("stockpile_multiplier", {}), holders, file, f"{at}.stockpile_multiplier"
+    )
     issues += more
     portfolio: tuple[tuple[str, str, float], ...] = ()
     if "portfolio" in raw:
@@ -393,26 +472,33 @@ def _policy(name: str, raw: Any, holders: Mapping[str, str], file: str, folder: 
             portfolio, more = read_portfolio(folder / raw["portfolio"], holders, file)
             issues += more
         else:
-            issues.append(_issue(file, f"{at}.portfolio", "not a file name",
-                                 'write portfolio = "portfolio.csv"'))
+            issues.append(_issue(file, f"{at}.portfolio", "not a file name", 'write portfolio = "portfolio.csv"'))
     release = raw.get("release")
     try:
         release = StockpileRelease(**release) if isinstance(release, Mapping) else release
     except TypeError as err:
-        issues.append(_issue(file, f"{at}.release", str(err),
-                             "give trigger_days, monthly_rate and optionally coordination"))
+        issues.append(
+            _issue(file, f"{at}.release", str(err), "give trigger_days, monthly_rate and optionally coordination")
+        )
         release = None
     allocation = raw.get("allocation")
-    policy = SweepPolicy(name, by_holder, by_material, portfolio, release,
-                         tuple(allocation) if isinstance(allocation, list) else allocation,
-                         raw.get("substitution"))
+    policy = SweepPolicy(
+        name,
+        by_holder,
+        by_material,
+        portfolio,
+        release,
+        tuple(allocation) if isinstance(allocation, list) else allocation,
+        raw.get("substitution"),
+    )
     if base is not None and not more:
         issues += _revalidate(policy.apply(base), file, at, "")
     return policy, issues
 
 
-def _policies(doc: Mapping[str, Any], dataset: xr.Dataset, file: str, folder: Path,
-              base: Scenario | None) -> tuple[tuple[SweepPolicy, ...], list[Issue]]:
+def _policies(
+    doc: Mapping[str, Any], dataset: xr.Dataset, file: str, folder: Path, base: Scenario | None
+) -> tuple[tuple[SweepPolicy, ...], list[Issue]]:
     table = doc.get("policies", {"base": {}})
     if not isinstance(table, Mapping):
         return (), []
@@ -427,16 +513,17 @@ def _policies(doc: Mapping[str, Any], dataset: xr.Dataset, file: str, folder: Pa
     return tuple(out), issues
 
 
-def _cases(base: Scenario, grid: Sequence[tuple[str, tuple[Any, ...]]],
-           policies: Sequence[SweepPolicy]) -> tuple[Case, ...]:
+def _cases(
+    base: Scenario, grid: Sequence[tuple[str, tuple[Any, ...]]], policies: Sequence[SweepPolicy]
+) -> tuple[Case, ...]:
     keys = [k for k, _ in grid]
     cases = []
     for point in itertools.product(*(values for _, values in grid)):
         scenario = base
-        for key, value in zip(keys, point):
+        for key, value in zip(keys, point, strict=False):
             scenario = apply_value(scenario, key, value)
         for policy in policies:
-            cases.append(Case(len(cases), tuple(zip(keys, point)), policy, policy.apply(scenario)))
+            cases.append(Case(len(cases), tuple(zip(keys, point, strict=False)), policy, policy.apply(scenario)))
     return tuple(cases)
 
 
@@ -455,8 +542,7 @@ def _check_points(cases: Sequence[Case], file: str, limit: int = 20) -> list[Iss
 def digest(doc: Mapping[str, Any], base: Scenario, policies: Sequence[SweepPolicy]) -> str:
     """sha256 of everything that determines the results (not chunking, not file paths)."""
     keep = {k: v for k, v in doc.items() if k not in ("chunk_size", "description", "base")}
-    text = json.dumps([keep, base.to_toml(), [repr(p) for p in policies]], sort_keys=True,
-                      default=repr)
+    text = json.dumps([keep, base.to_toml(), [repr(p) for p in policies]], sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -466,8 +552,9 @@ def _read(path: Path) -> tuple[dict[str, Any], list[Issue]]:
     except OSError as err:
         return {}, [_issue(path.name, "(file)", f"cannot read: {err.strerror}", "check the path")]
     except tomllib.TOMLDecodeError as err:
-        return {}, [_issue(path.name, "(file)", f"not valid TOML: {err}",
-                           "correct the TOML syntax at the position given")]
+        return {}, [
+            _issue(path.name, "(file)", f"not valid TOML: {err}", "correct the TOML syntax at the position given")
+        ]
 
 
 def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
@@ -517,11 +604,19 @@ def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
     if issues:
         raise ScenarioError(issues)
     allies = doc.get("allies")
-    return Sweep(name=doc["name"], file=str(p), seed=doc["seed"],
-                 draws_per_case=doc["draws_per_case"], grid=grid, policies=policies, cases=cases,
-                 allies=tuple(allies) if isinstance(allies, list) else (),
-                 chunk_size=doc.get("chunk_size"), description=doc.get("description", ""),
-                 digest=digest(doc, base, policies))
+    return Sweep(
+        name=doc["name"],
+        file=str(p),
+        seed=doc["seed"],
+        draws_per_case=doc["draws_per_case"],
+        grid=grid,
+        policies=policies,
+        cases=cases,
+        allies=tuple(allies) if isinstance(allies, list) else (),
+        chunk_size=doc.get("chunk_size"),
+        description=doc.get("description", ""),
+        digest=digest(doc, base, policies),
+    )
 
 
 LIBRARY = Path(__file__).with_name("library")

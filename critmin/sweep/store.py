@@ -1,4 +1,4 @@
-'''The sweep store: one NetCDF file per chunk, committed atomically, and an index of commits.
+"""The sweep store: one NetCDF file per chunk, committed atomically, and an index of commits.
 
 Layout of ``OUT/``::
 
@@ -23,7 +23,7 @@ Examples
 >>> store = Store(tempfile.mkdtemp())
 >>> store.committed()
 {}
-'''
+"""
 
 from __future__ import annotations
 
@@ -72,8 +72,11 @@ def atomic_json(path: Path, data: Any) -> None:
 
 def encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     """Fixed encoding: zlib level 4 with shuffle for numeric data variables."""
-    return {name: {"zlib": True, "complevel": 4, "shuffle": True}
-            for name, var in ds.data_vars.items() if var.dtype.kind in "fiub"}
+    return {
+        name: {"zlib": True, "complevel": 4, "shuffle": True}
+        for name, var in ds.data_vars.items()
+        if var.dtype.kind in "fiub"
+    }
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> None:
@@ -129,8 +132,12 @@ class Store:
         """Write a chunk file atomically, then the index listing it atomically."""
         path = self.chunk_path(chunk)
         write_netcdf(data, path)
-        self._index[str(chunk)] = {"start": start, "stop": stop, "sha256": sha256_file(path),
-                                   "file": str(path.relative_to(self.root))}
+        self._index[str(chunk)] = {
+            "start": start,
+            "stop": stop,
+            "sha256": sha256_file(path),
+            "file": str(path.relative_to(self.root)),
+        }
         atomic_json(self.index_path, {"chunks": self._index})
 
     def assemble(self, n_scenarios: int) -> xr.Dataset:
@@ -140,10 +147,11 @@ class Store:
         for entry in entries:
             with xr.open_dataset(self.root / entry["file"], engine=ENGINE) as ds:
                 parts.append(ds.load())
-        combined = xr.concat(parts, dim="scenario", data_vars="all", coords="minimal",
-                             join="outer", compat="override")
+        combined = xr.concat(parts, dim="scenario", data_vars="all", coords="minimal", join="outer", compat="override")
         order = combined["scenario"].values
         if not np.array_equal(order, np.arange(n_scenarios)):
-            raise RuntimeError(f"store {self.root} holds scenarios {order.min()}..{order.max()} "
-                               f"({order.size}), expected 0..{n_scenarios - 1}")
+            raise RuntimeError(
+                f"store {self.root} holds scenarios {order.min()}..{order.max()} "
+                f"({order.size}), expected 0..{n_scenarios - 1}"
+            )
         return combined

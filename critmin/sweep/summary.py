@@ -1,4 +1,4 @@
-'''Sweep summary: each ally's loss by policy, what drives the tail, the best policy.
+"""Sweep summary: each ally's loss by policy, what drives the tail, the best policy.
 
 Loss of a scenario for a country: ``loss_usd = sum over sectors of cumulative_final_shortfall
 (t) x value of lost production (USD/t)``. The value per tonne comes from the dataset's
@@ -12,7 +12,7 @@ Examples
 --------
 >>> tail_indices(np.array([5.0, 1.0, 9.0, 9.0]), 0.5)
 array([2, 3])
-'''
+"""
 
 from __future__ import annotations
 
@@ -67,8 +67,7 @@ def _demand_weights(dataset: xr.Dataset, sector: str) -> pd.Series:
     return d.isel(year=-1, drop=True).to_series().fillna(0.0)
 
 
-def value_per_tonne(dataset: xr.Dataset, cases: list[Case], sectors: list[str]
-                    ) -> tuple[xr.DataArray, str]:
+def value_per_tonne(dataset: xr.Dataset, cases: list[Case], sectors: list[str]) -> tuple[xr.DataArray, str]:
     """Value of lost production (case, sector) in USD/t, and a sentence saying where from."""
     out = np.full((len(cases), len(sectors)), ASSUMED_VALUE_USD_PER_T)
     assumed = []
@@ -83,13 +82,14 @@ def value_per_tonne(dataset: xr.Dataset, cases: list[Case], sectors: list[str]
             w = weights.reindex(use.index).fillna(0.0).to_numpy()
             w = w if w.sum() > 0 else np.ones(len(use))
             out[i, j] = float((use.to_numpy() * w).sum() / w.sum())
-    basis = ("loss_usd = cumulative_final_shortfall (t) x value of lost production (USD/t) from "
-             "the dataset parameters value_lost_production_<sector>, averaged over the case's "
-             "event materials valued for the sector (else all valued materials), weighted by "
-             "world final demand")
+    basis = (
+        "loss_usd = cumulative_final_shortfall (t) x value of lost production (USD/t) from "
+        "the dataset parameters value_lost_production_<sector>, averaged over the case's "
+        "event materials valued for the sector (else all valued materials), weighted by "
+        "world final demand"
+    )
     if assumed:
-        basis += (f"; no parameter for {', '.join(assumed)}: assumed "
-                  f"{ASSUMED_VALUE_USD_PER_T:.0f} USD/t")
+        basis += f"; no parameter for {', '.join(assumed)}: assumed {ASSUMED_VALUE_USD_PER_T:.0f} USD/t"
     da = xr.DataArray(out, dims=("case", "sector"), coords={"sector": sectors})
     return da.assign_attrs(units="USD/t"), basis
 
@@ -110,25 +110,36 @@ def annotate(combined: xr.Dataset, sweep: Sweep, dataset: xr.Dataset, key: str) 
     d = sweep.draws_per_case
     idx = combined["scenario"].values
     cases = list(sweep.cases)
-    coords: dict[str, Any] = {"scenario_case": ("scenario", idx // d),
-                              "scenario_draw": ("scenario", idx % d),
-                              "case_policy": ("case", [c.policy.name for c in cases])}
+    coords: dict[str, Any] = {
+        "scenario_case": ("scenario", idx // d),
+        "scenario_draw": ("scenario", idx % d),
+        "case_policy": ("case", [c.policy.name for c in cases]),
+    }
     for k, (name, _) in enumerate(sweep.grid):
         coords[axis_name(name)] = ("case", _axis_values([c.grid_point[k][1] for c in cases]))
     out = combined.assign_coords(case=np.arange(len(cases)), **coords)
     value, basis = value_per_tonne(dataset, cases, [str(s) for s in out["sector"].values])
     out["value_lost_usd_per_t"] = value
     per = value.isel(case=xr.DataArray(idx // d, dims="scenario"), drop=True)
-    out["loss_usd"] = (out["cumulative_final_shortfall"].fillna(0.0) * per).sum("sector") \
-        .assign_attrs(units="USD")
-    allies = sweep.allies or tuple(sorted(
-        {str(c) for c in np.atleast_1d(dataset.get("holder_country", xr.DataArray([])).values)}
-        & {str(c) for c in out["country"].values}))
-    attrs = {"sweep": sweep.name, "sweep_digest": sweep.digest, "dataset_sha256": key,
-             "draws_per_case": d, "seed": sweep.seed, "allies": ",".join(allies),
-             "grid_axes": json.dumps([k for k, _ in sweep.grid]), "loss_basis": basis,
-             "order": "scenario = case * draws_per_case + draw; case = grid_point * n_policies "
-                      "+ policy; grid points row-major over axes as written"}
+    out["loss_usd"] = (out["cumulative_final_shortfall"].fillna(0.0) * per).sum("sector").assign_attrs(units="USD")
+    allies = sweep.allies or tuple(
+        sorted(
+            {str(c) for c in np.atleast_1d(dataset.get("holder_country", xr.DataArray([])).values)}
+            & {str(c) for c in out["country"].values}
+        )
+    )
+    attrs = {
+        "sweep": sweep.name,
+        "sweep_digest": sweep.digest,
+        "dataset_sha256": key,
+        "draws_per_case": d,
+        "seed": sweep.seed,
+        "allies": ",".join(allies),
+        "grid_axes": json.dumps([k for k, _ in sweep.grid]),
+        "loss_basis": basis,
+        "order": "scenario = case * draws_per_case + draw; case = grid_point * n_policies "
+        "+ policy; grid points row-major over axes as written",
+    }
     return out.assign_attrs(dict(sorted(attrs.items())))
 
 
@@ -146,32 +157,47 @@ class SweepSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (floats rounded to 6 significant digits)."""
+
         def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: (float(f"{v:.6g}") if isinstance(v, float) else v) for k, v in r.items()}
-                    for r in df.to_dict(orient="records")]
-        return {"loss_basis": self.basis, "best_policy_expected_loss": self.best_expected,
-                f"best_policy_cvar_{100 * (1 - TAIL):.0f}": self.best_cvar,
-                "loss_by_policy": rows(self.loss_by_policy), "policy_risk": rows(self.policy_risk),
-                "tail_shares": rows(self.tail_shares),
-                "rank_correlation": rows(self.rank_correlation)}
+            return [
+                {k: (float(f"{v:.6g}") if isinstance(v, float) else v) for k, v in r.items()}
+                for r in df.to_dict(orient="records")
+            ]
+
+        return {
+            "loss_basis": self.basis,
+            "best_policy_expected_loss": self.best_expected,
+            f"best_policy_cvar_{100 * (1 - TAIL):.0f}": self.best_cvar,
+            "loss_by_policy": rows(self.loss_by_policy),
+            "policy_risk": rows(self.policy_risk),
+            "tail_shares": rows(self.tail_shares),
+            "rank_correlation": rows(self.rank_correlation),
+        }
 
     def text(self) -> str:
         """Plain-text report."""
         fmt = {"float_format": lambda v: f"{v:,.4g}"}
-        return "\n".join([
-            "Loss of each ally by policy (USD over the horizon; quantiles over grid x draws):",
-            self.loss_by_policy.to_string(index=False, **fmt), "",
-            f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%):",
-            self.policy_risk.to_string(index=False, **fmt),
-            f"Policy minimising expected loss: {self.best_expected}; "
-            f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}", "",
-            f"Tail (top {100 * TAIL:.0f}% total ally loss) by factor value "
-            "(lift = share of tail / share of all):",
-            self.tail_shares.to_string(index=False, **fmt), "",
-            "Spearman rank correlation of total ally loss with each varying factor:",
-            self.rank_correlation.to_string(index=False, **fmt) if len(self.rank_correlation)
-            else "  (no numeric factor varies)", "",
-            f"Loss basis: {self.basis}."])
+        return "\n".join(
+            [
+                "Loss of each ally by policy (USD over the horizon; quantiles over grid x draws):",
+                self.loss_by_policy.to_string(index=False, **fmt),
+                "",
+                f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%):",
+                self.policy_risk.to_string(index=False, **fmt),
+                f"Policy minimising expected loss: {self.best_expected}; "
+                f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}",
+                "",
+                f"Tail (top {100 * TAIL:.0f}% total ally loss) by factor value (lift = share of tail / share of all):",
+                self.tail_shares.to_string(index=False, **fmt),
+                "",
+                "Spearman rank correlation of total ally loss with each varying factor:",
+                self.rank_correlation.to_string(index=False, **fmt)
+                if len(self.rank_correlation)
+                else "  (no numeric factor varies)",
+                "",
+                f"Loss basis: {self.basis}.",
+            ]
+        )
 
 
 def _factors(result: xr.Dataset) -> dict[str, np.ndarray]:
@@ -182,8 +208,7 @@ def _factors(result: xr.Dataset) -> dict[str, np.ndarray]:
         if str(name).startswith("grid_"):
             out[str(name)[5:]] = result[name].values[case]
     for name in result.data_vars:
-        if str(name).startswith("parameter_") and result[name].ndim == 1 \
-                and np.unique(result[name].values).size > 1:
+        if str(name).startswith("parameter_") and result[name].ndim == 1 and np.unique(result[name].values).size > 1:
             out[str(name)] = result[name].values
     return out
 
@@ -194,8 +219,16 @@ def _loss_table(result: xr.Dataset, allies: list[str], policy: np.ndarray) -> pd
         for ally in allies:
             x = result["loss_usd"].sel(country=ally).values[policy == p]
             q = np.quantile(x, [0.05, 0.5, 0.95])
-            rows.append({"policy": p, "ally": ally, "mean": float(x.mean()), "q05": float(q[0]),
-                         "q50": float(q[1]), "q95": float(q[2])})
+            rows.append(
+                {
+                    "policy": p,
+                    "ally": ally,
+                    "mean": float(x.mean()),
+                    "q05": float(q[0]),
+                    "q50": float(q[1]),
+                    "q95": float(q[2]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -209,8 +242,15 @@ def _tail_table(total: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFra
         for v in sorted(set(values.tolist()), key=str):
             hit = values == v
             share_tail, share_all = float(hit[tail].mean()), float(hit.mean())
-            rows.append({"factor": name, "value": str(v), "share_of_tail": share_tail,
-                         "share_of_all": share_all, "lift": share_tail / share_all})
+            rows.append(
+                {
+                    "factor": name,
+                    "value": str(v),
+                    "share_of_tail": share_tail,
+                    "share_of_all": share_all,
+                    "lift": share_tail / share_all,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -248,15 +288,17 @@ def summarise_sweep(result: xr.Dataset, allies: list[str] | None = None) -> Swee
     risk = []
     for p in dict.fromkeys(result["case_policy"].values.astype(str)):
         x = total[policy == p]
-        risk.append({"policy": p, "expected": float(x.mean()),
-                     "cvar": float(x[tail_indices(x)].mean())})
+        risk.append({"policy": p, "expected": float(x.mean()), "cvar": float(x[tail_indices(x)].mean())})
     risk_df = pd.DataFrame(risk)
     return SweepSummary(
-        loss_by_policy=_loss_table(result, allies, policy), policy_risk=risk_df,
-        tail_shares=_tail_table(total, factors), rank_correlation=_rank_table(total, factors),
+        loss_by_policy=_loss_table(result, allies, policy),
+        policy_risk=risk_df,
+        tail_shares=_tail_table(total, factors),
+        rank_correlation=_rank_table(total, factors),
         best_expected=str(risk_df.loc[risk_df["expected"].idxmin(), "policy"]),
         best_cvar=str(risk_df.loc[risk_df["cvar"].idxmin(), "policy"]),
-        basis=str(result.attrs.get("loss_basis", "")))
+        basis=str(result.attrs.get("loss_basis", "")),
+    )
 
 
 def write_summary(summary: SweepSummary, root: Path) -> None:

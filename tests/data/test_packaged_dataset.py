@@ -57,20 +57,35 @@ def test_units_and_bounds_follow_the_schema(file):
         assert (df["value"] >= spec.bounds[0]).all()
 
 
-RESPONSE_FILES = ["response_stockpiles.csv", "response_projects.csv", "response_instruments.csv",
-                  "response_research.csv"]
+RESPONSE_FILES = [
+    "response_stockpiles.csv",
+    "response_projects.csv",
+    "response_instruments.csv",
+    "response_research.csv",
+]
 
 
-@pytest.mark.parametrize("file", [*numeric_files(), "alternatives.csv", "world_totals.csv", "projects.csv",
-                                  "export_controls.csv", "price_observations.csv", "trade_observations.csv",
-                                  *RESPONSE_FILES])
+@pytest.mark.parametrize(
+    "file",
+    [
+        *numeric_files(),
+        "alternatives.csv",
+        "world_totals.csv",
+        "projects.csv",
+        "export_controls.csv",
+        "price_observations.csv",
+        "trade_observations.csv",
+        *RESPONSE_FILES,
+    ],
+)
 def test_every_source_id_exists(file, sources):
     df = read(file)
     assert set(df["source_id"]) <= set(sources["source_id"])
 
 
-@pytest.mark.parametrize("file", [*numeric_files(), "world_totals.csv", "price_observations.csv", "trade_observations.csv",
-                                  *RESPONSE_FILES])
+@pytest.mark.parametrize(
+    "file", [*numeric_files(), "world_totals.csv", "price_observations.csv", "trade_observations.csv", *RESPONSE_FILES]
+)
 def test_estimates_show_their_arithmetic(file, sources):
     grade = sources.set_index("source_id")["grade"]
     df = read(file)
@@ -114,7 +129,7 @@ def test_chain_links_balance_in_2024(production):
 
 def test_every_non_first_stage_has_an_input_link():
     chain = read("chain.csv")
-    linked = set(zip(chain["material"], chain["stage"]))
+    linked = set(zip(chain["material"], chain["stage"], strict=False))
     for m, stages in MATERIAL_STAGES.items():
         for s in list(stages)[1:]:
             assert (m, s) in linked, (m, s)
@@ -123,9 +138,13 @@ def test_every_non_first_stage_has_an_input_link():
 
 
 def test_eu27_never_listed_with_a_member():
-    checks = {"production.csv": ["material", "stage", "year"], "capacity.csv": ["material", "stage", "year"],
-              "demand.csv": ["material", "sector", "year"], "inventory_cover.csv": ["material", "sector"],
-              "trade.csv": ["material", "stage", "importer", "year"]}
+    checks = {
+        "production.csv": ["material", "stage", "year"],
+        "capacity.csv": ["material", "stage", "year"],
+        "demand.csv": ["material", "sector", "year"],
+        "inventory_cover.csv": ["material", "sector"],
+        "trade.csv": ["material", "stage", "importer", "year"],
+    }
     for file, key in checks.items():
         df = read(file)
         col = {"demand.csv": "region", "inventory_cover.csv": "region", "trade.csv": "exporter"}.get(file, "country")
@@ -226,7 +245,7 @@ def test_gallium_2023_price_is_the_pre_control_level():
 
 def test_capacity_covers_every_2024_producer(production):
     cap = read("capacity.csv")
-    have = set(zip(cap["material"], cap["stage"], cap["country"], cap["year"]))
+    have = set(zip(cap["material"], cap["stage"], cap["country"], cap["year"], strict=False))
     p = production[(production["year"] == YEAR) & (production["value"] > 0)]
     for r in p.itertuples(index=False):
         assert (r.material, r.stage, r.country, YEAR) in have, r
@@ -238,22 +257,36 @@ def test_trade_lists_exporters_for_allies_and_china():
 
 
 def test_build_reproduces_the_packaged_files_byte_for_byte(tmp_path):
-    subprocess.run([sys.executable, str(ROOT / "tools" / "build_dataset.py"), "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_dataset.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for path in sorted(PACKAGED.iterdir()):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-@pytest.mark.parametrize(("material", "stage", "importer"), [
-    ("ndfeb", "magnet", "JPN"), ("ndfeb", "magnet", "CHN"), ("ndpr", "separation", "JPN"), ("ndpr", "metal", "JPN"),
-    ("rare_earths", "mining", "CHN"), ("rare_earths", "mining", "MYS"), ("gallium", "metal", "CAN"),
-])
+@pytest.mark.parametrize(
+    ("material", "stage", "importer"),
+    [
+        ("ndfeb", "magnet", "JPN"),
+        ("ndfeb", "magnet", "CHN"),
+        ("ndpr", "separation", "JPN"),
+        ("ndpr", "metal", "JPN"),
+        ("rare_earths", "mining", "CHN"),
+        ("rare_earths", "mining", "MYS"),
+        ("gallium", "metal", "CAN"),
+    ],
+)
 def test_allies_and_china_have_recorded_sourcing(material, stage, importer):
     trade = read("trade.csv")
     rows = trade[(trade["material"] == material) & (trade["stage"] == stage) & (trade["importer"] == importer)]
     assert len(rows) > 0
 
 
-@pytest.mark.parametrize("material", ["ndpr", "dysprosium", "terbium", "gallium", "germanium", "antimony", "cobalt", "lithium"])
+@pytest.mark.parametrize(
+    "material", ["ndpr", "dysprosium", "terbium", "gallium", "germanium", "antimony", "cobalt", "lithium"]
+)
 def test_china_domestic_prices_exist(material):
     price = read("price.csv")
     assert ((price["material"] == material) & (price["market"] == "china_domestic")).any()
@@ -291,8 +324,14 @@ def test_response_options_are_complete_and_cited(sources):
         cited = read(file)["note"].str.findall(r"src ([a-z0-9-]+)")
         assert all(set(ids) <= known for ids in cited), file
     asm = sources[sources["source_id"].str.startswith("asm-")].set_index("source_id")["note"]
-    for sid in ("asm-stockpile-holding-cost", "asm-stockpile-purchase-pace", "asm-loan-terms",
-                "asm-equity-expected-loss", "asm-research-programmes", "asm-project-p-complete"):
+    for sid in (
+        "asm-stockpile-holding-cost",
+        "asm-stockpile-purchase-pace",
+        "asm-loan-terms",
+        "asm-equity-expected-loss",
+        "asm-research-programmes",
+        "asm-project-p-complete",
+    ):
         assert re.search(r"\d-\d", asm[sid]), sid  # every assumption states its range
 
 

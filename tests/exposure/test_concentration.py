@@ -13,9 +13,7 @@ from critmin.exposure import hhi, largest_supplier, n_minus_1_coverage, stage_sh
 
 def amounts(values: list[float], countries: list[str] | None = None) -> xr.DataArray:
     labels = countries or [f"C{i}" for i in range(len(values))]
-    return xr.DataArray(
-        values, dims="country", coords={"country": labels}, attrs={"units": "t/year"}
-    )
+    return xr.DataArray(values, dims="country", coords={"country": labels}, attrs={"units": "t/year"})
 
 
 def test_hhi_by_hand():

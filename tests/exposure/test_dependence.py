@@ -113,9 +113,7 @@ def test_unknown_upstream_row_matters_only_where_it_is_used():
     oxide.loc[{"importer": "MYS"}] = np.nan  # Malaysia's own oxide sourcing unknown
     chain = [oxide, *JAPAN_CHAIN[1:]]
     e = exposure_any_stage(chain, "CHN")
-    assert e.sel(importer="JPN").item() == pytest.approx(
-        0.92
-    )  # Japan's metal uses no Malaysian oxide
+    assert e.sel(importer="JPN").item() == pytest.approx(0.92)  # Japan's metal uses no Malaysian oxide
     assert math.isnan(e.sel(importer="MYS").item())  # Malaysia's metal does
     assert math.isnan(ultimate_dependence(chain).sel(importer="MYS", origin="MYS").item())
 
@@ -129,9 +127,7 @@ def test_matrices_on_different_country_sets_are_aligned_by_label():
     )
     oxide = oxide.reindex(importer=["MYS", "JPN", "CHN"], exporter=JP, fill_value=0.0)
     oxide.loc[{"importer": "CHN", "exporter": "CHN"}] = 1.0
-    assert exposure_any_stage([oxide, *JAPAN_CHAIN[1:]], "CHN").sel(
-        importer="JPN"
-    ).item() == pytest.approx(0.92)
+    assert exposure_any_stage([oxide, *JAPAN_CHAIN[1:]], "CHN").sel(importer="JPN").item() == pytest.approx(0.92)
 
 
 def test_sourcing_matrix_from_tonnes_by_hand():
@@ -160,9 +156,7 @@ def test_sourcing_matrix_from_tonnes_by_hand():
 
 def test_sourcing_matrix_recorded_zero_imports_means_self_supply():
     production = xr.DataArray([100.0, 20.0], dims="country", coords={"country": ["CHN", "AUS"]})
-    trade = xr.DataArray(
-        [[0.0]], dims=("exporter", "importer"), coords={"exporter": ["AUS"], "importer": ["CHN"]}
-    )
+    trade = xr.DataArray([[0.0]], dims=("exporter", "importer"), coords={"exporter": ["AUS"], "importer": ["CHN"]})
     m = sourcing_matrix(production, trade)
     assert m.sel(importer="CHN", exporter="CHN").item() == 1.0
     assert not bool(m["assumed"].sel(importer="CHN"))
@@ -205,9 +199,7 @@ def test_sourcing_matrix_keeps_extra_dims():
 
 def test_sourcing_matrix_rejects_negative_trade():
     production = xr.DataArray([1.0], dims="country", coords={"country": ["CHN"]})
-    trade = xr.DataArray(
-        [[-2.0]], dims=("exporter", "importer"), coords={"exporter": ["CHN"], "importer": ["JPN"]}
-    )
+    trade = xr.DataArray([[-2.0]], dims=("exporter", "importer"), coords={"exporter": ["CHN"], "importer": ["JPN"]})
     with pytest.raises(
         ValueError,
         match=r"sourcing_matrix needs non-negative trade; found 1 negative value\(s\), "
@@ -223,9 +215,7 @@ def test_bad_matrices_raise_exact_errors():
         r"importer \['JPN'\] sum to \[0.9\]",
     ):
         ultimate_dependence([matrix([[1, 0], [0.5, 0.4]], ["CHN", "JPN"])])
-    with pytest.raises(
-        ValueError, match=r"exposure_any_stage: sourcing shares must lie in \[0, 1\]"
-    ):
+    with pytest.raises(ValueError, match=r"exposure_any_stage: sourcing shares must lie in \[0, 1\]"):
         exposure_any_stage([matrix([[1, 0], [1.5, -0.5]], ["CHN", "JPN"])])
     with pytest.raises(ValueError, match="ultimate_dependence needs at least one sourcing matrix"):
         ultimate_dependence([])
@@ -288,9 +278,7 @@ def test_chain_path_errors():
     looped = pd.concat(
         [
             CHAIN,
-            pd.DataFrame(
-                [("rare_earths", "mining", "ndfeb", "magnet", 9.0)], columns=CHAIN.columns
-            ),
+            pd.DataFrame([("rare_earths", "mining", "ndfeb", "magnet", 9.0)], columns=CHAIN.columns),
         ]
     )
     with pytest.raises(ValueError, match="chain_path: the chain table has a cycle through"):

@@ -36,9 +36,7 @@ def test_hhi_lies_between_even_split_and_monopoly(amounts):
 @FAST
 @given(amount_lists.filter(lambda xs: len(xs) >= 2), st.data())
 def test_merging_two_suppliers_never_lowers_hhi(amounts, data):
-    i, j = data.draw(
-        st.lists(st.integers(0, len(amounts) - 1), min_size=2, max_size=2, unique=True)
-    )
+    i, j = data.draw(st.lists(st.integers(0, len(amounts) - 1), min_size=2, max_size=2, unique=True))
     merged = [x for n, x in enumerate(amounts) if n not in (i, j)] + [amounts[i] + amounts[j]]
     assert float(hhi(along_country(merged))) >= float(hhi(along_country(amounts))) - 1e-12
 
@@ -61,16 +59,10 @@ def chains(draw: st.DrawFn) -> list[xr.DataArray]:
     labels = [f"C{i}" for i in range(n)]
     out = []
     for _ in range(stages):
-        raw = draw(
-            arrays(float, (n, n), elements=st.sampled_from([0.0, 0.0, 0.1, 0.25, 0.5, 1.0, 3.0]))
-        )
+        raw = draw(arrays(float, (n, n), elements=st.sampled_from([0.0, 0.0, 0.1, 0.25, 0.5, 1.0, 3.0])))
         raw[raw.sum(axis=1) == 0] = np.eye(n)[raw.sum(axis=1) == 0]
         rows = raw / raw.sum(axis=1, keepdims=True)
-        out.append(
-            xr.DataArray(
-                rows, dims=("importer", "exporter"), coords={"importer": labels, "exporter": labels}
-            )
-        )
+        out.append(xr.DataArray(rows, dims=("importer", "exporter"), coords={"importer": labels, "exporter": labels}))
     return out
 
 
@@ -89,9 +81,7 @@ def exposure_by_loops(matrices: list[xr.DataArray], k: int) -> np.ndarray:
 def test_exposure_matches_an_independent_loop(matrices):
     e = exposure_any_stage(matrices)
     for k in range(len(e["origin"])):
-        np.testing.assert_allclose(
-            e.isel(origin=k).values, exposure_by_loops(matrices, k), atol=1e-12
-        )
+        np.testing.assert_allclose(e.isel(origin=k).values, exposure_by_loops(matrices, k), atol=1e-12)
 
 
 @FAST
@@ -118,9 +108,7 @@ def test_sourcing_matrix_rows_sum_to_one_where_supply_is_positive(production, tr
     labels = ["A", "B", "C", "D"]
     m = sourcing_matrix(
         xr.DataArray(production, dims="country", coords={"country": labels}),
-        xr.DataArray(
-            trade, dims=("exporter", "importer"), coords={"exporter": labels, "importer": labels}
-        ),
+        xr.DataArray(trade, dims=("exporter", "importer"), coords={"exporter": labels, "importer": labels}),
     )
     sums = m.sum("exporter", skipna=False)
     known = sums.notnull()

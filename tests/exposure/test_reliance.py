@@ -37,9 +37,7 @@ def test_reliance_is_labelled_and_nan_where_consumption_is_not_positive():
 
 
 def test_negative_flows_raise():
-    with pytest.raises(
-        ValueError, match=r"net_import_reliance needs non-negative exports; found 1 negative"
-    ):
+    with pytest.raises(ValueError, match=r"net_import_reliance needs non-negative exports; found 1 negative"):
         net_import_reliance(10.0, -1.0, 5.0)
     with pytest.raises(ValueError, match=r"import_reliance_eu needs non-negative production"):
         import_reliance_eu(10.0, 1.0, -5.0)

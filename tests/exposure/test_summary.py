@@ -63,9 +63,7 @@ def dataset() -> xr.Dataset:
         ["material", "stage", "input_material", "input_stage"],
     )
     stages = ["mining", "separation", "metal", "alloy", "magnet"]  # upstream first
-    return xr.Dataset(
-        {"production": production.reindex(stage=stages), "trade": trade, "chain": chain}
-    )
+    return xr.Dataset({"production": production.reindex(stage=stages), "trade": trade, "chain": chain})
 
 
 def row(table: pd.DataFrame, **where: str) -> pd.Series:
@@ -95,9 +93,7 @@ def test_stage_control_table_by_hand(dataset):
 
 
 def test_stage_control_table_demand_by_stage(dataset):
-    demand = xr.DataArray(
-        [[60.0]], dims=("material", "stage"), coords={"material": ["ndpr"], "stage": ["separation"]}
-    )
+    demand = xr.DataArray([[60.0]], dims=("material", "stage"), coords={"material": ["ndpr"], "stage": ["separation"]})
     table = stage_control_table(dataset["production"], YEAR, demand=demand)
     assert row(table, material="ndpr", stage="separation").n1_coverage == pytest.approx(20 / 60)
     assert math.isnan(row(table, material="ndpr", stage="metal").n1_coverage)
@@ -138,21 +134,15 @@ def test_dependence_table_through_a_second_ally(dataset):
 
 def test_dependence_table_explicit_path_and_errors(dataset):
     path = [("ndpr", "metal"), ("ndfeb", "magnet")]
-    table = dependence_table(
-        dataset, YEAR, [("ndfeb", "magnet")], paths={("ndfeb", "magnet"): path}, importers=["JPN"]
-    )
+    table = dependence_table(dataset, YEAR, [("ndfeb", "magnet")], paths={("ndfeb", "magnet"): path}, importers=["JPN"])
     # without the oxide step, the metal's origin is where the metal was made
     assert row(table, importer="JPN", stage="magnet", origin="CHN").ultimate == pytest.approx(0.8)
     with pytest.raises(ValueError, match="dependence_table: the path for"):
-        dependence_table(
-            dataset, YEAR, [("ndfeb", "magnet")], paths={("ndfeb", "magnet"): path[:1]}
-        )
+        dependence_table(dataset, YEAR, [("ndfeb", "magnet")], paths={("ndfeb", "magnet"): path[:1]})
 
 
 def test_dependence_table_without_trade_assumes_world_market(dataset):
-    table = dependence_table(
-        dataset.drop_vars("trade"), YEAR, [("ndpr", "metal")], importers=["JPN"]
-    )
+    table = dependence_table(dataset.drop_vars("trade"), YEAR, [("ndpr", "metal")], importers=["JPN"])
     assert table["assumed"].all()
     # Japan's metal like the world's (CHN 200/202), that metal's oxide like the world's (100/120)
     chn = row(table, importer="JPN", stage="metal", origin="CHN")

@@ -102,9 +102,7 @@ def test_eu_supply_risk_table_adds_sr_and_critical():
 
 
 def test_bad_inputs_raise_exact_errors():
-    with pytest.raises(
-        ValueError, match=r"eu_supply_risk: import_reliance must lie in \[0, 1\]; found 1.2..1.2"
-    ):
+    with pytest.raises(ValueError, match=r"eu_supply_risk: import_reliance must lie in \[0, 1\]; found 1.2..1.2"):
         eu_supply_risk(5.0, 3.0, 1.2, 0.1, 0.9)
     with pytest.raises(ValueError, match="eu_supply_risk needs non-negative hhi_eu"):
         eu_supply_risk(5.0, -3.0, 0.5, 0.1, 0.9)

@@ -22,28 +22,40 @@ def floor_inputs(loss_usd_per_t: float = 10_000.0) -> dict[str, Any]:
     month = pd.Index(np.arange(12), name="month")
     base = xr.DataArray(
         np.array([[0.0] * 12, [10.0] * 12]).reshape(2, 12, 1, 1),
-        coords=[scenario, month, pd.Index(["USA"], name="region"),
-                pd.Index(["ndpr"], name="material")],
+        coords=[scenario, month, pd.Index(["USA"], name="region"), pd.Index(["ndpr"], name="material")],
     )
-    price = xr.DataArray(np.array([[100.0] * 12, [130.0] * 12]).reshape(2, 12, 1),
-                         coords=[scenario, month, base.indexes["material"]])
-    projects = pd.DataFrame({
-        "project_id": ["MP10X"], "country": ["USA"], "material": ["ndpr"],
-        "stage": ["separation"], "capacity_t_per_year": [120.0], "capex_usd": [1e6],
-        "opex_usd_per_t": [30_000.0], "lead_time_months": [0], "p_complete": [0.5],
-        "serves": ["USA"],
-    })
-    instruments = pd.DataFrame({
-        "project_id": ["MP10X", "MP10X"], "instrument": ["price_floor", "grant"],
-        "amount_usd": [np.nan, 200_000.0], "floor_usd_per_kg": [110.0, np.nan],
-        "upside_share": [0.3, np.nan], "tenor_years": [1.0, np.nan],
-    })
+    price = xr.DataArray(
+        np.array([[100.0] * 12, [130.0] * 12]).reshape(2, 12, 1), coords=[scenario, month, base.indexes["material"]]
+    )
+    projects = pd.DataFrame(
+        {
+            "project_id": ["MP10X"],
+            "country": ["USA"],
+            "material": ["ndpr"],
+            "stage": ["separation"],
+            "capacity_t_per_year": [120.0],
+            "capex_usd": [1e6],
+            "opex_usd_per_t": [30_000.0],
+            "lead_time_months": [0],
+            "p_complete": [0.5],
+            "serves": ["USA"],
+        }
+    )
+    instruments = pd.DataFrame(
+        {
+            "project_id": ["MP10X", "MP10X"],
+            "instrument": ["price_floor", "grant"],
+            "amount_usd": [np.nan, 200_000.0],
+            "floor_usd_per_kg": [110.0, np.nan],
+            "upside_share": [0.3, np.nan],
+            "tenor_years": [1.0, np.nan],
+        }
+    )
     return {
         "baseline_shortfall": base,
         "scenario_weight": xr.DataArray([0.5, 0.5], coords=[scenario]),
         "price_path": price,
-        "loss_per_tonne": xr.DataArray([[loss_usd_per_t]], coords=[base.indexes["region"],
-                                                                   base.indexes["material"]]),
+        "loss_per_tonne": xr.DataArray([[loss_usd_per_t]], coords=[base.indexes["region"], base.indexes["material"]]),
         "options": Options(projects=projects, instruments=instruments),
     }
 

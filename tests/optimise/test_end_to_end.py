@@ -56,8 +56,14 @@ def portfolio(inputs):
 def test_default_options_validate_on_the_regions(ds):
     options = options_from_dataset(ds)
     checked = validate_options(options, list(REGIONS), 1e9)
-    assert set(checked.stockpiles.holder) == {"JPN-JOGMEC", "KOR-KOMIR", "USA-NDS",
-                                              "EU27-RESOURCEEU", "AUS-CMSR", "ALLIANCE"}
+    assert set(checked.stockpiles.holder) == {
+        "JPN-JOGMEC",
+        "KOR-KOMIR",
+        "USA-NDS",
+        "EU27-RESOURCEEU",
+        "AUS-CMSR",
+        "ALLIANCE",
+    }
     assert len(checked.projects) >= 8
     assert len(checked.research) >= 4
     floor = checked.instruments[checked.instruments.instrument == "price_floor"]
@@ -69,8 +75,7 @@ def test_default_options_validate_on_the_regions(ds):
 
 def test_purchase_price_and_holdings_come_from_the_dataset(ds):
     stock = options_from_dataset(ds).stockpiles.set_index(["holder", "material"])
-    ga = float(ds.price.sel(material="gallium", stage="metal", market="international",
-                            year=2025))
+    ga = float(ds.price.sel(material="gallium", stage="metal", market="international", year=2025))
     assert stock.loc[("USA-NDS", "gallium"), "purchase_price_usd_per_t"] == pytest.approx(ga * 1e3)
     held = float(ds.stockpile.sel(holder="KOR-KOMIR", material="gallium").max())
     assert stock.loc[("KOR-KOMIR", "gallium"), "start_t"] == pytest.approx(held)
@@ -91,8 +96,9 @@ def test_baseline_matches_the_simulator(ds, inputs):
     direct = run(ds, SCENARIOS[0], draws=DRAWS, seed=SEED)
     short = (direct.final_need - direct.final_use).sum("sector")
     jpn = float(short.sel(country="JPN").where(short.sel(country="JPN") > 1e-6, 0).sum())
-    mine = inputs.baseline_shortfall.sel(scenario=[s for s in inputs.baseline_shortfall.scenario.values
-                                                   if s.startswith(SCENARIOS[0])])
+    mine = inputs.baseline_shortfall.sel(
+        scenario=[s for s in inputs.baseline_shortfall.scenario.values if s.startswith(SCENARIOS[0])]
+    )
     assert float(mine.sel(region="JPN").sum()) == pytest.approx(jpn, rel=1e-9)
     assert inputs.scenario_weight.sum() == pytest.approx(1.0)
     assert np.allclose(inputs.scenario_weight.values, 1 / (2 * DRAWS))
@@ -102,8 +108,12 @@ def test_baseline_matches_the_simulator(ds, inputs):
 
 def test_zero_budget_gives_the_simulators_loss(inputs):
     result = optimise_inputs(inputs, 0.0, marginal="none")
-    simulated = float((inputs.scenario_weight * (inputs.loss_per_tonne
-                       * inputs.baseline_shortfall).sum(["month", "region", "material"])).sum())
+    simulated = float(
+        (
+            inputs.scenario_weight
+            * (inputs.loss_per_tonne * inputs.baseline_shortfall).sum(["month", "region", "material"])
+        ).sum()
+    )
     assert simulated > 0
     assert float(result.do_nothing_loss_usd) == pytest.approx(simulated, rel=1e-9)
     assert float(result.expected_loss_usd) == pytest.approx(simulated, rel=1e-6)
@@ -161,10 +171,15 @@ def test_results_without_trajectories_are_refused(ds):
 def test_command_summary_and_files(ds, tmp_path: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        text = run_optimise_command(ds, SCENARIOS[:1], 2.5e8, 2, SEED, tmp_path,
-                                    budgets=[0.0, 2.5e8])
-    for part in ("Stockpile purchases", "Frontier", "Marginal value per USD",
-                 "Months of cover", "Out of sample", "CVaR"):
+        text = run_optimise_command(ds, SCENARIOS[:1], 2.5e8, 2, SEED, tmp_path, budgets=[0.0, 2.5e8])
+    for part in (
+        "Stockpile purchases",
+        "Frontier",
+        "Marginal value per USD",
+        "Months of cover",
+        "Out of sample",
+        "CVaR",
+    ):
         assert part in text
     assert (tmp_path / "portfolio.nc").exists()
     assert (tmp_path / "frontier.csv").exists()

@@ -19,9 +19,7 @@ def problems(caught: pytest.ExceptionInfo[DataError]) -> list[str]:
 def test_negative_budget() -> None:
     with pytest.raises(DataError) as caught:
         optimise(**tiny_inputs(), budget=-1.0)
-    assert problems(caught) == [
-        "budget, field 'budget': -1 USD is negative. Fix: give a budget of zero or more USD."
-    ]
+    assert problems(caught) == ["budget, field 'budget': -1 USD is negative. Fix: give a budget of zero or more USD."]
 
 
 def test_negative_budget_in_a_frontier() -> None:
@@ -38,8 +36,7 @@ def test_project_without_capacity(floor_case: dict[str, Any]) -> None:
     with pytest.raises(DataError) as caught:
         optimise(**{**floor_case, "options": options}, budget=1e6)
     assert problems(caught) == [
-        "projects, row 2, field 'capacity_t_per_year': 0 is not positive. "
-        "Fix: give a positive number."
+        "projects, row 2, field 'capacity_t_per_year': 0 is not positive. Fix: give a positive number."
     ]
 
 
@@ -50,8 +47,7 @@ def test_unknown_holder_country() -> None:
         optimise(**{**inputs, "options": Options(stockpiles=stock)}, budget=1e6)
     (issue,) = caught.value.issues
     assert (issue.file, issue.row, issue.field) == ("stockpile options", 2, "holder_country")
-    assert issue.problem == ("'JPX' is not a known holder country (ISO alpha-3, EU27, "
-                             "or ALLIANCE for a joint reserve)")
+    assert issue.problem == ("'JPX' is not a known holder country (ISO alpha-3, EU27, or ALLIANCE for a joint reserve)")
     assert issue.fix.startswith("use one of ABW, AFG, AGO")
 
 
@@ -59,8 +55,7 @@ def test_every_problem_reported_at_once(floor_case: dict[str, Any]) -> None:
     stock = tiny_inputs()["options"].stockpiles.assign(serves="KOR", material="ndprx")
     projects = floor_case["options"].projects.assign(capacity_t_per_year=-5.0)
     instruments = floor_case["options"].instruments.assign(project_id=["MP10X", "NOPE"])
-    options = Options(stockpiles=stock.drop(columns="start_t"), projects=projects,
-                      instruments=instruments)
+    options = Options(stockpiles=stock.drop(columns="start_t"), projects=projects, instruments=instruments)
     with pytest.raises(DataError) as caught:
         optimise(**{**floor_case, "options": options}, budget=-3.0)
     assert [(i.file, i.row, i.field) for i in caught.value.issues] == [
@@ -97,9 +92,7 @@ def test_weights_must_sum_to_one() -> None:
     inputs["scenario_weight"] = xr.full_like(inputs["scenario_weight"], 0.6)
     with pytest.raises(DataError) as caught:
         optimise(**inputs, budget=1e6)
-    assert problems(caught) == [
-        "scenario_weight, field 'values': weights sum to 1.2. Fix: give weights summing to 1."
-    ]
+    assert problems(caught) == ["scenario_weight, field 'values': weights sum to 1.2. Fix: give weights summing to 1."]
 
 
 def test_impossible_cvar_cap_names_what_to_relax() -> None:
@@ -113,6 +106,5 @@ def test_impossible_cvar_cap_names_what_to_relax() -> None:
 
 
 def test_feasible_cvar_cap_is_met() -> None:
-    result = optimise(**tiny_inputs(), budget=1.5e6, cvar_alpha=0.5, cvar_cap=1.2e7,
-                      marginal="none")
+    result = optimise(**tiny_inputs(), budget=1.5e6, cvar_alpha=0.5, cvar_cap=1.2e7, marginal="none")
     assert float(result.cvar_usd) <= 1.2e7 + 1e-3

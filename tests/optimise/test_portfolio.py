@@ -48,13 +48,11 @@ def test_tiny_lead_time_delays_release() -> None:
     # nothing can be released in time: buy nothing, loss stays 10 m.
     inputs = tiny_inputs()
     stock = inputs["options"].stockpiles.assign(release_lead_months=1)
-    one = optimise(**{**inputs, "options": type(inputs["options"])(stockpiles=stock)},
-                   budget=1.5e6, marginal="none")
+    one = optimise(**{**inputs, "options": type(inputs["options"])(stockpiles=stock)}, budget=1.5e6, marginal="none")
     assert one.buy_t.item() == pytest.approx(10.0)
     assert float(one.expected_loss_usd) == pytest.approx(5e6)
     stock = stock.assign(release_lead_months=2)
-    two = optimise(**{**inputs, "options": type(inputs["options"])(stockpiles=stock)},
-                   budget=1.5e6, marginal="none")
+    two = optimise(**{**inputs, "options": type(inputs["options"])(stockpiles=stock)}, budget=1.5e6, marginal="none")
     assert two.buy_t.item() == pytest.approx(0.0)
     assert float(two.expected_loss_usd) == pytest.approx(1e7)
 
@@ -62,8 +60,7 @@ def test_tiny_lead_time_delays_release() -> None:
 def test_tiny_cvar_by_hand() -> None:
     # CVaR at alpha = 0.5 is the embargo's loss: 1 m x 10 t = 10 m. Weighting it by 1 raises each
     # tonne's value to 1.5 m, the same 10 t are bought: objective 1.025 m + 5 m + 10 m.
-    result = optimise(**tiny_inputs(), budget=1.5e6, cvar_alpha=0.5, cvar_weight=1.0,
-                      marginal="none")
+    result = optimise(**tiny_inputs(), budget=1.5e6, cvar_alpha=0.5, cvar_weight=1.0, marginal="none")
     assert result.buy_t.item() == pytest.approx(10.0)
     assert float(result.cvar_usd) == pytest.approx(1e7)
     assert float(result.do_nothing_cvar_usd) == pytest.approx(2e7)
@@ -85,11 +82,13 @@ def test_region_groups_pool_shortfall() -> None:
     base = inputs["baseline_shortfall"]
     kor = base.assign_coords(region=["KOR"])
     inputs["baseline_shortfall"] = xr.concat([base, kor], "region")
-    inputs["loss_per_tonne"] = xr.DataArray([[1e6], [1e6]], coords={
-        "region": ["JPN", "KOR"], "material": ["ndpr"]}, dims=("region", "material"))
+    inputs["loss_per_tonne"] = xr.DataArray(
+        [[1e6], [1e6]], coords={"region": ["JPN", "KOR"], "material": ["ndpr"]}, dims=("region", "material")
+    )
     alone = optimise(**inputs, budget=2e6, marginal="none")
-    pooled = optimise(**inputs, budget=2e6, aggregate=("region",),
-                      region_groups={"JPN": "NEA", "KOR": "NEA"}, marginal="none")
+    pooled = optimise(
+        **inputs, budget=2e6, aggregate=("region",), region_groups={"JPN": "NEA", "KOR": "NEA"}, marginal="none"
+    )
     assert float(alone.expected_loss_usd) == pytest.approx(0.5 * 1e6 * (40 - 10))
     assert float(pooled.expected_loss_usd) == pytest.approx(float(alone.expected_loss_usd))
     assert pooled.region.values.tolist() == ["NEA"]
@@ -103,10 +102,8 @@ def test_price_floor_by_hand(floor_case: dict) -> None:
     # Loss avoided: 0.5 x 10,000 USD/t x 60 t = 300,000 > 120,000, so the floor is chosen;
     # the grant (200,000) loses to it. Objective 120,000 + 0.5 x 10,000 x 60 = 420,000.
     result = optimise(**floor_case, budget=1e6, marginal="none")
-    assert result.instrument_net_cost_usd.sel(instrument="price_floor").item() == pytest.approx(
-        120_000.0)
-    assert result.instrument_outlay_usd.sel(instrument="price_floor").item() == pytest.approx(
-        300_000.0)
+    assert result.instrument_net_cost_usd.sel(instrument="price_floor").item() == pytest.approx(120_000.0)
+    assert result.instrument_outlay_usd.sel(instrument="price_floor").item() == pytest.approx(300_000.0)
     assert result.choice.sel(project="MP10X", instrument="price_floor").item() == 1.0
     assert result.choice.sel(project="MP10X", instrument="grant").item() == 0.0
     assert float(result.expected_loss_usd) == pytest.approx(300_000.0)
@@ -139,7 +136,6 @@ def test_bernoulli_completion_is_seeded_and_unbiased() -> None:
 def test_bernoulli_project_delivers_only_where_completed(floor_case: dict) -> None:
     settings = Settings(completion="bernoulli", seed=1)
     data = prepare(**floor_case, settings=settings)
-    drawn = completion_factors(np.array([0.5]), np.array([]), data.base.indexes["scenario"],
-                               settings)[0][:, 0]
+    drawn = completion_factors(np.array([0.5]), np.array([]), data.base.indexes["scenario"], settings)[0][:, 0]
     supply = data.project.supply.sel(project="MP10X").sum("period").values
     assert supply.tolist() == pytest.approx((120.0 * drawn).tolist())

@@ -38,8 +38,9 @@ def test_frontier_is_monotone(small: dict[str, Any], cost_weight: float) -> None
 def test_zero_budget_is_do_nothing_exactly(small: dict[str, Any]) -> None:
     result = optimise(**small, budget=0.0, marginal="none")
     base = small["baseline_shortfall"]
-    by_hand = float((small["scenario_weight"] * (small["loss_per_tonne"] * base).sum(
-        ["month", "region", "material"])).sum())
+    by_hand = float(
+        (small["scenario_weight"] * (small["loss_per_tonne"] * base).sum(["month", "region", "material"])).sum()
+    )
     assert float(result.expected_loss_usd) == pytest.approx(by_hand, rel=1e-12)
     assert float(result.do_nothing_loss_usd) == pytest.approx(by_hand, rel=1e-12)
     assert float(result.outlay_usd) == 0.0
@@ -70,13 +71,14 @@ def test_dual_lies_between_one_sided_differences(small: dict[str, Any]) -> None:
     # V is convex in the first stage: backward difference <= dual <= forward difference.
     # Evaluated at an interior first stage: half of every purchase bound and half-backing.
     data, settings = model_data(**small, budget=5e8)
-    values = {"buy": data.stock.max_buy * 0.5,
-              "choice": xr.where(data.project.net_cost.notnull(), 0.1, 0.0),
-              "fund": xr.full_like(data.research.cost, 0.5)}
+    values = {
+        "buy": data.stock.max_buy * 0.5,
+        "choice": xr.where(data.project.net_cost.notnull(), 0.1, 0.0),
+        "fund": xr.full_like(data.research.cost, 0.5),
+    }
     dual = dual_gradient(data, settings, values)
     forward = fd_gradient(data, settings, values, {"buy": 1e-4, "choice": 1e-4, "fund": 1e-4})
-    backward = fd_gradient(data, settings, values, {"buy": -1e-4, "choice": -1e-4,
-                                                    "fund": -1e-4})
+    backward = fd_gradient(data, settings, values, {"buy": -1e-4, "choice": -1e-4, "fund": -1e-4})
     for name in dual:
         d, f, b = (x[name].values.ravel() for x in (dual, forward, backward))
         keep = np.isfinite(f)
@@ -84,15 +86,13 @@ def test_dual_lies_between_one_sided_differences(small: dict[str, Any]) -> None:
         assert np.all(b[keep] <= d[keep] + 1e-6 * scale), name
         assert np.all(d[keep] <= f[keep] + 1e-6 * scale), name
         smooth = np.isclose(f[keep], b[keep], rtol=1e-6, atol=1e-6 * scale)
-        np.testing.assert_allclose(d[keep][smooth], f[keep][smooth], rtol=1e-5,
-                                   atol=1e-6 * scale)
+        np.testing.assert_allclose(d[keep][smooth], f[keep][smooth], rtol=1e-5, atol=1e-6 * scale)
 
 
 def test_marginal_values_cover_every_option(small: dict[str, Any]) -> None:
     data, settings = model_data(**small, budget=2e8)
     result = optimise(**small, budget=2e8, marginal="none")
-    mv = marginal_values(data, settings, {"buy": result.buy_t, "choice": result.choice,
-                                          "fund": result.fund})
+    mv = marginal_values(data, settings, {"buy": result.buy_t, "choice": result.choice, "fund": result.fund})
     assert mv.marginal_value_per_usd_buy.notnull().all()
     offered = result.instrument_net_cost_usd.notnull() & (result.instrument_outlay_usd > 0)
     assert bool(mv.marginal_value_per_usd_choice.notnull().where(offered, True).all())

@@ -17,8 +17,13 @@ def test_write_results_round_trip(tmp_path: Path) -> None:
     result = optimise(**tiny_inputs(), budget=1.5e6)
     paths = write_results(result, tmp_path / "run")
     assert sorted(p.name for p in paths) == [
-        "marginal_buy.csv", "portfolio.nc", "projects.csv", "research.csv", "stockpiles.csv",
-        "summary.csv"]
+        "marginal_buy.csv",
+        "portfolio.nc",
+        "projects.csv",
+        "research.csv",
+        "stockpiles.csv",
+        "summary.csv",
+    ]
     back = xr.load_dataset(tmp_path / "run" / "portfolio.nc")
     assert float(back.expected_loss_usd) == pytest.approx(5e6)
     stock = pd.read_csv(tmp_path / "run" / "stockpiles.csv")
@@ -36,11 +41,9 @@ def test_months_of_cover_and_burden() -> None:
     # 10 t bought for Japan; Japan uses 4 t a month: 2.5 months of cover gained. Japan pays the
     # whole 1.025 m (a national stock) and gains 5 m of expected loss.
     inputs = tiny_inputs()
-    use = xr.DataArray([[4.0]], coords={"region": ["JPN"], "material": ["ndpr"]},
-                       dims=("region", "material"))
+    use = xr.DataArray([[4.0]], coords={"region": ["JPN"], "material": ["ndpr"]}, dims=("region", "material"))
     basis = pd.Series({"JPN": 4.0, "USA": 6.0})
-    result = optimise(**inputs, budget=1.5e6, monthly_use=use, burden_basis=basis,
-                      marginal="none")
+    result = optimise(**inputs, budget=1.5e6, monthly_use=use, burden_basis=basis, marginal="none")
     assert result.months_of_cover.sel(region="JPN", material="ndpr").item() == pytest.approx(2.5)
     jpn = result.sel(ally="JPN")
     assert jpn.burden_share.item() == pytest.approx(0.4)
@@ -52,16 +55,16 @@ def test_months_of_cover_and_burden() -> None:
 
 def test_joint_reserve_cost_is_shared() -> None:
     inputs = tiny_inputs()
-    stock = inputs["options"].stockpiles.assign(holder="JOINT", holder_country="ALLIANCE",
-                                                serves="JPN;USA")
+    stock = inputs["options"].stockpiles.assign(holder="JOINT", holder_country="ALLIANCE", serves="JPN;USA")
     base = inputs["baseline_shortfall"]
-    inputs["baseline_shortfall"] = xr.concat([base, base.assign_coords(region=["USA"]) * 0],
-                                             "region")
-    inputs["loss_per_tonne"] = xr.DataArray([[1e6], [1e6]], coords={
-        "region": ["JPN", "USA"], "material": ["ndpr"]}, dims=("region", "material"))
+    inputs["baseline_shortfall"] = xr.concat([base, base.assign_coords(region=["USA"]) * 0], "region")
+    inputs["loss_per_tonne"] = xr.DataArray(
+        [[1e6], [1e6]], coords={"region": ["JPN", "USA"], "material": ["ndpr"]}, dims=("region", "material")
+    )
     inputs["options"] = type(inputs["options"])(stockpiles=stock)
-    result = optimise(**inputs, budget=1.5e6, burden_basis=pd.Series({"JPN": 1.0, "USA": 3.0}),
-                      burden_rule="gdp", marginal="none")
+    result = optimise(
+        **inputs, budget=1.5e6, burden_basis=pd.Series({"JPN": 1.0, "USA": 3.0}), burden_rule="gdp", marginal="none"
+    )
     assert result.sel(ally="USA").burden_joint_cost_usd.item() == pytest.approx(0.75 * 1.025e6)
     assert result.sel(ally="USA").burden_benefit_usd.item() == pytest.approx(0.0)
 
@@ -77,6 +80,5 @@ def test_price_floor_counts_from_first_output_and_holds_last_price() -> None:
     price = xr.DataArray([[120.0, 120.0, 90.0]], dims=("scenario", "month"))
     window = contract_prices(price, 2, 12)
     tonnes = deliveries(120.0, xr.DataArray([1.0], dims="scenario"), 12)
-    net, outlay = price_floor_cost(window, xr.DataArray([1.0], dims="scenario"), 100.0, 0.3,
-                                   tonnes)
+    net, outlay = price_floor_cost(window, xr.DataArray([1.0], dims="scenario"), 100.0, 0.3, tonnes)
     assert (net, outlay) == (pytest.approx(1.2e6), pytest.approx(1.2e6))

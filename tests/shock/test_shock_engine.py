@@ -29,10 +29,19 @@ leakage = {leakage}
 """
 
 
-def control_scenario(materials='["rare_earths", "ndpr", "ndfeb"]', destinations='["JPN"]',
-                     path="[0.2, 0.5]", leakage=0.05, horizon=10, extra=""):
-    text = HEADER.format(h=horizon) + CONTROL.format(materials=materials, destinations=destinations,
-                                                     path=path, leakage=leakage) + extra
+def control_scenario(
+    materials='["rare_earths", "ndpr", "ndfeb"]',
+    destinations='["JPN"]',
+    path="[0.2, 0.5]",
+    leakage=0.05,
+    horizon=10,
+    extra="",
+):
+    text = (
+        HEADER.format(h=horizon)
+        + CONTROL.format(materials=materials, destinations=destinations, path=path, leakage=leakage)
+        + extra
+    )
     return parse_scenario(text)
 
 
@@ -56,8 +65,9 @@ def test_mass_is_conserved_every_month(ree_network):
 
 
 def test_no_negative_stocks(ree_network):
-    out = simulate(ree_network, control_scenario(leakage=0.0, path="[0.0]",
-                                                 extra=RELEASE.format(sub="true", coord="own_first")))
+    out = simulate(
+        ree_network, control_scenario(leakage=0.0, path="[0.0]", extra=RELEASE.format(sub="true", coord="own_first"))
+    )
     assert float(out.inventory.min()) > -1e-9
     assert float(out.stockpile.min()) > -1e-9
 
@@ -75,18 +85,20 @@ def test_without_events_the_baseline_is_a_steady_state(ree_network):
 @given(extra=st.floats(0.0, 5.0))
 @settings(max_examples=15, deadline=None)
 def test_more_stockpile_never_means_more_shortfall(ree_network, extra):
-    s = control_scenario(path="[0.0]", leakage=0.0,
-                         extra=RELEASE.format(sub="false", coord="pro_rata_consumption"))
+    s = control_scenario(path="[0.0]", leakage=0.0, extra=RELEASE.format(sub="false", coord="pro_rata_consumption"))
     more = dataclasses.replace(ree_network, stockpile=ree_network.stockpile * (1.0 + extra) + 10)
     base = simulate(ree_network, s, draws=[0]).shortfall.sum()
     assert float(simulate(more, s, draws=[0]).shortfall.sum()) <= float(base) + 1e-6
 
 
-@pytest.mark.parametrize(("loose", "tight"), [
-    ({"leakage": 0.3}, {"leakage": 0.05}),
-    ({"path": "[0.5, 0.8]"}, {"path": "[0.1, 0.2]"}),
-    ({"destinations": '["JPN"]'}, {"destinations": '"all"'}),
-])
+@pytest.mark.parametrize(
+    ("loose", "tight"),
+    [
+        ({"leakage": 0.3}, {"leakage": 0.05}),
+        ({"path": "[0.5, 0.8]"}, {"path": "[0.1, 0.2]"}),
+        ({"destinations": '["JPN"]'}, {"destinations": '"all"'}),
+    ],
+)
 def test_tighter_control_never_lowers_the_targets_shortfall(ree_network, loose, tight):
     no_sub = "\n[policy]\nsubstitution = false\n"
     a = simulate(ree_network, control_scenario(**loose, extra=no_sub), draws=[0])
@@ -96,8 +108,10 @@ def test_tighter_control_never_lowers_the_targets_shortfall(ree_network, loose, 
 
 
 def test_batches_are_bit_identical(ree_network):
-    s = control_scenario(extra='\n[uncertain]\n"events[0].leakage" = {dist="uniform", low=0, high=0.3}\n'
-                               '"parameters.price_lag_months" = {dist="triangular", low=2, mode=3, high=4}\n')
+    s = control_scenario(
+        extra='\n[uncertain]\n"events[0].leakage" = {dist="uniform", low=0, high=0.3}\n'
+        '"parameters.price_lag_months" = {dist="triangular", low=2, mode=3, high=4}\n'
+    )
     whole = simulate_draws(ree_network, s, range(6), batch_size=6)
     split = simulate_draws(ree_network, s, range(6), batch_size=4)
     part = simulate_draws(ree_network, s, range(3, 5), batch_size=1)
@@ -106,18 +120,21 @@ def test_batches_are_bit_identical(ree_network):
         np.testing.assert_array_equal(whole[name].sel(draw=[3, 4]).values, part[name].values)
 
 
-@pytest.mark.parametrize("extra", ["", RELEASE.format(sub="true", coord="pro_rata_consumption"),
-                                   RELEASE.format(sub="true", coord="own_first")])
+@pytest.mark.parametrize(
+    "extra",
+    ["", RELEASE.format(sub="true", coord="pro_rata_consumption"), RELEASE.format(sub="true", coord="own_first")],
+)
 def test_reference_agrees_with_engine(ree_network, extra):
-    s = control_scenario(extra=extra + '\n[uncertain]\n"events[0].leakage" = '
-                                       '{dist="uniform", low=0, high=0.3}\n')
+    s = control_scenario(extra=extra + '\n[uncertain]\n"events[0].leakage" = {dist="uniform", low=0, high=0.3}\n')
     fast, slow = run_batch(ree_network, s, [0, 1]), reference_run(ree_network, s, [0, 1])
     for name, expected in slow.items():
         np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
 
 
 def test_outage_and_surge_agree_with_reference(ree_network):
-    s = parse_scenario(HEADER.format(h=8) + """
+    s = parse_scenario(
+        HEADER.format(h=8)
+        + """
 [[events]]
 kind = "outage"
 country = "CHN"
@@ -136,7 +153,8 @@ material = "ndfeb"
 size = 0.5
 start = 2
 duration_months = 3
-""")
+"""
+    )
     fast, slow = run_batch(ree_network, s, [0]), reference_run(ree_network, s, [0])
     for name, expected in slow.items():
         np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
@@ -145,8 +163,12 @@ duration_months = 3
 
 def test_run_writes_netcdf_and_tidy_csv(tmp_path):
     calls = []
-    out = run(synthetic_dataset(countries=4, materials=["gallium"]), "backtest_ga_ge_2023",
-              draws=3, progress=lambda done, total: calls.append((done, total)))
+    out = run(
+        synthetic_dataset(countries=4, materials=["gallium"]),
+        "backtest_ga_ge_2023",
+        draws=3,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls[-1] == (3, 3)
     paths = write_results(out, tmp_path)
     assert all(p.exists() for p in paths)
@@ -163,24 +185,31 @@ def test_summary_without_trajectories_equals_summary_of_trajectories(ree_network
     assert "month" not in lean.dims
     expected = summarise(full)
     for name in expected.data_vars:
-        np.testing.assert_allclose(lean[name].values.astype(float) if name != "first_stop_month"
-                                   else lean[name].values.astype("int64"),
-                                   expected[name].values.astype(float)
-                                   if name != "first_stop_month"
-                                   else expected[name].values.astype("int64"),
-                                   rtol=1e-12, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(
+            lean[name].values.astype(float) if name != "first_stop_month" else lean[name].values.astype("int64"),
+            expected[name].values.astype(float)
+            if name != "first_stop_month"
+            else expected[name].values.astype("int64"),
+            rtol=1e-12,
+            atol=1e-9,
+            err_msg=name,
+        )
 
 
 def test_surge_on_a_sector_without_demand_names_the_sectors_that_have_it(ree_network):
     jpn = ree_network.countries.index("JPN")
     item = ree_network.item_index("ndfeb", "magnet")
-    empty = [s for s, v in zip(ree_network.sectors, ree_network.final_demand[item, jpn], strict=True)
-             if v == 0 and s != "all"]
-    surge = (HEADER.format(h=4) + '[[events]]\nkind = "demand_surge"\nregion = "JPN"\n'
-             f'sector = "{empty[0]}"\nmaterial = "ndfeb"\nsize = 1.0\nstart = 0\n'
-             'duration_months = 2\n')
-    with pytest.raises(ScenarioError, match=f"JPN has no baseline final demand for ndfeb in "
-                                            f"sector '{empty[0]}'"):
+    empty = [
+        s
+        for s, v in zip(ree_network.sectors, ree_network.final_demand[item, jpn], strict=True)
+        if v == 0 and s != "all"
+    ]
+    surge = (
+        HEADER.format(h=4) + '[[events]]\nkind = "demand_surge"\nregion = "JPN"\n'
+        f'sector = "{empty[0]}"\nmaterial = "ndfeb"\nsize = 1.0\nstart = 0\n'
+        "duration_months = 2\n"
+    )
+    with pytest.raises(ScenarioError, match=f"JPN has no baseline final demand for ndfeb in sector '{empty[0]}'"):
         simulate(ree_network, parse_scenario(surge))
     shared = simulate(ree_network, parse_scenario(surge + "baseline_share = 0.1\n"), draws=[0])
     need = shared.final_need.sel(material="ndfeb", country="JPN").isel(draw=0)
@@ -191,8 +220,7 @@ def test_surge_on_a_sector_without_demand_names_the_sectors_that_have_it(ree_net
 
 
 def test_prices_in_usd_are_ratio_times_dataset_price(gallium_network):
-    out = simulate(gallium_network, control_scenario(materials='["gallium"]', horizon=6),
-                   draws=[0])
+    out = simulate(gallium_network, control_scenario(materials='["gallium"]', horizon=6), draws=[0])
     ratio = out.price_ratio.sel(material="gallium", stage="metal", market="outside")
     usd = out.price.sel(material="gallium", stage="metal", price_market="international")
     base = gallium_network.price[gallium_network.item_index("gallium", "metal"), 1]

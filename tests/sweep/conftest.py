@@ -31,8 +31,9 @@ release = {{trigger_days = 10, monthly_rate = 0.4}}
 
 def write_sweep(folder: Path, draws: int = 4, horizon: int = 6) -> Path:
     """A 2 x 2 grid x 2 policies sweep (8 cases) with a portfolio CSV beside it."""
-    (folder / "portfolio.csv").write_text("holder,material,tonnes\nKOR,gallium,40\n"
-                                          "JPN-JOGMEC,germanium,5.5\n", encoding="utf-8")
+    (folder / "portfolio.csv").write_text(
+        "holder,material,tonnes\nKOR,gallium,40\nJPN-JOGMEC,germanium,5.5\n", encoding="utf-8"
+    )
     path = folder / "sweep.toml"
     path.write_text(SWEEP.format(draws=draws, horizon=horizon), encoding="utf-8")
     return path

@@ -17,13 +17,12 @@ def test_same_file_whatever_workers_and_chunking(sweep_file: Path, tmp_path: Pat
         hashes[name] = sha256_file(out / "sweep.nc")
         assert result.sizes["scenario"] == 32
     assert len(set(hashes.values())) == 1, hashes
-    assert (tmp_path / "one" / "summary.json").read_bytes() == \
-        (tmp_path / "two" / "summary.json").read_bytes()
+    assert (tmp_path / "one" / "summary.json").read_bytes() == (tmp_path / "two" / "summary.json").read_bytes()
 
 
 def test_policies_share_random_streams(sweep_file: Path, tmp_path: Path) -> None:
     result = run_sweep(sweep_file, workers=0, out=tmp_path / "s", progress=False)
     flex = result["parameter_price_flexibility"].values.reshape(8, 4)
-    assert (flex == flex[0]).all()          # common random numbers across cases
+    assert (flex == flex[0]).all()  # common random numbers across cases
     assert len(set(flex[0].tolist())) == 4  # but different across draws
     assert float(result["loss_usd"].sum()) >= 0.0

@@ -30,9 +30,13 @@ def _committed(out: Path) -> set[int]:
 
 def _kill_after(sweep: Path, out: Path, log: Path, chunks: int) -> set[int]:
     env = dict(os.environ, **{COMPUTE_LOG_ENV: str(log)})
-    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(sweep=str(sweep), out=str(out))],
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(sweep=str(sweep), out=str(out))],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while len(_committed(out)) < chunks and time.monotonic() < deadline:
@@ -45,7 +49,7 @@ def _kill_after(sweep: Path, out: Path, log: Path, chunks: int) -> set[int]:
 
 
 def test_kill_and_resume(tmp_path: Path, monkeypatch) -> None:
-    sweep = write_sweep(tmp_path, draws=6, horizon=12)   # 48 scenarios, 48 chunks
+    sweep = write_sweep(tmp_path, draws=6, horizon=12)  # 48 scenarios, 48 chunks
     out = tmp_path / "killed"
     before = _kill_after(sweep, out, tmp_path / "log-killed", chunks=4)
     assert 4 <= len(before) < 48
@@ -59,8 +63,7 @@ def test_kill_and_resume(tmp_path: Path, monkeypatch) -> None:
     assert sha256_file(out / "sweep.nc") == sha256_file(reference / "sweep.nc")
 
 
-def test_resume_of_finished_sweep_computes_nothing(sweep_file: Path, tmp_path: Path,
-                                                   monkeypatch) -> None:
+def test_resume_of_finished_sweep_computes_nothing(sweep_file: Path, tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "done"
     run_sweep(sweep_file, workers=0, out=out, progress=False, chunk_size=8)
     first = sha256_file(out / "sweep.nc")

@@ -49,9 +49,14 @@ def _problems(tmp_path: Path, text: str) -> tuple[str, Path]:
 def test_all_problems_listed_before_any_work(tmp_path: Path) -> None:
     message, _ = _problems(tmp_path, BAD)
     assert "6 problem(s)" in message, message
-    for expected in ("'seed': 'eleven' is not a whole number", "'draws_per_case': -3 is below 1",
-                     "'colour': unknown key", "'ZZZ' is not a known country code",
-                     "'grid': empty grid", "unknown holder 'XYZ'"):
+    for expected in (
+        "'seed': 'eleven' is not a whole number",
+        "'draws_per_case': -3 is below 1",
+        "'colour': unknown key",
+        "'ZZZ' is not a known country code",
+        "'grid': empty grid",
+        "unknown holder 'XYZ'",
+    ):
         assert expected in message, message
 
 

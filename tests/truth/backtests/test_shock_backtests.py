@@ -28,8 +28,11 @@ def test_ree_halt_to_japan_2010(packaged):
     # Price: barely moved at the cut, rose ~3 months later (MINING.COM, DOMAIN 4.1); band: the
     # outside price in the first halted month is within 5% of baseline and peaks 2-5 months on.
     out = run(packaged, load_scenario("backtest_ree_japan_2010"), draws=1)
-    jp = exports(out, ["rare_earths", "ndpr", "neodymium", "praseodymium", "dysprosium",
-                       "terbium"], "JPN").sel(month=slice("2010-09", "2010-12")).values
+    jp = (
+        exports(out, ["rare_earths", "ndpr", "neodymium", "praseodymium", "dysprosium", "terbium"], "JPN")
+        .sel(month=slice("2010-09", "2010-12"))
+        .values
+    )
     assert jp[1] < jp[0] and jp[2] < jp[0]
     assert jp[3] > jp[2] and jp[3] >= 0.9 * jp[0]
     price = out.price_ratio.sel(market="outside").isel(draw=0).max(["material", "stage"])
