@@ -2551,7 +2551,7 @@ class Builder:
             "observations of that year in price_observations.csv (often one quote; not a true annual average).",
         )
         by: dict[tuple, list] = defaultdict(list)
-        for (m, st, mk, prod, date), r in sorted(self.obs.rows.items()):
+        for (m, st, mk, _product, date), r in sorted(self.obs.rows.items()):
             if mk == "china_domestic" and len(date) >= 4:
                 by[(m, st, int(date[:4]))].append((date, r["value"]))
         for (m, st, y), pts in sorted(by.items()):

@@ -81,7 +81,8 @@ def unpack(files: Sequence[tuple[str, bytes]], folder: Path) -> list[str]:
                     continue
                 if path.is_absolute() or ".." in path.parts:
                     problems.append(
-                        f"{name}: member {member.filename} climbs out of the archive. Fix: zip the package folder itself."
+                        f"{name}: member {member.filename} climbs out of the archive. "
+                        f"Fix: zip the package folder itself."
                     )
                     continue
                 total += member.file_size

@@ -68,7 +68,10 @@ def html_table(header: list[str], rows: list[list[str]], hover: str = "", cls: s
     """An escaped HTML table; `hover` becomes its title= text."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="ctable {cls}" title="{escape(hover, quote=True)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<table class="ctable {cls}" title="{escape(hover, quote=True)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def figure_html(svg: str, ids: list[str] | str, cites: Citations, caption: str) -> str:
@@ -170,7 +173,10 @@ class ExposurePage:
             ],
             cites.hover(list(rows.sources)),
         )
-        self.control.object = f"<h3>Who controls each stage</h3>{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
+        self.control.object = (
+            "<h3>Who controls each stage</h3>"
+            f"{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
+        )
 
     def draw_dependence(self) -> None:
         """Chosen ally's direct and ultimate dependence at each material's last stage."""
@@ -212,7 +218,8 @@ class ExposurePage:
         self.dependence.object = (
             f"<h3>{escape(country_label(ally))}: dependence by origin</h3>"
             f"{figure_html(chart, list(top.sources), cites, title)}"
-            f"<p>{escape(country_label(ally))}'s origins for {escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
+            f"<p>{escape(country_label(ally))}'s origins for "
+            f"{escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
         )
 
 
@@ -277,7 +284,8 @@ class SourcesPage:
             + escape(", ".join(f"{k}={v}" for k, v in p.key.items()))
             + f"</td><td>{p.value:,.6g} {escape(p.units)}</td>"
             f"<td>{escape(p.source_id)}</td><td>{escape(p.title)}</td><td>{escape(p.publisher)}, {escape(p.year)}</td>"
-            f'<td>{escape(p.grade)}</td><td><a href="{escape(p.url, quote=True)}" target="_blank" rel="noopener">link</a></td>'
+            f"<td>{escape(p.grade)}</td>"
+            f'<td><a href="{escape(p.url, quote=True)}" target="_blank" rel="noopener">link</a></td>'
             f"<td>{escape(p.note)}</td></tr>"
             for p in found[:MAX_ROWS]
         )

@@ -188,7 +188,8 @@ class ScenarioPage:
             if self.available
             else (
                 '<p class="absent">The shock simulator is not installed in this environment (critmin.shock.run '
-                "cannot be imported), so scenarios cannot be run here. The form still builds and checks the scenario file.</p>"
+                "cannot be imported), so scenarios cannot be run here. "
+                "The form still builds and checks the scenario file.</p>"
             )
         )
         self.view = pn.Column(

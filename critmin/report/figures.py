@@ -104,7 +104,10 @@ def stage_control(bars: Sequence[StageBar], title: str) -> str:
         x = float(left)
         for code, share, amount in bar.shares:
             w = share * (right - left)
-            tip = f"{step_label((bar.material, bar.stage))}, {bar.year}: {country_label(code)} {share:.1%} ({tonnes(amount)})"
+            tip = (
+                f"{step_label((bar.material, bar.stage))}, {bar.year}: "
+                f"{country_label(code)} {share:.1%} ({tonnes(amount)})"
+            )
             body.append(_rect(x, y + 2, w, row - 10, colour(code), tip, 'stroke="#fff" stroke-width="1"'))
             if w > 58:
                 body.append(_text(x + 5, y + 21, f"{code} {share:.0%}", size=12, fill="#fff", weight="bold"))
@@ -283,7 +286,8 @@ def bands(
         points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(series) if math.isfinite(v))
         shade = ("#08306b", "#b8312f", "#2e8540", "#6a3d9a")[k % 4]
         body.append(
-            f'<polyline points="{points}" fill="none" stroke="{shade}" stroke-width="2"><title>{escape(name)}</title></polyline>'
+            f'<polyline points="{points}" fill="none" stroke="{shade}" stroke-width="2">'
+            f"<title>{escape(name)}</title></polyline>"
         )
         body.append(_text(right - 4, top + 12 + 14 * k, name, size=11, anchor="end", fill=shade))
     values = {name: [round(v, 4) for v in series] for name, series in lines.items()}
@@ -368,7 +372,8 @@ def frontier(
         pts = [(px(b), py(v), b, v) for b, v in zip(xs, series, strict=True) if math.isfinite(v)]
         body.append(
             f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts)}" fill="none" '
-            f'stroke="{shade}" stroke-width="2"><title>{escape(name)}</title></polyline>'
+            f'stroke="{shade}" stroke-width="2">'
+            f"<title>{escape(name)}</title></polyline>"
         )
         for x, y, b, v in pts:
             body.append(

@@ -36,7 +36,52 @@ LINKS: Final[dict[tuple[str, str], tuple[tuple[str, str, float], ...]]] = {
 }
 """Synthetic chain: output item -> (input material, input stage, t input per t output)."""
 
-COUNTRY_POOL: Final = ["CHN", "JPN", "USA", "KOR", "EU27", "AUS", "MYS", "ROW", "IND", "CAN", "VNM", "RUS", "BRA", "ZAF", "MMR", "IDN", "COD", "CHL", "ARG", "MOZ", "MDG", "TUR", "GBR", "NOR", "MEX", "PER", "PHL", "THA", "TWN", "SGP", "KAZ", "MNG", "TJK", "BOL", "ZMB", "GAB", "RWA", "NGA", "MAR", "SAU", "ARE", "ISR", "NZL", "UKR"]
+COUNTRY_POOL: Final = [
+    "CHN",
+    "JPN",
+    "USA",
+    "KOR",
+    "EU27",
+    "AUS",
+    "MYS",
+    "ROW",
+    "IND",
+    "CAN",
+    "VNM",
+    "RUS",
+    "BRA",
+    "ZAF",
+    "MMR",
+    "IDN",
+    "COD",
+    "CHL",
+    "ARG",
+    "MOZ",
+    "MDG",
+    "TUR",
+    "GBR",
+    "NOR",
+    "MEX",
+    "PER",
+    "PHL",
+    "THA",
+    "TWN",
+    "SGP",
+    "KAZ",
+    "MNG",
+    "TJK",
+    "BOL",
+    "ZMB",
+    "GAB",
+    "RWA",
+    "NGA",
+    "MAR",
+    "SAU",
+    "ARE",
+    "ISR",
+    "NZL",
+    "UKR",
+]
 
 
 def _production(rng: np.random.Generator, n_countries: int) -> np.ndarray:
