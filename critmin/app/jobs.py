@@ -18,6 +18,7 @@ import importlib
 import multiprocessing as mp
 import queue as queue_module
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,8 @@ def response_run(
     draws: int,
     seed: int,
     budgets: list[float] | None = None,
-    progress: Any = None,
+    *,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """Simulate `scenarios` once, optimise the portfolio for `budget`, trace the frontier.
 
@@ -64,7 +66,8 @@ def response_run(
     :func:`critmin.optimise.frontier_from_scenarios` do, on one shared simulation (same draws,
     half the time). `budgets` defaults to the pipeline's frontier budgets plus `budget`.
     Returns ``{"portfolio": result, "frontier": frontier}``, what
-    :func:`critmin.report.results.response_view` reads.
+    :func:`critmin.report.results.response_view` reads. `progress` is keyword-only: the child
+    process passes its own (:func:`_work`), so a job's positional arguments can never reach it.
     """
     import warnings
 

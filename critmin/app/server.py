@@ -59,7 +59,7 @@ def build_app(data: str | Path | None = None, config: AppConfig | None = None) -
     pn.extension(
         inline=True, raw_css=[(STATIC / "app.css").read_text(encoding="utf-8")], notifications=False, design=None
     )
-    pn.config.inline = True
+    pn.config.inline = True  # type: ignore[misc]  # panel declares config.inline a read-only property; it has a setter at runtime
     from critmin.report.content import exposure
 
     base, label = _dataset(data)

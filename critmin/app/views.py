@@ -109,7 +109,7 @@ class ExposurePage:
         self.control = _html(css_classes=["chart-control"])
         self.dependence = _html(css_classes=["chart-dependence"])
         self.sankey = _html(css_classes=["chart-sankey"])
-        self.material.param.watch(lambda _: (self.draw_control(), self.draw_dependence()), "value")
+        self.material.param.watch(lambda _: self.draw_material(), "value")
         self.ally.param.watch(lambda _: self.draw_dependence(), "value")
         session.listeners.append(self.reset)
         self.reset()
@@ -144,6 +144,11 @@ class ExposurePage:
             )
         else:
             self.sankey.object = f'<p class="absent">The mine-to-magnet chart is not drawn: {escape(chart)}.</p>'
+
+    def draw_material(self) -> None:
+        """The material changed: redraw the stage-control chart and the dependence table."""
+        self.draw_control()
+        self.draw_dependence()
 
     def draw_control(self) -> None:
         """Stage-control chart and table of the chosen material."""
@@ -276,7 +281,7 @@ class SourcesPage:
         except KeyError as error:
             self.results.object = f'<p class="absent">{escape(str(error.args[0]))}</p>'
             return
-        needle = self.text.value.strip().lower()
+        needle = (self.text.value or "").strip().lower()
         if needle:
             found = [p for p in found if needle in str(p).lower()]
         rows = "".join(
@@ -360,7 +365,7 @@ def session_view(
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
-    pages = [
+    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage] = [
         ExposurePage(session),
         ScenarioPage(session),
         ResponsePage(session),

@@ -236,7 +236,7 @@ class ScenarioPage:
             "sector": self.sector.value,
             "destinations": list(self.destinations.value),
             "share": self.share.value,
-            "start": self.start.value.strip(),
+            "start": (self.start.value or "").strip(),
             "begin": self.begin.value,
             "duration": self.duration.value,
             "horizon": self.horizon.value,
@@ -281,7 +281,7 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
         lines = {"this run (median)": band.median}
         if previous is not None and variable in results.shock_variables(previous):
             lines["previous run (median)"] = results.shock_band(previous, variable, **chosen).median
-        title = f"{variable} by month{' of ' + material if chosen else ''}"
+        title = f"{variable} by month{f' of {material}' if chosen else ''}"
         parts.append(
             figure_html(figures.bands(band.months, lines, title, band.units, band.outer, band.inner), ids, cites, title)
         )
@@ -366,16 +366,24 @@ class ResponsePage:
         self.summary.object = ""
         self.charts.object = ""
 
+    @property
+    def budget_usd(self) -> float:
+        """The budget chosen on the slider, in USD."""
+        value = self.budget.value
+        if value is None:  # the slider always holds a number; its type allows None
+            raise ValueError("no budget is chosen")
+        return value * 1e6
+
     def stale(self) -> None:
         """The budget moved after a run: say the portfolio shown is for another budget."""
         shown = self.session.results.get("response")
         if shown is None:
             return
         budget = float(shown["portfolio"].budget_usd)
-        if abs(budget - self.budget.value * 1e6) > 1:
+        if abs(budget - self.budget_usd) > 1:
             self.runner.status.object = (
                 f'<p class="absent">The portfolio below is for {escape(figures.usd(budget))}; press '
-                f"<b>Find the best portfolio</b> to optimise for {escape(figures.usd(self.budget.value * 1e6))}.</p>"
+                f"<b>Find the best portfolio</b> to optimise for {escape(figures.usd(self.budget_usd))}.</p>"
             )
 
     def submit(self) -> None:
@@ -385,7 +393,7 @@ class ResponsePage:
         if not self.scenarios.value:
             self.runner.status.object = '<p class="absent">Choose at least one scenario.</p>'
             return
-        args = (self.session.ds, list(self.scenarios.value), self.budget.value * 1e6, self.draws.value, self.seed.value)
+        args = (self.session.ds, list(self.scenarios.value), self.budget_usd, self.draws.value, self.seed.value)
         self.runner.start(Job("response", args))
 
     def show(self, response: dict[str, Any]) -> None:

@@ -117,8 +117,7 @@ def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
 
 
 def _check_run(budget: float | Sequence[float], draws: int) -> None:
-    budgets = [budget] if np.isscalar(budget) else list(budget)  # type: ignore[arg-type]
-    issues = [i for b in budgets for i in check_budget(float(b))]
+    issues = [i for b in np.ravel(budget) for i in check_budget(float(b))]
     if int(draws) < 1:
         issues.append(Issue("draws", 0, "draws", f"{draws} draws", "give at least 1 draw"))
     if issues:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from critmin.report.content import Sankey, StageBar, country_label, step_label
@@ -247,7 +247,7 @@ def _axis_label(value: float) -> str:
 
 def bands(
     x_labels: Sequence[str],
-    lines: dict[str, Sequence[float]],
+    lines: Mapping[str, Sequence[float]],
     title: str,
     units: str,
     outer: tuple[Sequence[float], Sequence[float]] | None = None,
@@ -283,10 +283,10 @@ def bands(
             f'<polygon points="{" ".join(points)}" fill="{shade}" fill-opacity="0.8"><title>{name}</title></polygon>'
         )
     for k, (name, series) in enumerate(lines.items()):
-        points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(series) if math.isfinite(v))
+        line = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(series) if math.isfinite(v))
         shade = ("#08306b", "#b8312f", "#2e8540", "#6a3d9a")[k % 4]
         body.append(
-            f'<polyline points="{points}" fill="none" stroke="{shade}" stroke-width="2">'
+            f'<polyline points="{line}" fill="none" stroke="{shade}" stroke-width="2">'
             f"<title>{escape(name)}</title></polyline>"
         )
         body.append(_text(right - 4, top + 12 + 14 * k, name, size=11, anchor="end", fill=shade))

@@ -201,7 +201,7 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
     else:
         charted = shock[worst.name] if isinstance(worst, results.ScenarioOutcome) else next(iter(shock.values()))
     figs = []
-    materials = _short_materials(charted)[:MAX_SHOCK_PANELS] or [None]
+    materials: list[str | None] = [*_short_materials(charted)[:MAX_SHOCK_PANELS]] or [None]
     present = results.shock_variables(charted)
     price = next((v for v in ("price_ratio", "price") if v in present), None)
     for variable in [v for v in ("shortfall", price) if v in present]:

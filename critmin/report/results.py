@@ -37,7 +37,7 @@ import dataclasses
 import functools
 import json
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,7 +171,7 @@ def stop_times(shock: xr.Dataset) -> pd.DataFrame:
     )
 
 
-def _keys(array: xr.DataArray, groups: list[str]) -> list[dict[str, str]]:
+def _keys(array: xr.DataArray, groups: Sequence[str]) -> list[dict[str, str]]:
     if not groups:
         return [{}]
     index = pd.MultiIndex.from_product([array[d].values for d in groups], names=groups)
@@ -410,7 +410,8 @@ class ResponseView:
     @property
     def sources(self) -> list[str]:
         """Source ids of every option in the portfolio, in order."""
-        ids = [s for row in (*self.stockpiles, *self.projects, *self.research) for s in row.sources]
+        rows: list[Purchase | Backing | Funding] = [*self.stockpiles, *self.projects, *self.research]
+        ids = [s for row in rows for s in row.sources]
         return list(dict.fromkeys(ids))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from critmin.errors import Issue, ScenarioError
-from critmin.scenarios.spec import DemandSurge, ExportControl, Outage, Scenario
+from critmin.scenarios.spec import DemandSurge, ExportControl, Month, Outage, Scenario
 from critmin.scenarios.validate import month_index
 from critmin.shock.network import Network
 from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
@@ -123,6 +123,28 @@ def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndar
     return np.broadcast_to(np.asarray(values.get(f"events[{i}].{name}", default), float), (size,)).copy()
 
 
+def _month(value: Month, start: str, i: int, name: str) -> int:
+    """Month offset of an event's `name` from `start`; a ScenarioError when it is not a month.
+
+    A parsed scenario has been validated already; a Scenario built in code has not, and a month
+    that is not one would otherwise surface later as a comparison of None with the month number.
+    """
+    index = month_index(value, start)
+    if index is None:
+        raise ScenarioError(
+            [
+                Issue(
+                    "<scenario>",
+                    0,
+                    f"events[{i}].{name}",
+                    f"{value!r} is not a month",
+                    'give a month offset from start (0, 1, ...) or "YYYY-MM"',
+                )
+            ]
+        )
+    return index
+
+
 def _control_items(event: ExportControl, net: Network) -> np.ndarray:
     if event.items:
         wanted = {tuple(item.split(".", 1)) for item in event.items}
@@ -142,13 +164,13 @@ def _compile_control(
     edges = items[net.edge_item] & (net.edge_supplier == k) & covered[net.edge_buyer]
     delay = params["licensing_delay_months"] if e.licensing_delay_months is None else e.licensing_delay_months
     leakage = params["leakage"] if e.leakage is None else e.leakage
-    lifted = NEVER if e.lifted is None else month_index(e.lifted, start)
+    lifted = NEVER if e.lifted is None else _month(e.lifted, start, i, "lifted")
     return _Control(
         edges,
         items,
         k,
-        month_index(e.announced, start),
-        month_index(e.effective, start),
+        _month(e.announced, start, i, "announced"),
+        _month(e.effective, start, i, "effective"),
         lifted,
         _field(values, i, "licensing_delay_months", delay, size),
         np.clip(_field(values, i, "leakage", leakage, size), 0, 1),
@@ -179,6 +201,8 @@ def _compile_window(
         if item is not None and e.region in net.countries:
             sectors = [s == e.sector or e.sector == "all" for s in net.sectors]
             mask[item, net.countries.index(e.region)] = sectors
+        if baseline is None:
+            raise ValueError(f"events[{i}]: a demand surge is compiled against the baseline final demand")
         mask &= baseline > 0
         if not mask.any():
             raise ScenarioError([_no_demand_issue(i, e, net)])
@@ -186,7 +210,7 @@ def _compile_window(
         recovery = np.zeros(size)
     return _Window(
         mask,
-        month_index(e.start, start),
+        _month(e.start, start, i, "start"),
         np.maximum(_field(values, i, "duration_months", e.duration_months, size), 0),
         np.maximum(recovery, 0),
         amount,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import pandas as pd
 import xarray as xr
 
 from critmin.scenarios.spec import Scenario, load_scenario
@@ -62,7 +64,7 @@ def run(
     return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -74,12 +76,16 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def tidy(result: xr.Dataset) -> dict[str, object]:
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def tidy(result: xr.Dataset) -> dict[str, pd.DataFrame]:
     """One long table per group of dims: {file stem: pandas.DataFrame} with a ``variable`` column."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, var in result.data_vars.items():
-        groups.setdefault(tuple(var.dims), []).append(name)
-    tables = {}
+        groups.setdefault(tuple(str(d) for d in var.dims), []).append(str(name))
+    tables: dict[str, pd.DataFrame] = {}
     for dims, names in groups.items():
         frame = result[names].to_dataframe().reset_index() if dims else None
         if frame is None:
@@ -108,6 +114,6 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     _atomic(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
     for name, table in tidy(result).items():
         path = out / f"{stem}__{name}.csv"
-        _atomic(path, lambda p, t=table: t.to_csv(p, index=False))
+        _atomic(path, partial(_write_csv, table))
         written.append(path)
     return written

@@ -87,7 +87,8 @@ class Network:
 
         The engine carries sector detail only for these nodes (the rest have none).
         """
-        return np.nonzero(self.final_demand.sum(-1) > 0)
+        item, country = np.nonzero(self.final_demand.sum(-1) > 0)
+        return item, country
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -247,7 +248,7 @@ def _final_demand(
         )
         / 12.0
     )  # t/year -> t/month
-    has = np.isfinite(dem).any(-1)
+    has = np.asarray(np.isfinite(dem).any(-1))
     dem = np.nan_to_num(dem)
     material = np.array([m for m, _ in items])
     mix = np.zeros((len(items), len(sectors)))

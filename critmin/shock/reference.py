@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from critmin.scenarios.spec import Scenario
-from critmin.shock.context import build_context
-from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
+from critmin.scenarios.spec import Scenario, StockpileRelease
+from critmin.shock.context import Context, build_context
+from critmin.shock.events import Drivers, batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.network import Network
 from critmin.shock.parameters import DAYS_PER_MONTH as DPM
+
+Final = list[list[list[float]]]
+"""Final demand of the month per item, country and sector."""
 
 
 def _div(a: float, b: float) -> float:
     return a / b if b > 0 else 0.0
 
 
-def _plan(net, ctx, par, st, drv, final, b):
+def _plan(
+    net: Network, ctx: Context, par: dict[str, float], st: dict[str, Any], drv: Drivers, final: Final, b: int
+) -> dict[str, Any]:
     ni, nc = net.shape
     need_int = [[0.0] * nc for _ in range(ni)]
     need, planned, fill = (
@@ -90,7 +96,9 @@ def _plan(net, ctx, par, st, drv, final, b):
     )
 
 
-def _allocate(pool, need_s, order, n_prio, min_level):
+def _allocate(
+    pool: float, need_s: list[float], order: list[int], n_prio: int, min_level: float
+) -> tuple[list[float], list[bool]]:
     alloc = [0.0] * len(need_s)
     left = pool
     for s in order[:n_prio]:
@@ -104,7 +112,9 @@ def _allocate(pool, need_s, order, n_prio, min_level):
     return [0.0 if stopped[s] else alloc[s] for s in range(len(need_s))], stopped
 
 
-def _release(avail, need, stock, stock0, rule):
+def _release(
+    avail: list[float], need: list[float], stock: list[float], stock0: Any, rule: StockpileRelease | None
+) -> tuple[list[float], list[float]]:
     n = len(avail)
     if rule is None:
         return [0.0] * n, [0.0] * n
@@ -119,7 +129,15 @@ def _release(avail, need, stock, stock0, rule):
     return [total * _div(users[c], sum(users)) for c in range(n)], [total * _div(can[c], sum(can)) for c in range(n)]
 
 
-def _deliver(net, ctx, par, st, pl, final, b):
+def _deliver(
+    net: Network,
+    ctx: Context,
+    par: dict[str, float],
+    st: dict[str, Any],
+    pl: dict[str, Any],
+    final: Final,
+    b: int,
+) -> dict[str, Any]:
     ni, nc = net.shape
     f = [[1.0] * nc for _ in range(ni)]
     prod, rec, given_all, drawn_all, avail_all = ([[0.0] * nc for _ in range(ni)] for _ in range(5))
@@ -127,7 +145,7 @@ def _deliver(net, ctx, par, st, pl, final, b):
     stop = [[[False] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     ship = [0.0] * len(net.edge_item)
     for lv in ctx.levels:
-        fin = {}
+        fin: dict[tuple[int, int], float] = {}
         for o, j, _ in lv.links_in:
             for c in range(nc):
                 fin[o, c] = min(fin.get((o, c), 1.0), f[j][c])
@@ -163,10 +181,12 @@ def _deliver(net, ctx, par, st, pl, final, b):
     )
 
 
-def _prices(net, ctx, par, st, pl, d):
+def _prices(
+    net: Network, ctx: Context, par: dict[str, float], st: dict[str, Any], pl: dict[str, Any], d: dict[str, Any]
+) -> tuple[list[list[float]], dict[str, list[list[float]]]]:
     ni, nc = net.shape
-    hist = {"out": [], "in": []}
-    price = []
+    hist: dict[str, list[list[float]]] = {"out": [], "in": []}
+    price: list[list[float]] = []
     for i in range(ni):
         req = [pl["need"][i][c] + net.need[i, c] * net.cover_days[i, c] / DPM for c in range(nc)]
         refused = sum(
@@ -183,7 +203,7 @@ def _prices(net, ctx, par, st, pl, d):
         hist["out"].append(h_out)
         hist["in"].append(h_in)
 
-        def p(h, lag, flex):
+        def p(h: list[float], lag: float, flex: float) -> float:
             x = math.log(max(h[int(lag)], 1e-12))
             r = 1.0 - flex * x if x < 0 else 1.0 / (1.0 + flex * x)
             return min(max(r, 1.0 / par["price_cap_ratio"]), par["price_cap_ratio"])
@@ -213,7 +233,9 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
     events = compile_events(scenario, net, params, values, len(draws))
     drivers = [month_drivers(events, t) for t in range(scenario.horizon_months)]
     ni, nc = net.shape
-    out = {k: [] for k in ("production", "receipts", "inventory", "shortfall", "price_ratio")}
+    out: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("production", "receipts", "inventory", "shortfall", "price_ratio")
+    }
     for b in range(len(draws)):
         par = {k: float(v[b]) for k, v in params.items()}
         inv0 = net.need * net.cover_days / DPM
@@ -226,7 +248,7 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
             "h_out": [[1.0] * ctx.history for _ in range(ni)],
             "h_in": [[1.0] * ctx.history for _ in range(ni)],
         }
-        rows = {k: [] for k in out}
+        rows: dict[str, list[np.ndarray]] = {k: [] for k in out}
         for drv in drivers:
             final = [
                 [

@@ -151,7 +151,6 @@ def synthetic_dataset(countries: int = 8, materials: int | list[str] = 4, seed: 
         coords={**base, "exporter": codes, "importer": codes, "year": years},
     )
     ds = xr.Dataset({"production": prod, "capacity": prod * rng.uniform(1.1, 1.4), "trade": trade})
-    merge = {"join": "outer", "compat": "no_conflicts"}
     ds["demand"] = _demand(rng, names, codes, prod, years)
     ds["inventory_cover"] = xr.DataArray(
         rng.uniform(14, 45, (len(names), len(codes), len(SECTORS))),
@@ -159,7 +158,7 @@ def synthetic_dataset(countries: int = 8, materials: int | list[str] = 4, seed: 
         coords={"material": names, "region": codes, "sector": list(SECTORS)},
     )
     for part in (_stockpile(rng, names, years), _price(rng, names, stages, years), _chain(names), _parameter()):
-        ds = ds.merge(part, **merge)
+        ds = ds.merge(part, join="outer", compat="no_conflicts")
     for name in (
         "production",
         "capacity",

@@ -155,7 +155,7 @@ def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d:
     scenario = case.scenario
     net = network_for(dataset, key, case.policy, int(scenario.start[:4]))
     out = simulate_draws(net, scenario, range(a, b), trajectories=False)
-    keep = [v for v in out.data_vars if v in SUMMARY_VARS or v.startswith("parameter_")]
+    keep = [v for v in out.data_vars if v in SUMMARY_VARS or str(v).startswith("parameter_")]
     out = out[keep].drop_vars([c for c in out.coords if c not in out.dims])
     out = out.assign_coords(draw=case.index * d + np.arange(a, b, dtype=np.int64))
     return out.rename(draw="scenario").drop_attrs()

@@ -420,7 +420,7 @@ def read_portfolio(
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-            header = rows and list(rows[0]) or []
+            header = list(rows[0]) if rows else []
     except OSError:
         return (), [
             _issue(file, "portfolio", f"cannot read {str(path)!r}", "give a CSV path relative to the sweep file")
@@ -517,7 +517,7 @@ def _cases(
     base: Scenario, grid: Sequence[tuple[str, tuple[Any, ...]]], policies: Sequence[SweepPolicy]
 ) -> tuple[Case, ...]:
     keys = [k for k, _ in grid]
-    cases = []
+    cases: list[Case] = []
     for point in itertools.product(*(values for _, values in grid)):
         scenario = base
         for key, value in zip(keys, point, strict=False):

@@ -31,14 +31,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import xarray as xr
 
-ENGINE = "netcdf4"
+ENGINE: Final = "netcdf4"
 """NetCDF engine of every file (byte-identical output for identical data was checked)."""
 
 
@@ -51,7 +51,7 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file in the same folder, then ``os.replace`` it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -70,7 +70,7 @@ def atomic_json(path: Path, data: Any) -> None:
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+def encoding(ds: xr.Dataset) -> dict[Hashable, dict[str, Any]]:
     """Fixed encoding: zlib level 4 with shuffle for numeric data variables."""
     return {
         name: {"zlib": True, "complevel": 4, "shuffle": True}

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.scenarios.spec import ExportControl
 from critmin.sweep.spec import Case, Sweep
 from critmin.sweep.store import atomic_json, atomic_write
 
@@ -46,8 +47,9 @@ def tail_indices(loss: np.ndarray, share: float = TAIL) -> np.ndarray:
 def _event_materials(case: Case) -> set[str]:
     out: set[str] = set()
     for event in case.scenario.events:
-        out |= set(getattr(event, "materials", ()) or ())
-        if getattr(event, "material", None):
+        if isinstance(event, ExportControl):
+            out |= set(event.materials)
+        elif event.material:
             out.add(event.material)
     return out
 

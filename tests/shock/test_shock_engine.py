@@ -227,3 +227,14 @@ def test_prices_in_usd_are_ratio_times_dataset_price(gallium_network):
     np.testing.assert_allclose(usd, ratio * base)
     assert usd.attrs["units"] == "USD/kg"
     assert out.attrs["price_base_year"] == gallium_network.year
+
+
+@pytest.mark.parametrize("field", ["announced", "effective", "lifted"])
+def test_a_scenario_built_in_code_with_a_month_that_is_not_one_is_a_scenario_error(ree_network, field):
+    # parse_scenario rejects such a month; a Scenario built in code used to reach the month loop
+    # with None as the month and fail there comparing None with the month number (TypeError)
+    scenario = control_scenario()
+    event = dataclasses.replace(scenario.events[0], **{field: "2024-13"})
+    scenario = dataclasses.replace(scenario, events=(event,))
+    with pytest.raises(ScenarioError, match=rf"events\[0\]\.{field}.*'2024-13' is not a month"):
+        simulate(ree_network, scenario, draws=[0])
