@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import linopy
@@ -11,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from critmin._io import atomic_write_csv
+from critmin._io import atomic_write, atomic_write_csv
 from critmin.optimise.prepare import ModelData
 from critmin.optimise.solve import SolveReport
 
@@ -192,14 +190,7 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
     written = [atomic_write_csv(frame, target / f"{name}.csv") for name, frame in tables(result).items()]
-    handle, temporary = tempfile.mkstemp(prefix=".portfolio.nc.", dir=target)
-    os.close(handle)
-    try:
-        _netcdf_ready(result).to_netcdf(temporary, engine="h5netcdf")
-        os.replace(temporary, target / "portfolio.nc")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(target / "portfolio.nc", lambda path: _netcdf_ready(result).to_netcdf(path, engine="h5netcdf"))
     return [*written, target / "portfolio.nc"]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from critmin._io import atomic_write
 from critmin.scenarios.spec import Scenario, load_scenario
 from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
@@ -64,18 +63,6 @@ def run(
     return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
 
 
-def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
     table.to_csv(path, index=False)
 
@@ -111,9 +98,9 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     stem = str(result.attrs.get("scenario", "shock"))
     written = [out / f"{stem}.nc"]
-    _atomic(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
+    atomic_write(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
     for name, table in tidy(result).items():
         path = out / f"{stem}__{name}.csv"
-        _atomic(path, partial(_write_csv, table))
+        atomic_write(path, partial(_write_csv, table))
         written.append(path)
     return written
