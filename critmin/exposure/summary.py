@@ -31,7 +31,10 @@ from .dependence import (
     ultimate_dependence,
 )
 
-__all__ = ["dependence_table", "largest_hidden", "stage_control_table"]
+__all__ = ["DEPENDENCE_COLUMNS", "dependence_table", "largest_hidden", "stage_control_table"]
+
+DEPENDENCE_COLUMNS = ("importer", "target", "material", "stage", "origin", "direct", "upstream", "ultimate", "hidden")
+"""Columns of :func:`dependence_table` before its ``assumed`` flag."""
 
 
 def _last_stage(has: xr.DataArray) -> xr.DataArray:
@@ -215,17 +218,7 @@ def dependence_table(
         for depth, (material, stage) in enumerate(path, start=1):
             rows = _step_rows(matrices[:depth], importers)
             frames.append(rows.assign(target=f"{target[0]}/{target[1]}", material=material, stage=stage))
-    columns = [
-        "importer",
-        "target",
-        "material",
-        "stage",
-        "origin",
-        "direct",
-        "upstream",
-        "ultimate",
-        "hidden",
-    ]
+    columns = list(DEPENDENCE_COLUMNS)
     if not frames:
         return pd.DataFrame(columns=[*columns, "assumed"])
     table = pd.concat(frames, ignore_index=True)

@@ -22,6 +22,7 @@ import xarray as xr
 
 from critmin import vocabulary as vocab
 from critmin.exposure.dependence import EXPORTER, IMPORTER, chain_path, sourcing_matrix
+from critmin.exposure.summary import DEPENDENCE_COLUMNS
 from critmin.report.sources import split_ids
 from critmin.report.tables import (
     control_with_sources,
@@ -109,15 +110,7 @@ def exposure(ds: xr.Dataset, year: int | None = None, importers: list[str] | Non
         notes.append(f"Dependence is not computed: the dataset has no {missing}.")
         dependence = pd.DataFrame(
             columns=[
-                "importer",
-                "target",
-                "material",
-                "stage",
-                "origin",
-                "direct",
-                "upstream",
-                "ultimate",
-                "hidden",
+                *DEPENDENCE_COLUMNS,
                 "assumed",
                 "sources",
             ]
