@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from critmin.errors import CritminError, DataError
+from critmin.app.server import add_arguments as add_app_arguments
+from critmin.errors import CritminError
 
 Handler = Callable[[argparse.Namespace], int]
 SOURCE_DIMS = (
@@ -215,12 +216,9 @@ def cmd_eu_sr(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the web app; refuses a non-local address unless login is configured."""
-    from critmin.app.server import main as app_main
+    from critmin.app.server import run
 
-    argv = ["--host", args.host, "--port", str(args.port)]
-    argv += ["--data", args.data] if args.data else []
-    argv += ["--config", args.config] if args.config else []
-    return app_main(argv + (["--show"] if args.show else []))
+    return run(args)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -312,11 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=cmd_report)
 
     app = commands.add_parser("app", help="the interactive web app (offline; 127.0.0.1 unless login is configured)")
-    _add_data(app)
-    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    app.add_argument("--port", type=int, default=5006)
-    app.add_argument("--config", help="TOML file with [auth] users or [auth.oidc]; required off 127.0.0.1")
-    app.add_argument("--show", action="store_true", help="open a browser")
+    add_app_arguments(app)
     app.set_defaults(handler=cmd_app)
 
     indicators = commands.add_parser("indicators", help="indicators computed from your own inputs")
@@ -338,10 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except DataError as error:
-        print(f"critmin {args.command}: {error}", file=sys.stderr)
-        return 2
-    except CritminError as error:
+    except CritminError as error:  # DataError and ScenarioError included: bad input, exit 2, nothing written
         print(f"critmin {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -9,8 +9,8 @@ state is per session.
 
 Examples
 --------
->>> parser = build_parser()
->>> args = parser.parse_args(["--port", "5100"])
+>>> import argparse
+>>> args = add_arguments(argparse.ArgumentParser()).parse_args(["--port", "5100"])
 >>> args.host, args.port, args.data, args.config
 ('127.0.0.1', 5100, None, None)
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import xarray as xr
 
-from critmin.app.auth import AppConfig, BindRefused, check_bind, load_config, server_options
-from critmin.errors import CritminError, DataError
+from critmin.app.auth import AppConfig, check_bind, load_config, server_options
+from critmin.errors import CritminError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5006
@@ -122,9 +122,8 @@ def serve(
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Arguments of ``critmin app``."""
-    parser = argparse.ArgumentParser(prog="critmin app", description="Serve the critmin web app.")
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``critmin app``, added to `parser`."""
     parser.add_argument(
         "--host",
         default=DEFAULT_HOST,
@@ -132,28 +131,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 5006)")
     parser.add_argument("--data", default=None, help="data package to use over the packaged dataset")
-    parser.add_argument("--config", default=None, help="TOML config file with an [auth] section")
+    parser.add_argument("--config", default=None, help="TOML config file with [auth] users or [auth.oidc]")
     parser.add_argument("--show", action="store_true", help="open a browser tab")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``critmin app``; exit status 2 on refusal or bad input."""
-    args = build_parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Serve with parsed options; exit status 2 on refusal or bad input."""
     try:
         check_bind(args.host, load_config(args.config))  # refuse before announcing an address
         print(f"critmin app on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
         serve(args.host, args.port, args.data, args.config, show=args.show)
-    except BindRefused as error:
-        print(f"critmin app: {error}", file=sys.stderr)
-        return 2
-    except DataError as error:
-        print(f"critmin app: {error}", file=sys.stderr)
-        return 2
-    except CritminError as error:
+    except CritminError as error:  # a refused bind (BindRefused) or bad data (DataError)
         print(f"critmin app: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m critmin.app.server`` (the same as ``critmin app``)."""
+    parser = argparse.ArgumentParser(prog="critmin app", description="Serve the critmin web app.")
+    return run(add_arguments(parser).parse_args(argv))
 
 
 if __name__ == "__main__":
