@@ -9,11 +9,13 @@ the combined ``sweep.nc`` is byte-identical whatever the worker count, chunking 
 order. The dataset is scattered once to every worker; each worker builds a network once per
 (dataset hash, policy stockpiles, base year) and caches it.
 
-Chunk size rule: unless given, time a few draws of the first case in-process and take
-``TARGET_CHUNK_SECONDS / seconds_per_scenario`` scenarios (~3 s of work: the measured Dask
-round trip per chunk is ~5-20 ms, so overhead stays well under 5 %), capped so that there are
-at least ``CHUNKS_PER_WORKER`` chunks per worker (load balance, progress, little lost on a kill).
-The plan is stored in the manifest so ``--resume`` reuses it.
+Chunk size rule: unless given, time one batch of draws of the first case in-process (the
+simulator's ``BATCH_DRAWS``, whose cost per draw is what a chunk pays) and take
+``TARGET_CHUNK_SECONDS / seconds_per_scenario`` scenarios (~3 s of work: the measured Dask round
+trip per chunk is ~5-20 ms, so overhead stays well under 5 %), capped so that there are at least
+``CHUNKS_PER_WORKER`` chunks per worker (load balance: the last chunk leaves at most ~1/16 of a
+worker's time idle), then rounded down to whole batches, because a ragged batch of 5 draws costs
+about as much Python as one of 64. The plan is stored in the manifest so ``--resume`` reuses it.
 
 Running on an existing cluster
 ------------------------------
@@ -58,14 +60,14 @@ import numpy as np
 import xarray as xr
 
 from critmin.errors import Issue, ScenarioError
-from critmin.shock.montecarlo import simulate_draws
+from critmin.shock.montecarlo import BATCH_DRAWS, simulate_draws
 from critmin.shock.network import Network, build_network
 from critmin.sweep.spec import Case, Sweep, SweepPolicy, load_sweep
 from critmin.sweep.store import Store, netcdf_bytes, write_netcdf
 
 TARGET_CHUNK_SECONDS = 3.0
 """Work per chunk aimed at by the chunk-size rule."""
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8
 """At least this many chunks per worker when the sweep is big enough."""
 SUMMARY_VARS = (
     "first_stop_offset",
@@ -216,13 +218,24 @@ def choose_chunk_size(sweep: Sweep, dataset: xr.Dataset, key: str, n_workers: in
     if sweep.chunk_size:
         return min(sweep.chunk_size, n), {"given": float(sweep.chunk_size)}
     case = sweep.cases[0]
-    k = min(4, sweep.draws_per_case)
+    k = min(BATCH_DRAWS, sweep.draws_per_case)
     _simulate_part(dataset, key, case, 0, 1, sweep.draws_per_case)
     t0 = time.perf_counter()
     _simulate_part(dataset, key, case, 0, k, sweep.draws_per_case)
     per = max((time.perf_counter() - t0) / k, 1e-4)
-    size = min(cap, max(1, round(TARGET_CHUNK_SECONDS / per)))
+    size = whole_batches(min(cap, max(1, round(TARGET_CHUNK_SECONDS / per))))
     return size, {"seconds_per_scenario": round(per, 4), "cap_for_balance": float(cap)}
+
+
+def whole_batches(size: int) -> int:
+    """`size` rounded down to a multiple of the simulator's batch (sizes below one batch are kept).
+
+    Examples
+    --------
+    >>> whole_batches(300), whole_batches(100), whole_batches(40)
+    (256, 64, 40)
+    """
+    return size if size < BATCH_DRAWS else size - size % BATCH_DRAWS
 
 
 def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
