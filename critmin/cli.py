@@ -157,10 +157,11 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     """Stockpiles, projects and research that buy the most resilience per dollar."""
     from tqdm import tqdm
 
-    from critmin.optimise.pipeline import run_optimise_command
+    from critmin.optimise.pipeline import check_scenarios, run_optimise_command
 
     ds = _dataset(args)
     scenarios = args.scenarios or list(DEFAULT_RESPONSE_SCENARIOS)
+    check_scenarios(scenarios)
     with tqdm(desc="simulate", unit="draw", disable=args.quiet) as bar:
 
         def progress(done: int, total: int) -> None:

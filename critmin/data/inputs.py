@@ -28,7 +28,7 @@ def read_eu_sr_inputs(path: str | Path) -> pd.DataFrame:
     optional ``ei``. Raises DataError listing every problem (file, row, field, fix).
     """
     label = str(path)
-    table, issues = read_table(Path(path), label)
+    table, issues = read_table(Path(path), label, missing_fix="check the path given to --inputs")
     if table is not None:
         issues += validate_plain_table(
             table, label, text=("material",), numbers=EU_SR_NUMBERS, optional=("ei",), key=("material",)

@@ -18,7 +18,7 @@ ROW_COLUMN = "_row"
 """Column added to every table: the row number as a spreadsheet shows it (header = 1)."""
 
 
-def read_table(path: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+def read_table(path: Path, label: str, missing_fix: str | None = None) -> tuple[pd.DataFrame | None, list[Issue]]:
     """Read `path` as UTF-8 CSV text; return the table (or None) and the problems found.
 
     `label` is how the file is named in messages. Each cell stays a string with surrounding
@@ -34,11 +34,8 @@ def read_table(path: Path, label: str) -> tuple[pd.DataFrame | None, list[Issue]
     ([{'material': 'ndpr', 'value': '5', '_row': 2}], [])
     """
     if not path.is_file():
-        return None, [
-            Issue(
-                label, 0, "(file)", "the file does not exist", f"create {path.name} or remove it from datapackage.json"
-            )
-        ]
+        fix = missing_fix or f"create {path.name} or remove it from datapackage.json"
+        return None, [Issue(label, 0, "(file)", "the file does not exist", fix)]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

@@ -82,6 +82,7 @@ class Inputs:
 def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
     """Scenario files resolved (library names allowed); one DataError naming every bad one."""
     from critmin.scenarios import LIBRARY
+    from critmin.scenarios.spec import find_in_library
 
     issues, found = [], []
     if not scenario_files:
@@ -94,23 +95,12 @@ def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
                 "name at least one scenario file or library scenario",
             )
         )
-    library = sorted(p.stem for p in LIBRARY.glob("*.toml"))
     for item in scenario_files:
-        path = Path(item)
-        if path.exists():
-            found.append(str(path))
-        elif (LIBRARY / f"{path.name}.toml").exists() and path.suffix == "":
-            found.append(path.name)
+        path = find_in_library(item, LIBRARY, "scenario")
+        if isinstance(path, Issue):
+            issues.append(path)
         else:
-            issues.append(
-                Issue(
-                    str(item),
-                    0,
-                    "scenario",
-                    "unknown scenario file: not a file and not a library scenario",
-                    "give a TOML path or one of " + ", ".join(library),
-                )
-            )
+            found.append(str(path) if Path(item).is_file() else Path(item).name)
     if issues:
         raise DataError(issues)
     return found

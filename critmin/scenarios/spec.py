@@ -281,6 +281,34 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     return _build(doc)
 
 
+def find_in_library(path: str | Path, library: Path, what: str) -> Path | Issue:
+    """The file `path` names: itself if it exists, else ``library/<name>.toml`` for a bare name.
+
+    Returns an Issue (naming the library's files) when it is neither, so callers can report
+    every missing file at once.
+
+    Examples
+    --------
+    >>> find_in_library("backtest_graphite_2023", LIBRARY, "scenario").name
+    'backtest_graphite_2023.toml'
+    >>> find_in_library("nosuch", LIBRARY, "scenario").problem
+    'no such scenario file, and no library scenario of that name'
+    """
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.suffix == "" and (library / f"{p.name}.toml").is_file():
+        return library / f"{p.name}.toml"
+    names = ", ".join(sorted(f.stem for f in library.glob("*.toml")))
+    return Issue(
+        str(path),
+        0,
+        "(file)",
+        f"no such {what} file, and no library {what} of that name",
+        f"give the path of a TOML {what} file or one of the library's: {names}",
+    )
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file.
 
@@ -293,15 +321,26 @@ def load_scenario(path: str | Path) -> Scenario:
     -------
     Scenario
 
+    Raises
+    ------
+    critmin.errors.ScenarioError
+        The file does not exist, is not TOML, or fails validation (every problem listed).
+
     Examples
     --------
     >>> load_scenario("backtest_graphite_2023").start
     '2023-08'
     """
-    p = Path(path)
-    if not p.exists() and p.suffix == "" and (LIBRARY / f"{p.name}.toml").exists():
-        p = LIBRARY / f"{p.name}.toml"
-    return parse_scenario(p.read_text(encoding="utf-8"), file=p.name)
+    found = find_in_library(path, LIBRARY, "scenario")
+    if isinstance(found, Issue):
+        raise ScenarioError([found])
+    try:
+        text = found.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(
+            [Issue(found.name, 0, "(file)", f"cannot read: {err}", "give a readable UTF-8 TOML file")]
+        ) from None
+    return parse_scenario(text, file=found.name)
 
 
 LIBRARY = Path(__file__).with_name("library")

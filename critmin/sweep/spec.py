@@ -70,6 +70,7 @@ from critmin.scenarios.spec import (
     Policy,
     Scenario,
     StockpileRelease,
+    find_in_library,
     load_scenario,
     parse_scenario,
 )
@@ -583,11 +584,13 @@ def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
     >>> len(sweep.cases), sweep.n_scenarios
     (12, 60)
     """
-    p = Path(path)
-    if not p.exists() and p.suffix == "" and (LIBRARY / f"{p.name}.toml").exists():
-        p = LIBRARY / f"{p.name}.toml"
-    file = p.name
+    found = find_in_library(path, LIBRARY, "sweep")
+    if isinstance(found, Issue):
+        raise ScenarioError([found])
+    p, file = found, found.name
     doc, issues = _read(p)
+    if not doc and issues:
+        raise ScenarioError(issues)
     issues += _check_top(doc, file)
     base, more = _load_base(doc, file, p.parent)
     issues += more + _check_grid(doc, base, file)
