@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from critmin import vocabulary as vocab
 from critmin.app.server import add_arguments as add_app_arguments
-from critmin.errors import CritminError
+from critmin.errors import CritminError, DataError, Issue
 
 Handler = Callable[[argparse.Namespace], int]
 SOURCE_DIMS = (
@@ -35,9 +36,47 @@ SOURCE_DIMS = (
 
 
 def _dataset(args: argparse.Namespace) -> xr.Dataset:
+    """The dataset of ``--data`` (packaged by default), with ``--year``, if given, checked in it."""
     from critmin.data import load
 
-    return load(args.data)
+    ds = load(args.data)
+    year = getattr(args, "year", None)
+    if year is not None and year not in ds["year"].values:
+        years = ds["year"].values
+        raise DataError(
+            [
+                Issue(
+                    args.data or "the packaged dataset",
+                    0,
+                    "--year",
+                    f"{year} is not a year of the dataset",
+                    "give one of the dataset's years: " + ", ".join(map(str, years)),
+                )
+            ]
+        )
+    return ds
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `least`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is below {least}")
+        return value
+
+    return parse
+
+
+def _country(text: str) -> str:
+    """An argparse type: an ISO 3166 alpha-3 code, EU27 or ROW."""
+    if text not in vocab.COUNTRIES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a country code (use ISO 3166 alpha-3 such as JPN, or EU27)")
+    return text
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
@@ -95,6 +134,14 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     )
 
     ds = _dataset(args)
+    wrong = [m for m in args.material or [] if args.stage and args.stage not in vocab.stages_of(m)]
+    if wrong:
+        raise DataError(
+            [
+                Issue("command line", 0, "--stage", f"{args.stage!r} is not a stage of {m}", _stages_fix(m))
+                for m in wrong
+            ]
+        )
     year = args.year or latest_trade_year(ds)
     materials = args.material or None
     targets = [(m, args.stage) for m in materials] if (args.stage and materials) else last_stages(ds, materials)
@@ -113,6 +160,10 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     else:
         print(format_exposure(control, dependence, year))
     return 0
+
+
+def _stages_fix(material: str) -> str:
+    return f"use one of {material}'s stages: " + ", ".join(vocab.stages_of(material))
 
 
 def cmd_shock(args: argparse.Namespace) -> int:
@@ -245,9 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     shares = commands.add_parser("shares", help="world stage shares per material, with sources")
     _add_data(shares)
-    shares.add_argument("--material", action="append", help="limit to this material (repeatable)")
+    shares.add_argument(
+        "--material", action="append", choices=vocab.MATERIALS, help="limit to this material (repeatable)"
+    )
     shares.add_argument("--year", type=int, help="year (default: latest with data per stage)")
-    shares.add_argument("--top", type=int, default=3, help="producers shown per stage")
+    shares.add_argument("--top", type=_count(1), default=3, help="producers shown per stage")
     shares.add_argument("--out", help="folder to write stage_shares.csv into")
     shares.set_defaults(handler=cmd_shares)
 
@@ -265,11 +318,15 @@ def build_parser() -> argparse.ArgumentParser:
         "exposure", help="who controls each stage; each ally's direct and ultimate dependence"
     )
     _add_data(exposure)
-    exposure.add_argument("--material", action="append", help="material (repeatable; default all)")
     exposure.add_argument(
-        "--country", action="append", help="importing country or bloc (repeatable; default the allies)"
+        "--material", action="append", choices=vocab.MATERIALS, help="material (repeatable; default all)"
     )
-    exposure.add_argument("--stage", help="stage whose supply is traced (default: each material's last stage)")
+    exposure.add_argument(
+        "--country", action="append", type=_country, help="importing country or bloc (repeatable; default the allies)"
+    )
+    exposure.add_argument(
+        "--stage", choices=vocab.STAGES, help="stage whose supply is traced (default: each material's last stage)"
+    )
     exposure.add_argument("--year", type=int, help="year (default: latest year with trade data)")
     exposure.add_argument("--format", choices=("table", "csv", "json"), default="table")
     exposure.set_defaults(handler=cmd_exposure)
@@ -277,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     shock = commands.add_parser("shock", help="simulate an export control, outage or demand surge month by month")
     _add_data(shock)
     shock.add_argument("scenario", help="scenario TOML file, or the name of one in the shipped library")
-    shock.add_argument("--draws", type=int, help="Monte Carlo draws (default: the scenario's)")
+    shock.add_argument("--draws", type=_count(1), help="Monte Carlo draws (default: the scenario's)")
     shock.add_argument("--seed", type=int, help="seed (default: the scenario's)")
     shock.add_argument("--out", help="folder for NetCDF and CSV results")
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -287,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(optimise)
     optimise.add_argument("--budget", type=float, default=1e9, help="budget in USD (default 1e9)")
     optimise.add_argument("--scenarios", nargs="+", help="scenario files or library names (default: three examples)")
-    optimise.add_argument("--draws", type=int, default=8, help="draws per scenario (default 8)")
+    optimise.add_argument("--draws", type=_count(1), default=8, help="draws per scenario (default 8)")
     optimise.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     optimise.add_argument("--out", help="folder for portfolio.nc, tables, frontier.csv, out_of_sample.csv")
     optimise.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -296,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
     _add_data(sweep)
     sweep.add_argument("sweep", help="sweep TOML file, or the name of one in the shipped library")
-    sweep.add_argument("--workers", type=int, help="local worker processes (default 2; 0 = in this process)")
+    sweep.add_argument("--workers", type=_count(0), help="local worker processes (default 2; 0 = in this process)")
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     sweep.add_argument("--out", default="out/sweep", help="store folder (default out/sweep)")
     sweep.add_argument("--resume", action="store_true", help="continue a killed sweep; finished chunks are kept")
@@ -305,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="the briefing: self-contained HTML and PDF, every number sourced")
     _add_data(report)
     report.add_argument("--scenarios", nargs="*", help="scenario files or library names (the first is charted)")
-    report.add_argument("--draws", type=int, default=50, help="draws per scenario (default 50)")
+    report.add_argument("--draws", type=_count(1), default=50, help="draws per scenario (default 50)")
     report.add_argument("--seed", type=int, help="seed (default: the scenario's)")
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)

@@ -77,6 +77,8 @@ SUMMARY_VARS = (
     "stockpile_months_bought",
 )
 """Per-draw variables kept from the simulator's summary (plus every ``parameter_*``)."""
+CONNECT_TIMEOUT = "10s"
+"""How long to try to reach a ``--scheduler`` before reporting it unreachable."""
 COMPUTE_LOG_ENV = "CRITMIN_SWEEP_COMPUTE_LOG"
 """If set on a worker, each chunk computation drops a file there (used by the tests)."""
 _NETWORKS: OrderedDict[tuple[str, str, int], Network] = OrderedDict()
@@ -273,9 +275,23 @@ def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
 def _client(workers: int | None, scheduler: str | None) -> Any:
     from dask.distributed import Client
 
-    if scheduler:
-        return Client(scheduler)
-    return Client(local_cluster(workers or 2))
+    if not scheduler:
+        return Client(local_cluster(workers or 2))
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ScenarioError(
+            [
+                Issue(
+                    str(scheduler),
+                    0,
+                    "--scheduler",
+                    f"cannot reach a Dask scheduler there ({err})",
+                    "start one with `dask scheduler` and give its tcp://HOST:PORT, or leave out --scheduler "
+                    "to run on a local cluster",
+                )
+            ]
+        ) from None
 
 
 def local_cluster(n_workers: int) -> Any:

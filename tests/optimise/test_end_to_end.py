@@ -156,7 +156,7 @@ def test_negative_budget_is_refused_before_simulating(ds):
 
 
 def test_unknown_scenario_file_is_named(ds):
-    with pytest.raises(DataError, match="no_such_scenario.*unknown scenario file"):
+    with pytest.raises(DataError, match="no_such_scenario.*no such scenario file, and no library scenario"):
         optimise_from_scenarios(ds, ["no_such_scenario"], 1e8, DRAWS, SEED)
 
 
