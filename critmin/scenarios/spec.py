@@ -31,6 +31,16 @@ Top level (all required except ``description``)::
     region's demand for the material (moved from its other sectors, so the total is
     unchanged); state the source of the share in the description. A surge on a sector without
     baseline demand and without ``baseline_share`` is an error when the scenario is run.
+``project``
+    New supply from a project: ``country`` (where it is built), ``material``, ``stage``,
+    ``tonnes_per_year`` (> 0), ``online`` (month of first output), optional ``serves`` (list of
+    countries the output is delivered to, split by their baseline need; default the project's
+    country), ``delay_months`` (added to ``online``, fractions allowed; default 0),
+    ``ramp_months`` (linear ramp to full output; default 0) and ``p_complete`` (share in
+    [0, 1]; the tonnage counted is ``p_complete * tonnes_per_year``, the expected output;
+    default 1). The output reaches the served users' supply of ``material.stage`` directly:
+    the project is assumed to secure its own inputs (integrated, or under offtake), as the
+    optimiser assumes.
 
 ``[policy]`` (optional): ``substitution`` (bool, default true), ``allocation`` (``"pro_rata"``
 or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpile_release]`` with
@@ -43,7 +53,7 @@ or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpil
 ``[uncertain]`` (optional): Monte Carlo distributions keyed by target, either
 ``"parameters.<name>"`` or ``"events[<i>].<field>"`` (numeric fields: ``leakage``,
 ``licensing_delay_months``, ``capacity_lost``, ``duration_months``, ``recovery_months``,
-``size``)::
+``size``, ``tonnes_per_year``, ``delay_months``, ``ramp_months``, ``p_complete``)::
 
     "events[0].leakage" = {dist = "uniform", low = 0.0, high = 0.2}
     "parameters.price_lag_months" = {dist = "triangular", low = 2, mode = 3, high = 4}
@@ -136,7 +146,37 @@ class DemandSurge:
     kind: Literal["demand_surge"] = "demand_surge"
 
 
-Event = ExportControl | Outage | DemandSurge
+@dataclass(frozen=True)
+class Project:
+    """New supply: ``p_complete * tonnes_per_year`` delivered to `serves` from ``online + delay_months``.
+
+    Output ramps linearly over ``ramp_months``: the share in month ``t`` (offset from the
+    scenario start) is ``clip((t + 1 - online - delay_months) / (ramp_months + 1), 0, 1)``.
+
+    Examples
+    --------
+    >>> Project("USA", "ndfeb", "magnet", 1000.0, online=3).served
+    ('USA',)
+    """
+
+    country: str
+    material: str
+    stage: str
+    tonnes_per_year: float
+    online: Month
+    serves: tuple[str, ...] = ()
+    delay_months: float = 0.0
+    ramp_months: float = 0.0
+    p_complete: float = 1.0
+    kind: Literal["project"] = "project"
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """Countries the output is delivered to (the project's own country by default)."""
+        return self.serves or (self.country,)
+
+
+Event = ExportControl | Outage | DemandSurge | Project
 
 
 @dataclass(frozen=True)
@@ -210,6 +250,10 @@ def _event(raw: Mapping[str, Any]) -> Event:
         return ExportControl(**body)
     if raw["kind"] == "outage":
         return Outage(**body)
+    if raw["kind"] == "project":
+        if "serves" in body:
+            body["serves"] = tuple(body["serves"])
+        return Project(**body)
     return DemandSurge(**body)
 
 

@@ -21,11 +21,16 @@ EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("recovery_months",),
     ),
     "demand_surge": (("region", "sector", "material", "size", "start", "duration_months"), ("baseline_share",)),
+    "project": (
+        ("country", "material", "stage", "tonnes_per_year", "online"),
+        ("serves", "delay_months", "ramp_months", "p_complete"),
+    ),
 }
 NUMERIC_EVENT_FIELDS: Mapping[str, frozenset[str]] = {
     "export_control": frozenset({"leakage", "licensing_delay_months"}),
     "outage": frozenset({"capacity_lost", "duration_months", "recovery_months"}),
     "demand_surge": frozenset({"size", "duration_months"}),
+    "project": frozenset({"tonnes_per_year", "delay_months", "ramp_months", "p_complete"}),
 }
 DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
@@ -223,7 +228,8 @@ def _check_control_times(e: Mapping[str, Any], at: str, file: str, start: str) -
     return issues
 
 
-def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
+def _node(e: Mapping[str, Any], at: str, file: str) -> list[Issue]:
+    """Country, material, and a stage of that material (outages and projects)."""
     issues = _country(e.get("country", "CHN"), f"{at}.country", file)
     issues += _material(e.get("material", "gallium"), f"{at}.material", file)
     stage = e.get("stage")
@@ -236,6 +242,11 @@ def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
                 "use one of " + ", ".join(MATERIAL_STAGES[e["material"]]),
             )
         )
+    return issues
+
+
+def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
+    issues = _node(e, at, file)
     issues += _share(e.get("capacity_lost", 0.0), f"{at}.capacity_lost", file)
     for key in ("duration_months", "recovery_months"):
         issues += _nonnegative(e.get(key, 0), f"{at}.{key}", file)
@@ -255,10 +266,32 @@ def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[I
     return issues + _month(e.get("start", 0), f"{at}.start", file, start)
 
 
+def _check_project(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
+    issues = _node(e, at, file)
+    tonnes = e.get("tonnes_per_year", 1.0)
+    if not _number(tonnes) or tonnes <= 0:
+        issues.append(
+            _issue(file, f"{at}.tonnes_per_year", f"{tonnes!r} is not a positive number", "give tonnes per year > 0")
+        )
+    serves = e.get("serves", [e.get("country", "USA")])
+    if not isinstance(serves, list) or not serves:
+        issues.append(
+            _issue(file, f"{at}.serves", f"{serves!r} is not a list of countries", 'give a list such as ["USA", "JPN"]')
+        )
+    else:
+        for k, code in enumerate(serves):
+            issues += _country(code, f"{at}.serves[{k}]", file)
+    for key in ("delay_months", "ramp_months"):
+        issues += _nonnegative(e.get(key, 0), f"{at}.{key}", file)
+    issues += _share(e.get("p_complete", 1.0), f"{at}.p_complete", file)
+    return issues + _month(e.get("online", 0), f"{at}.online", file, start)
+
+
 CHECKS: Mapping[str, Callable[[Mapping[str, Any], str, str, str], list[Issue]]] = {
     "export_control": _check_control,
     "outage": _check_outage,
     "demand_surge": _check_surge,
+    "project": _check_project,
 }
 
 

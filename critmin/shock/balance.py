@@ -2,7 +2,7 @@
 
 Per node (item, country) and month, with ``use`` = input use + final use::
 
-    user residual      = receipts + release - (use + inventory change)
+    user residual      = receipts + project supply + release - (use + inventory change)
     producer residual  = production + sold from producer stock - (shipments out + redirected out)
     stockpile residual = -(stockpile change) - drawn
     producer stock residual = -(producer stock change) - sold from producer stock
@@ -64,8 +64,9 @@ def mass_residual(result: xr.Dataset) -> xr.Dataset:
     >>> bool(abs(r.user).max() < 1e-6)
     True
     """
+    supplied = result.get("project_supply", 0.0)
     user = user_residual(
-        result.receipts,
+        result.receipts + supplied,
         result.release,
         result.use,
         result.inventory,

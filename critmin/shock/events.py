@@ -12,6 +12,10 @@ Month drivers (arrays over draws ``B``):
   a fractional delay approves that fraction of the first month), 1 after ``lifted``;
 * ``blocked[B, I, C]``: the controller's controlled items, which are not redirected;
 * ``cap_mult[B, I, C]``: ``1 - capacity_lost`` during an outage, then linear recovery;
+* ``supply[B, I, C]``: output of ``project`` events delivered to users (t/month),
+  ``p_complete * tonnes_per_year / 12`` times the ramp share
+  ``clip((t + 1 - online - delay_months) / (ramp_months + 1), 0, 1)``, split over the served
+  countries by their baseline need of the item (equally where none has any);
 * ``dem_mult[B, F, S]``: ``1 + size`` during a demand surge (sector ``"all"`` = every sector),
   on the F nodes with final demand (:attr:`Network.final_pairs`). A surge on a region, sector
   and material without baseline final demand would change nothing, so it is an error.
@@ -25,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from critmin.errors import Issue, ScenarioError
-from critmin.scenarios.spec import DemandSurge, ExportControl, Month, Outage, Scenario
+from critmin.scenarios.spec import DemandSurge, ExportControl, Month, Outage, Project, Scenario
 from critmin.scenarios.validate import month_index
 from critmin.shock.network import Network
 from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
@@ -83,6 +87,7 @@ class Drivers:
     blocked: np.ndarray
     cap_mult: np.ndarray
     dem_mult: np.ndarray
+    supply: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,14 @@ class _Window:
 
 
 @dataclass(frozen=True)
+class _Supply:
+    split: np.ndarray
+    online: np.ndarray
+    ramp: np.ndarray
+    monthly: np.ndarray
+
+
+@dataclass(frozen=True)
 class CompiledEvents:
     """Events of a scenario turned into masks and per-draw arrays for one batch of draws."""
 
@@ -117,6 +130,7 @@ class CompiledEvents:
     frontload: np.ndarray
     shape: tuple[int, int, int, int, int]
     pairs: tuple[np.ndarray, np.ndarray]
+    projects: tuple[_Supply, ...] = ()
 
 
 def _field(values: Mapping[str, np.ndarray], i: int, name: str, default: np.ndarray | float, size: int) -> np.ndarray:
@@ -217,6 +231,27 @@ def _compile_window(
     )
 
 
+def _compile_project(
+    i: int, e: Project, net: Network, start: str, values: Mapping[str, np.ndarray], size: int
+) -> _Supply:
+    """Where a project's output goes (I, C shares summing to 1, or 0 outside the network) and when."""
+    split = np.zeros(net.shape)
+    item = net.item_index(e.material, e.stage)
+    served = [net.countries.index(c) for c in e.served if c in net.countries]
+    if item is not None and served:
+        need = net.need[item, served]
+        split[item, served] = need / need.sum() if need.sum() > 0 else 1.0 / len(served)
+    delay = np.maximum(_field(values, i, "delay_months", e.delay_months, size), 0)
+    tonnes = np.maximum(_field(values, i, "tonnes_per_year", e.tonnes_per_year, size), 0)
+    p_complete = np.clip(_field(values, i, "p_complete", e.p_complete, size), 0, 1)
+    return _Supply(
+        split,
+        _month(e.online, start, i, "online") + delay,
+        np.maximum(_field(values, i, "ramp_months", e.ramp_months, size), 0),
+        tonnes * p_complete / 12.0,
+    )
+
+
 def _no_demand_issue(i: int, e: DemandSurge, net: Network) -> Issue:
     item = net.item_index(e.material, stages_of(e.material)[-1])
     have = []
@@ -270,9 +305,11 @@ def compile_events(
     scenario: Scenario, net: Network, params: dict[str, np.ndarray], values: Mapping[str, np.ndarray], size: int
 ) -> CompiledEvents:
     """Masks and per-draw arrays of every event for a batch of `size` draws."""
-    controls, outages, surges = [], [], []
+    controls, outages, surges, projects = [], [], [], []
     for i, e in enumerate(scenario.events):
-        if isinstance(e, ExportControl):
+        if isinstance(e, Project):
+            projects.append(_compile_project(i, e, net, scenario.start, values, size))
+        elif isinstance(e, ExportControl):
             c = _compile_control(i, e, net, scenario.start, params, values, size)
             if c is not None:
                 controls.append(c)
@@ -285,7 +322,9 @@ def compile_events(
     shape = (size, *net.shape, len(net.sectors), len(net.edge_item))
     pairs = net.final_pairs
     surges = [replace(w, mask=w.mask[pairs]) for w in surges]
-    return CompiledEvents(tuple(controls), tuple(outages), tuple(surges), params["frontload_factor"], shape, pairs)
+    return CompiledEvents(
+        tuple(controls), tuple(outages), tuple(surges), params["frontload_factor"], shape, pairs, tuple(projects)
+    )
 
 
 def approval(c: _Control, t: int) -> np.ndarray:
@@ -322,4 +361,8 @@ def month_drivers(events: CompiledEvents, t: int) -> Drivers:
     for w in events.surges:
         inside = (t >= w.start) & (t < w.start + w.duration)
         dem_mult += (w.size * inside)[:, None, None] * w.mask
-    return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult)
+    supply = np.zeros((b, ni, nc))
+    for p in events.projects:
+        share = np.clip((t + 1 - p.online) / (p.ramp + 1), 0.0, 1.0)
+        supply += (p.monthly * share)[:, None, None] * p.split
+    return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult, supply)

@@ -137,6 +137,7 @@ def _deliver(
     pl: dict[str, Any],
     final: Final,
     b: int,
+    supply: np.ndarray,
 ) -> dict[str, Any]:
     ni, nc = net.shape
     f = [[1.0] * nc for _ in range(ni)]
@@ -162,7 +163,7 @@ def _deliver(
                     k = net.edge_supplier[e]
                     ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0) + pl["s_fill"][i][k])
                     rec[i][net.edge_buyer[e]] += ship[e]
-            avail = [st["inv"][i][c] + rec[i][c] for c in range(nc)]
+            avail = [st["inv"][i][c] + rec[i][c] + float(supply[i, c]) for c in range(nc)]
             given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i], ctx.policy.stockpile_release)
             for c in range(nc):
                 avail_all[i][c] = avail[c] + given[c]
@@ -266,7 +267,7 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
                 for i in range(ni)
             ]
             pl = _plan(net, ctx, par, st, drv, final, b)
-            d = _deliver(net, ctx, par, st, pl, final, b)
+            d = _deliver(net, ctx, par, st, pl, final, b, drv.supply[b])
             use_int = [[0.0] * nc for _ in range(ni)]
             for o, j, a in ctx.links:
                 for c in range(nc):

@@ -27,6 +27,7 @@ NODE_VARIABLES = {
     "shortfall": "need not met: input scarcity plus final need not used (t/month)",
     "inventory": "users' working inventory at month end (t)",
     "stockpile": "strategic stockpile of holder countries at month end (t)",
+    "project_supply": "output of new projects (project events) delivered to users (t/month)",
     "release": "stockpile release received by users (t/month)",
     "drawn": "stockpile drawn from holders (t/month)",
     "redirect_in": "supply redirected from non-controlled suppliers, received (t/month)",
@@ -98,7 +99,8 @@ def run_batch(
     for t in range(scenario.horizon_months):
         before = state.inventory
         state, d = step(state, month_drivers(events, t), ctx)
-        residual = max_relative_residual(d["receipts"], d["release"], d["use"], d["inventory"], before)
+        inflow = d["receipts"] + d["project_supply"]
+        residual = max_relative_residual(inflow, d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
         summary.add(t, d)
         if trajectories:

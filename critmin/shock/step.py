@@ -18,9 +18,11 @@ upstream (chain levels downstream first), then goods go downstream (levels upstr
    ``new_capacity_lead_months``.
 4. Production ``P = P_plan * min_j f[j]`` (inputs available upstream; stock sales need no
    inputs); shipments follow production plus stock sold.
-5. Available ``A = inv + receipts + stockpile release``; ``f = min(1, A / N)``; input users get
-   ``f * N_int``, final users ``f * sum_s F`` split by allocation (priority sectors first, then
-   pro rata); a sector whose allocation is below ``min_operating_level * F`` stops (uses 0).
+5. Available ``A = inv + receipts + project supply + stockpile release`` (project supply:
+   ``project`` events' output delivered to the served users, from outside the network);
+   ``f = min(1, A / N)``; input users get ``f * N_int``, final users ``f * sum_s F`` split by
+   allocation (priority sectors first, then pro rata); a sector whose allocation is below
+   ``min_operating_level * F`` stops (uses 0).
 6. ``inv' = A - use``; shortfall ``= N_int * (1 - f) + (F - final use)``.
 """
 
@@ -200,7 +202,7 @@ def release(
     return total * _share(users, users.sum(-1, keepdims=True)), total * _share(can, can.sum(-1, keepdims=True))
 
 
-def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> None:
+def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, supply: np.ndarray) -> None:
     net, idx, e = ctx.net, lv.items, lv.edges
     shape = state.inventory.shape
     fin = np.ones_like(d["f"])
@@ -216,7 +218,8 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> 
     buy = net.edge_item[e] * shape[2] + net.edge_buyer[e]
     receipts = gather(d["shipments"][:, e], buy, shape)[:, idx] + d["redirect_in"][:, idx]
     d["receipts"][:, idx] = receipts
-    available = state.inventory[:, idx] + receipts
+    d["project_supply"][:, idx] = supply[:, idx]
+    available = state.inventory[:, idx] + receipts + supply[:, idx]
     need = pl.need[:, idx]
     given, drawn = release(available, need, state.stockpile[:, idx], ctx.stock0[idx], ctx)
     d["release"][:, idx], d["drawn"][:, idx] = given, drawn
@@ -233,14 +236,18 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context) -> 
     d["final_use"][:, pairs], d["stopped"][:, pairs] = use, stopped
 
 
-def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: np.ndarray) -> dict[str, np.ndarray]:
-    """Pass 2, upstream first: production, shipments, receipts, release and use.
+def deliver(
+    state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: np.ndarray, supply: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Pass 2, upstream first: production, shipments, receipts, project supply, release and use.
 
     `final` is final need by sector on the nodes with final demand, (B, F, S); `final_sum`
-    the same summed over sectors on every node, (B, I, C).
+    the same summed over sectors on every node, (B, I, C); `supply` the projects' output
+    delivered to users this month, (B, I, C).
     """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
-    d = {k: np.zeros((b, ni, nc)) for k in ("production", "redirect_in", "receipts", "release", "drawn", "available")}
+    names = ("production", "redirect_in", "receipts", "project_supply", "release", "drawn", "available")
+    d = {k: np.zeros((b, ni, nc)) for k in names}
     d.update(
         f=np.ones((b, ni, nc)),
         shipments=np.zeros((b, ne)),
@@ -249,7 +256,7 @@ def deliver(state: State, pl: Plan, ctx: Context, final: np.ndarray, final_sum: 
         stopped=np.zeros(final.shape, dtype=bool),
     )
     for lv in ctx.levels:
-        _deliver_level(lv, pl, d, state, ctx)
+        _deliver_level(lv, pl, d, state, ctx, supply)
     use_int = np.zeros((b, ni, nc))
     for o, j, a in ctx.links:
         use_int[:, j] += a * d["production"][:, o]
@@ -302,7 +309,7 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
     final_sum = np.zeros(state.inventory.shape)
     final_sum[:, ctx.pair_item, ctx.pair_country] = final.sum(-1)
     pl = plan(state, drv, ctx, final_sum)
-    d = deliver(state, pl, ctx, final, final_sum)
+    d = deliver(state, pl, ctx, final, final_sum, drv.supply)
     price, hist_out, hist_in, cut = _prices(state, pl, d, ctx)
     d.update(
         need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused, stock_sold=pl.stock_sold

@@ -28,7 +28,7 @@ def problems(text: str) -> list[str]:
         (
             TOP + '[[events]]\nkind = "embargo"\n',
             "s.toml, field 'events[0].kind': 'embargo' is not a known event kind. "
-            "Fix: use one of export_control, outage, demand_surge.",
+            "Fix: use one of export_control, outage, demand_surge, project.",
         ),
         (
             TOP + CONTROL.replace('"CHN"', '"CHI"'),
