@@ -20,6 +20,7 @@ from critmin.optimise.inputs import (
 )
 from critmin.optimise.options import Options, validate_options
 from critmin.optimise.pipeline import (
+    backed_projects,
     frontier_from_scenarios,
     optimise_from_scenarios,
     resimulate,
@@ -31,6 +32,7 @@ from critmin.optimise.results import cvar, months_of_cover, tables, write_result
 __all__ = [
     "Options",
     "Settings",
+    "backed_projects",
     "baseline_from_shock",
     "burden_shares",
     "burden_table",

@@ -370,6 +370,51 @@ def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray,
     return (base * loss).sum(["month", "region", "material"]).assign_coords(weight=("scenario", weight.values))
 
 
+def backed_projects(portfolio: xr.Dataset) -> tuple[Any, ...]:
+    """The portfolio's backed projects as simulator ``project`` events (see :class:`Project`).
+
+    Each delivers ``p_complete * capacity`` a year to the regions it serves that are countries
+    or blocs of the vocabulary (region groups are skipped), from ``lead_time_months`` after the
+    scenario start: the timing and expected output the optimiser counted in sample.
+    """
+    from critmin.scenarios import Project
+    from critmin.vocabulary import COUNTRIES
+
+    if "backed" not in portfolio or "project_stage" not in portfolio:
+        return ()
+    events = []
+    for project in portfolio.project.values:
+        cell = portfolio.sel(project=project)
+        if float(cell.backed) < 0.5:
+            continue
+        serves = cell.project_serves
+        regions = [str(r) for r in serves.region.values[serves.values > 0] if str(r) in COUNTRIES]
+        if not regions:
+            continue
+        events.append(
+            Project(
+                country=str(cell.project_country.values),
+                material=str(cell.project_material.values),
+                stage=str(cell.project_stage.values),
+                tonnes_per_year=float(cell.project_capacity_t_per_year),
+                online=int(np.ceil(float(cell.project_lead_time_months))),
+                serves=tuple(regions),
+                p_complete=float(cell.project_p_complete),
+            )
+        )
+    return tuple(events)
+
+
+def _with_projects(projects: tuple[Any, ...]) -> Callable[[Any], Any]:
+    """Scenario override: the default release rule if none, and the portfolio's projects added."""
+
+    def override(scenario: Any) -> Any:
+        scenario = _ensure_release(scenario)
+        return dataclasses.replace(scenario, events=(*scenario.events, *projects))
+
+    return override
+
+
 def resimulate(
     ds: xr.Dataset,
     portfolio: xr.Dataset,
@@ -379,15 +424,16 @@ def resimulate(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> xr.Dataset:
-    """Out-of-sample check of a portfolio's stockpiles on fresh simulator draws.
+    """Out-of-sample check of a portfolio's stockpiles and projects on fresh simulator draws.
 
     The tonnes the portfolio buys (``buy_t``) are added to ``ds.stockpile`` (joint reserves split
-    among allies by the portfolio's burden shares) and :func:`critmin.shock.run` is run on
-    ``draws`` draws per file with seeds from ``seed + seed_offset``, with and without them. A
-    scenario file without a stockpile release rule gets the simulator's default rule in both
-    runs (bought stocks are otherwise never released); ``attrs["release_rule_added"]`` lists
-    those files. Projects and research are not represented in the simulator: their effect is
-    only in-sample.
+    among allies by the portfolio's burden shares), its backed projects are added to every
+    scenario as ``project`` events (:func:`backed_projects`), and :func:`critmin.shock.run` is
+    run on ``draws`` draws per file with seeds from ``seed + seed_offset``, with and without
+    them. A scenario file without a stockpile release rule gets the simulator's default rule in
+    both runs (bought stocks are otherwise never released); ``attrs["release_rule_added"]``
+    lists those files. Research programmes are not represented in the simulator: their effect
+    is only in-sample.
 
     Returns
     -------
@@ -416,7 +462,8 @@ def resimulate(
         return None if progress is None else (lambda d, t: progress(offset + d, n_steps))
 
     without = simulate(ds, files, draws, fresh, step(0), _ensure_release)
-    with_ = simulate(stocked, files, draws, fresh, step(n_steps // 2), _ensure_release)
+    projects = backed_projects(portfolio)
+    with_ = simulate(stocked, files, draws, fresh, step(n_steps // 2), _with_projects(projects))
     if loss is None:
         loss = loss_per_tonne_from_dataset(ds, weights=sector_shortfall(without, ds))
     lw, lo = scenario_losses(without, loss, ds), scenario_losses(with_, loss, ds)
@@ -450,7 +497,8 @@ def resimulate(
         seed=fresh,
         draws=int(draws),
         release_rule_added=json.dumps(added),
-        note="stockpiles only: projects and research are not simulated",
+        projects_simulated=json.dumps([f"{p.material}.{p.stage}@{p.country}" for p in projects]),
+        note="stockpiles and projects simulated; research programmes are not",
     )
 
 
@@ -540,12 +588,16 @@ def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset
     if check is not None:
         lines += [
             "",
-            f"Out of sample ({check.attrs['draws']} fresh draws per file, seed {check.attrs['seed']}; stockpiles only)",
+            f"Out of sample ({check.attrs['draws']} fresh draws per file, seed {check.attrs['seed']}; "
+            "stockpiles and projects simulated, research in sample only)",
             f"  expected loss without {_usd(float(check.expected_loss_without_usd))}, with "
             f"{_usd(float(check.expected_loss_with_usd))}: avoided "
             f"{_usd(float(check.loss_avoided_usd))} USD "
             f"(in sample {_usd(float(check.in_sample_loss_avoided_usd))})",
         ]
+        simulated = json.loads(check.attrs.get("projects_simulated", "[]"))
+        if simulated:
+            lines.append("  projects simulated: " + ", ".join(simulated))
         added = json.loads(check.attrs.get("release_rule_added", "[]"))
         if added:
             lines.append("  default release rule added to: " + ", ".join(added))
@@ -623,6 +675,7 @@ __all__ = [
     "DEFAULT_BUDGETS",
     "Inputs",
     "REGIONS",
+    "backed_projects",
     "check_scenarios",
     "frontier_from_scenarios",
     "inputs_from_results",

@@ -291,7 +291,10 @@ def project_data(
         {
             "material": ("project", projects.material.to_numpy(str)),
             "country": ("project", projects.country.to_numpy(str)),
+            "stage": ("project", projects.stage.to_numpy(str)),
             "capacity_t_per_year": ("project", projects.capacity_t_per_year.to_numpy(float)),
+            "lead_time_months": ("project", projects.lead_time_months.to_numpy(float)),
+            "p_complete": ("project", projects.p_complete.to_numpy(float)),
             "supply": (factors * supply).transpose("scenario", "period", "project"),
             "serves": serves_matrix(projects.serves, index, base.indexes["region"], _groups(settings)),
             "net_cost": net,

@@ -71,6 +71,11 @@ def _project_vars(d: ModelData, sol: xr.Dataset) -> dict[str, xr.DataArray]:
         "instrument_net_cost_usd": p.net_cost.assign_attrs(units="USD"),
         "instrument_outlay_usd": p.outlay.assign_attrs(units="USD"),
         "project_material": p.material,
+        "project_country": p.country,
+        "project_stage": p.stage,
+        "project_capacity_t_per_year": p.capacity_t_per_year.assign_attrs(units="t/yr"),
+        "project_lead_time_months": p.lead_time_months.assign_attrs(units="months"),
+        "project_p_complete": p.p_complete,
         "project_serves": p.serves.astype("int8"),
     }
 

@@ -17,6 +17,7 @@ import critmin
 from critmin.errors import DataError
 from critmin.optimise import (
     Options,
+    backed_projects,
     baseline_from_shock,
     loss_per_tonne_from_dataset,
     optimise_from_scenarios,
@@ -192,3 +193,29 @@ def test_empty_options_leave_the_baseline(inputs):
     args = {**inputs.optimiser_arguments(), "options": Options()}
     result = optimise(**args, budget=1e9, marginal="none")
     assert float(result.expected_loss_usd) == pytest.approx(float(result.do_nothing_loss_usd))
+
+
+def _only_project(portfolio: xr.Dataset, project: str) -> xr.Dataset:
+    """The portfolio with no stockpile bought and only `project` backed."""
+    backed = xr.zeros_like(portfolio.backed)
+    backed.loc[{"project": project}] = 1.0
+    return portfolio.assign(buy_t=xr.zeros_like(portfolio.buy_t), backed=backed)
+
+
+def test_backed_projects_become_simulator_events(portfolio):
+    (event,) = backed_projects(_only_project(portfolio, "R09-evac-magnets"))
+    cell = portfolio.sel(project="R09-evac-magnets")
+    assert (event.country, event.material, event.stage) == ("USA", "ndfeb", "magnet")
+    assert event.tonnes_per_year == float(cell.project_capacity_t_per_year)
+    assert event.p_complete == float(cell.project_p_complete)
+    assert event.online == int(np.ceil(float(cell.project_lead_time_months)))
+    assert event.serves == ("USA",)
+
+
+def test_out_of_sample_a_backed_project_lowers_the_loss(ds, portfolio):
+    only = _only_project(portfolio, "R09-evac-magnets")
+    check = resimulate(ds, only, SCENARIOS, DRAWS, seed_offset=1000, seed=SEED)
+    assert check.attrs["projects_simulated"] == '["ndfeb.magnet@USA"]'
+    assert "bought_t" not in check
+    assert float(check.expected_loss_with_usd) < float(check.expected_loss_without_usd)
+    assert (check.loss_with_usd <= check.loss_without_usd * (1 + 1e-9)).all()
