@@ -349,20 +349,6 @@ def with_stockpiles(ds: xr.Dataset, bought: pd.DataFrame) -> xr.Dataset:
     return out
 
 
-def _ensure_release(scenario: Any) -> Any:
-    """The scenario with the default stockpile release rule if it has none (else unchanged)."""
-    from critmin.scenarios import StockpileRelease
-    from critmin.shock.parameters import PARAMETERS
-
-    if scenario.policy.stockpile_release is not None:
-        return scenario
-    rule = StockpileRelease(
-        trigger_days=float(PARAMETERS["stockpile_trigger_days"].default),
-        monthly_rate=float(PARAMETERS["stockpile_release_rate"].default),
-    )
-    return dataclasses.replace(scenario, policy=dataclasses.replace(scenario.policy, stockpile_release=rule))
-
-
 def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
     """Loss (USD) per draw of reduced results: loss per tonne x final shortfall, summed."""
     base, _, weight = baseline_from_shock(results, ds)
@@ -407,9 +393,10 @@ def backed_projects(portfolio: xr.Dataset) -> tuple[Any, ...]:
 
 def _with_projects(projects: tuple[Any, ...]) -> Callable[[Any], Any]:
     """Scenario override: the default release rule if none, and the portfolio's projects added."""
+    from critmin.scenarios.spec import with_default_release
 
     def override(scenario: Any) -> Any:
-        scenario = _ensure_release(scenario)
+        scenario = with_default_release(scenario)
         return dataclasses.replace(scenario, events=(*scenario.events, *projects))
 
     return override
@@ -445,6 +432,7 @@ def resimulate(
         (holder, material) as added to the stockpile.
     """
     from critmin.scenarios import load_scenario
+    from critmin.scenarios.spec import with_default_release
 
     files = check_scenarios(scenario_files)
     _check_run(0.0, draws)
@@ -461,7 +449,7 @@ def resimulate(
     def step(offset: int) -> Progress | None:
         return None if progress is None else (lambda d, t: progress(offset + d, n_steps))
 
-    without = simulate(ds, files, draws, fresh, step(0), _ensure_release)
+    without = simulate(ds, files, draws, fresh, step(0), with_default_release)
     projects = backed_projects(portfolio)
     with_ = simulate(stocked, files, draws, fresh, step(n_steps // 2), _with_projects(projects))
     if loss is None:

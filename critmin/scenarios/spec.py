@@ -73,7 +73,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -229,6 +229,29 @@ class Scenario:
         from critmin.scenarios.toml_writer import scenario_to_toml
 
         return scenario_to_toml(self)
+
+
+def with_default_release(scenario: Scenario) -> Scenario:
+    """The scenario with the simulator's default stockpile release rule if it has none.
+
+    Stocks bought by a portfolio are otherwise never released. The rule's trigger and rate are
+    the defaults of the ``stockpile_trigger_days`` and ``stockpile_release_rate`` parameters.
+
+    Examples
+    --------
+    >>> s = parse_scenario("name = 'x'\\nhorizon_months = 3\\nstart = '2024-01'\\nseed = 1\\ndraws = 2\\n")
+    >>> with_default_release(s).policy.stockpile_release.trigger_days
+    30.0
+    """
+    from critmin.shock.parameters import PARAMETERS
+
+    if scenario.policy.stockpile_release is not None:
+        return scenario
+    rule = StockpileRelease(
+        trigger_days=float(PARAMETERS["stockpile_trigger_days"].default),
+        monthly_rate=float(PARAMETERS["stockpile_release_rate"].default),
+    )
+    return replace(scenario, policy=replace(scenario.policy, stockpile_release=rule))
 
 
 def _destinations(raw: Any) -> Destinations:

@@ -114,10 +114,13 @@ def adjust_stockpile(ds: xr.Dataset, policy: SweepPolicy) -> xr.Dataset:
     """The dataset with the policy's stockpile multipliers and portfolio tonnes applied.
 
     Every year carries the value the network would read for it (latest at or before, else
-    earliest after); multipliers (holder x material) scale it and portfolio tonnes are added.
+    earliest after); multipliers (holder x material) scale it and portfolio tonnes are added,
+    new holders (a joint reserve's ally shares) first given their country.
     """
     if not (policy.holder_multiplier or policy.material_multiplier or policy.portfolio):
         return ds
+    if policy.new_holders:
+        ds = with_holders(ds, policy.new_holders)
     stock = ds["stockpile"].ffill("year").bfill("year").fillna(0.0)
     factor = xr.ones_like(stock.isel(year=0, drop=True))
     for holder, mult in policy.holder_multiplier:
@@ -129,6 +132,25 @@ def adjust_stockpile(ds: xr.Dataset, policy: SweepPolicy) -> xr.Dataset:
     for holder, material, tonnes in policy.portfolio:
         added.loc[{"holder": holder, "material": material}] += tonnes
     return ds.assign(stockpile=(stock * factor + added).assign_attrs(ds["stockpile"].attrs))
+
+
+def with_holders(ds: xr.Dataset, holders: Sequence[tuple[str, str]]) -> xr.Dataset:
+    """`ds` with extra stockpile holders ``(id, country)`` holding nothing yet.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"holder_country": ("holder", ["JPN"])}, coords={"holder": ["JPN-JOGMEC"]})
+    >>> with_holders(ds, [("ALLIANCE-USA", "USA")]).holder_country.values.tolist()
+    ['JPN', 'USA']
+    """
+    names = [h for h, _ in holders if h not in ds["holder"].values]
+    if not names:
+        return ds
+    out = ds.reindex(holder=[*map(str, ds["holder"].values), *names])
+    country = out["holder_country"].astype(object)
+    for holder, code in holders:
+        country.loc[{"holder": holder}] = code
+    return out.assign(holder_country=country.astype(str))
 
 
 def network_for(dataset: xr.Dataset, key: str, policy: SweepPolicy, year: int) -> Network:

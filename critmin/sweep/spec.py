@@ -26,9 +26,20 @@ A sweep file is TOML (read with :mod:`tomllib`; nothing is evaluated or unpickle
     stockpile_multiplier = {holders = {JPN = 2.0}, materials = {gallium = 1.5}}
     [policies.optimised]
     portfolio = "portfolio.csv"         # CSV holder,material,tonnes added to the stockpiles
+    [policies.from_optimiser]
+    portfolio = "response/portfolio.nc"   # `critmin optimise --out response`: its stockpile
+                                          # purchases and backed projects
     [policies.early_release]
     release = {trigger_days = 15, monthly_rate = 0.3, coordination = "own_first"}
     allocation = ["defence"]            # and/or substitution = false
+
+A ``portfolio.nc`` written by ``critmin optimise`` is applied the way its out-of-sample check
+applies it (:func:`critmin.optimise.resimulate`): the tonnes bought are added to the stockpiles,
+a joint reserve split among the allies by the portfolio's burden shares (new holders
+``ALLIANCE-<ally>``), each backed project becomes a ``project`` event of every case, and a case
+whose scenario has no stockpile release rule gets the simulator's default one (bought stocks
+are otherwise never released; give the other policies the same ``release`` to compare like
+with like).
 
 Grid keys are ``events[<i>].<field>`` (any field of that event; for an export control also
 ``duration_months``), ``parameters.<name>`` or ``horizon_months``. A grid axis that fixes a field
@@ -68,11 +79,13 @@ from critmin.scenarios.spec import (
     Destinations,
     Distribution,
     Policy,
+    Project,
     Scenario,
     StockpileRelease,
     find_in_library,
     load_scenario,
     parse_scenario,
+    with_default_release,
 )
 from critmin.scenarios.validate import month_index
 from critmin.vocabulary import COUNTRIES, MATERIALS
@@ -109,18 +122,24 @@ class SweepPolicy:
     release: StockpileRelease | None = None
     allocation: str | tuple[str, ...] | None = None
     substitution: bool | None = None
+    new_holders: tuple[tuple[str, str], ...] = ()
+    projects: tuple[Project, ...] = ()
+    default_release: bool = False
 
     @property
     def stock_key(self) -> str:
         """Hash of the stockpile changes (networks are cached by it)."""
-        text = repr((self.holder_multiplier, self.material_multiplier, self.portfolio))
+        text = repr((self.holder_multiplier, self.material_multiplier, self.portfolio, self.new_holders))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def apply(self, scenario: Scenario) -> Scenario:
-        """The scenario with this policy's release rule, allocation and substitution."""
+        """The scenario with this policy's projects, release rule, allocation and substitution."""
+        if self.default_release:
+            scenario = with_default_release(scenario)
         pol = scenario.policy
         return replace(
             scenario,
+            events=(*scenario.events, *self.projects),
             policy=Policy(
                 stockpile_release=self.release if self.release is not None else pol.stockpile_release,
                 substitution=pol.substitution if self.substitution is None else self.substitution,
@@ -452,6 +471,39 @@ def read_portfolio(
     return tuple(sorted(out)), issues
 
 
+OptimisedPortfolio = tuple[
+    tuple[tuple[str, str, float], ...], tuple[tuple[str, str], ...], tuple[Project, ...], list[Issue]
+]
+
+
+def read_optimised_portfolio(path: Path, holders: Mapping[str, str], file: str) -> OptimisedPortfolio:
+    """Stockpile rows, new holders (id, country) and project events of a ``portfolio.nc``.
+
+    The file is one written by ``critmin optimise --out``; problems come back as Issues.
+    """
+    from critmin.optimise.pipeline import backed_projects, bought_by_holder
+
+    fix = "give the portfolio.nc written by `critmin optimise --out FOLDER`, relative to the sweep file"
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as opened:
+            portfolio = opened.load()
+    except (OSError, ValueError) as err:
+        return (), (), (), [_issue(file, "portfolio", f"cannot read {str(path)!r} as NetCDF ({err})", fix)]
+    needed = ("buy_t", "stock_holder", "stock_holder_country", "stock_material", "backed")
+    missing = [v for v in needed if v not in portfolio]
+    if missing:
+        return (), (), (), [_issue(file, "portfolio", f"{path.name} lacks {', '.join(missing)}", fix)]
+    shares = portfolio.burden_share.to_series() if "burden_share" in portfolio else None
+    bought = bought_by_holder(portfolio, shares)
+    rows, new = [], set()
+    for row in bought[bought.tonnes > 0].itertuples(index=False):
+        holder = holders.get(str(row.holder), str(row.holder))
+        if holder not in holders.values():
+            new.add((holder, str(row.holder_country)))
+        rows.append((holder, str(row.material), float(row.tonnes)))
+    return tuple(sorted(rows)), tuple(sorted(new)), backed_projects(portfolio), []
+
+
 def _policy(
     name: str, raw: Any, holders: Mapping[str, str], file: str, folder: Path, base: Scenario | None
 ) -> tuple[SweepPolicy, list[Issue]]:
@@ -468,8 +520,14 @@ def _policy(
     )
     issues += more
     portfolio: tuple[tuple[str, str, float], ...] = ()
+    new_holders: tuple[tuple[str, str], ...] = ()
+    projects: tuple[Project, ...] = ()
+    optimised = isinstance(raw.get("portfolio"), str) and str(raw["portfolio"]).endswith(".nc")
     if "portfolio" in raw:
-        if isinstance(raw["portfolio"], str):
+        if optimised:
+            portfolio, new_holders, projects, more = read_optimised_portfolio(folder / raw["portfolio"], holders, file)
+            issues += more
+        elif isinstance(raw["portfolio"], str):
             portfolio, more = read_portfolio(folder / raw["portfolio"], holders, file)
             issues += more
         else:
@@ -491,6 +549,9 @@ def _policy(
         release,
         tuple(allocation) if isinstance(allocation, list) else allocation,
         raw.get("substitution"),
+        new_holders,
+        projects,
+        default_release=optimised,
     )
     if base is not None and not more:
         issues += _revalidate(policy.apply(base), file, at, "")
