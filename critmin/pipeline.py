@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import warnings
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -119,12 +120,17 @@ def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
     return [spec, store / "sweep.nc", store / "summary.txt"]
 
 
-def response_of(folder: Path) -> dict[str, xr.Dataset] | None:
-    """The portfolio and frontier the response section wrote, as the briefing reads them."""
-    portfolio, frontier = folder / "portfolio.nc", folder / "frontier.nc"
+def response_of(folder: Path) -> dict[str, Any] | None:
+    """The portfolio, frontier and out-of-sample check the response section wrote, for the briefing."""
+    import pandas as pd
+
+    portfolio, frontier, check = folder / "portfolio.nc", folder / "frontier.nc", folder / "out_of_sample.csv"
     if not (portfolio.exists() and frontier.exists()):
         return None
-    return {"portfolio": xr.load_dataset(portfolio), "frontier": xr.load_dataset(frontier)}
+    out: dict[str, Any] = {"portfolio": xr.load_dataset(portfolio), "frontier": xr.load_dataset(frontier)}
+    if check.exists():
+        out["check"] = pd.read_csv(check).set_index("metric")["value"].to_dict()
+    return out
 
 
 def report_section(

@@ -386,6 +386,8 @@ class ResponseView:
     scenarios: list[str]
     draws: int
     notes: list[str]
+    check: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Out-of-sample check (:func:`critmin.optimise.resimulate` scalars), empty when not run."""
 
     @property
     def loss_avoided_usd(self) -> float:
@@ -566,7 +568,8 @@ def response_view(
         ``choice``, ``fund``, ``expected_loss_usd``, ``cvar_usd``, ``do_nothing_*``,
         ``months_of_cover``), a frontier (:func:`critmin.optimise.frontier_from_scenarios`: a
         ``budget`` dim with ``expected_loss_usd`` and ``cvar_usd``), or a mapping with keys
-        ``"portfolio"`` (or ``"result"``) and ``"frontier"``.
+        ``"portfolio"`` (or ``"result"``) and ``"frontier"``, and optionally ``"check"``: the
+        out-of-sample check (:func:`critmin.optimise.resimulate`, or its scalars by name).
     sources : dict, optional
         Source ids of the options (:func:`option_sources`; default the packaged tables).
 
@@ -633,4 +636,15 @@ def response_view(
         scenarios=[str(f) for f in files],
         draws=draws,
         notes=notes,
+        check=_check(response),
     )
+
+
+def _check(response: xr.Dataset | Mapping[str, Any]) -> dict[str, float]:
+    """Scalars of the out-of-sample check passed as ``response["check"]`` (Dataset or mapping)."""
+    check = None if isinstance(response, xr.Dataset) else response.get("check")
+    if check is None:
+        return {}
+    if isinstance(check, xr.Dataset):
+        return {str(n): float(v) for n, v in check.data_vars.items() if v.ndim == 0}
+    return {str(k): float(v) for k, v in check.items()}

@@ -299,3 +299,19 @@ def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
     for number in numbers:
         assert number in flat, number
     assert "1. Who controls each stage" not in flat  # the summary is one page
+
+
+def test_out_of_sample_check_is_stated(chain_ds, response):
+    check = {
+        "loss_avoided_usd": 4e6,
+        "expected_loss_without_usd": 10e6,
+        "in_sample_loss_avoided_usd": 5e6,
+        "cvar_without_usd": 20e6,
+        "cvar_with_usd": 12e6,
+    }
+    html = render_html(chain_ds, response={**response, "check": check})
+    assert (
+        "Tested on fresh simulated draws, not those it was chosen on: the portfolio avoids USD 4.0 m of "
+        "USD 10 m expected loss (USD 5.0 m in the draws it was optimised on), and the mean of the worst 5% "
+        "of draws falls from USD 20 m to USD 12 m."
+    ) in html
