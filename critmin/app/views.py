@@ -104,8 +104,8 @@ class ExposurePage:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.material = pn.widgets.Select(name="Material", width=240)
-        self.ally = pn.widgets.Select(name="Ally", width=240)
+        self.material = pn.widgets.Select(label="Material", width=240)
+        self.ally = pn.widgets.Select(label="Ally", width=240)
         self.control = _html(css_classes=["chart-control"])
         self.dependence = _html(css_classes=["chart-dependence"])
         self.sankey = _html(css_classes=["chart-sankey"])
@@ -233,9 +233,9 @@ class SourcesPage:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.variable = pn.widgets.Select(name="Variable", width=220)
+        self.variable = pn.widgets.Select(label="Variable", width=220)
         self.filters = pn.Row(sizing_mode="stretch_width")
-        self.text = pn.widgets.TextInput(name="Filter results (any text)", width=260)
+        self.text = pn.widgets.TextInput(label="Filter results (any text)", width=260)
         self.results = _html(css_classes=["source-results"])
         self.variable.param.watch(lambda _: self.build_filters(), "value")
         self.text.param.watch(lambda _: self.search(), "value")
@@ -263,7 +263,7 @@ class SourcesPage:
         widgets = []
         for dim in SCHEMA[name].dims if name else ():
             labels = [str(v) for v in self.session.ds[name].dropna(dim, how="all")[dim].values]
-            widget = pn.widgets.Select(name=dim, options=[ANY, *labels], value=ANY, width=150)
+            widget = pn.widgets.Select(label=dim, options=[ANY, *labels], value=ANY, width=150)
             widget.param.watch(lambda _: self.search(), "value")
             widgets.append(widget)
         self.filters.objects = widgets
@@ -307,8 +307,8 @@ class DataPage:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.upload = pn.widgets.FileInput(accept=".zip,.csv,.json", multiple=True, name="Data package")
-        self.reset_button = pn.widgets.Button(name="Use the packaged data again", button_type="default")
+        self.upload = pn.widgets.FileInput(accept=".zip,.csv,.json", multiple=True, label="Data package")
+        self.reset_button = pn.widgets.Button(label="Use the packaged data again", color="default")
         self.status = _html(css_classes=["data-status"])
         self.upload.param.watch(self.on_upload, "value")
         self.reset_button.on_click(lambda _: self.session.use(self.session.base, self.session.base_label))

@@ -82,7 +82,35 @@ def scenario_toml(form: dict[str, Any]) -> str:
             f"start = {begin}",
             f"duration_months = {int(form['duration'])}",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + project_lines(form)) + "\n"
+
+
+def project_lines(form: dict[str, Any]) -> list[str]:
+    """A ``project`` event for the form's material and stage, when the form asks for new supply.
+
+    Examples
+    --------
+    >>> project_lines({"project_tonnes": 0})
+    []
+    >>> project_lines({"project_tonnes": 500, "project_country": "USA", "project_online": 6,
+    ...                "project_serves": ["JPN"], "material": "ndfeb", "stage": "magnet"})[-1]
+    'serves = ["JPN"]'
+    """
+    tonnes = float(form.get("project_tonnes") or 0)
+    if tonnes <= 0:
+        return []
+    serves = form.get("project_serves") or [form["project_country"]]
+    return [
+        "",
+        "[[events]]",
+        'kind = "project"',
+        f'country = "{form["project_country"]}"',
+        f'material = "{form["material"]}"',
+        f'stage = "{form["stage"]}"',
+        f"tonnes_per_year = {tonnes:g}",
+        f"online = {int(form['project_online'])}",
+        "serves = [" + ", ".join(f'"{c}"' for c in serves) + "]",
+    ]
 
 
 class Runner:
@@ -90,7 +118,7 @@ class Runner:
 
     def __init__(self, on_done: Any) -> None:
         self.progress = pn.indicators.Progress(active=False, value=0, max=100, width=260, visible=False)
-        self.cancel = pn.widgets.Button(name="Cancel", button_type="warning", visible=False)
+        self.cancel = pn.widgets.Button(label="Cancel", color="warning", visible=False)
         self.status = _html(css_classes=["run-status"])
         self.cancel.on_click(lambda _: self.stop())
         self.job: Job | None = None
@@ -139,27 +167,35 @@ class Runner:
 
 
 class ScenarioPage:
-    """Build an export control, outage or demand surge; run it; compare with the previous run."""
+    """Build an export control, outage or demand surge (and a project); run it; compare with the last run."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.available = engine_available(SHOCK_ENGINE)
-        self.kind = pn.widgets.RadioButtonGroup(name="Event", options=list(KINDS), value="Export control")
-        self.country = pn.widgets.Select(name="Controller / country / region", width=220)
-        self.material = pn.widgets.Select(name="Material", width=200)
-        self.stage = pn.widgets.Select(name="Stage", width=160)
-        self.sector = pn.widgets.Select(name="Sector (demand surge)", options=list(SECTORS), value="all", width=180)
-        self.destinations = pn.widgets.MultiChoice(name="Destinations (empty: all)", options=list(ALLIES), width=300)
+        self.kind = pn.widgets.RadioButtonGroup(label="Event", options=list(KINDS), value="Export control")
+        self.country = pn.widgets.Select(label="Controller / country / region", width=220)
+        self.material = pn.widgets.Select(label="Material", width=200)
+        self.stage = pn.widgets.Select(label="Stage", width=160)
+        self.sector = pn.widgets.Select(label="Sector (demand surge)", options=list(SECTORS), value="all", width=180)
+        self.destinations = pn.widgets.MultiChoice(label="Destinations (empty: all)", options=list(ALLIES), width=300)
         self.share = pn.widgets.FloatSlider(
-            name="Share blocked / capacity lost / demand added", start=0, end=1, step=0.05, value=0.8, width=300
+            label="Share blocked / capacity lost / demand added", start=0, end=1, step=0.05, value=0.8, width=300
         )
-        self.start = pn.widgets.TextInput(name="First simulated month (YYYY-MM)", value="2025-01", width=200)
-        self.begin = pn.widgets.IntSlider(name="Event starts in month", start=0, end=24, value=1, width=220)
-        self.duration = pn.widgets.IntSlider(name="Lasts (months)", start=1, end=36, value=6, width=220)
-        self.horizon = pn.widgets.IntSlider(name="Months simulated", start=6, end=60, value=24, width=220)
-        self.draws = pn.widgets.IntSlider(name="Monte Carlo draws", start=1, end=200, value=20, width=220)
-        self.seed = pn.widgets.IntInput(name="Seed", value=2025, start=0, width=120)
-        self.run = pn.widgets.Button(name="Run scenario", button_type="primary", width=160)
+        self.start = pn.widgets.TextInput(label="First simulated month (YYYY-MM)", value="2025-01", width=200)
+        self.begin = pn.widgets.IntSlider(label="Event starts in month", start=0, end=24, value=1, width=220)
+        self.duration = pn.widgets.IntSlider(label="Lasts (months)", start=1, end=36, value=6, width=220)
+        self.horizon = pn.widgets.IntSlider(label="Months simulated", start=6, end=60, value=24, width=220)
+        self.draws = pn.widgets.IntSlider(label="Monte Carlo draws", start=1, end=200, value=20, width=220)
+        self.seed = pn.widgets.IntInput(label="Seed", value=2025, start=0, width=120)
+        self.project_tonnes = pn.widgets.IntInput(
+            label="New supply of this material and stage (t/yr; 0 = none)", value=0, start=0, step=100, width=300
+        )
+        self.project_country = pn.widgets.Select(label="Project built in", width=200)
+        self.project_online = pn.widgets.IntSlider(label="Project online in month", start=0, end=36, value=6, width=220)
+        self.project_serves = pn.widgets.MultiChoice(
+            label="Project serves (empty: its own country)", options=list(ALLIES), width=300
+        )
+        self.run = pn.widgets.Button(label="Run scenario", color="primary", width=160)
         self.toml = _html(css_classes=["scenario-toml"])
         self.charts = _html(css_classes=["chart-shock"])
         self.runner = Runner(self.show)
@@ -178,6 +214,10 @@ class ScenarioPage:
             self.horizon,
             self.draws,
             self.seed,
+            self.project_tonnes,
+            self.project_country,
+            self.project_online,
+            self.project_serves,
         ):
             widget.param.watch(lambda _: self.preview(), "value")
         self.run.on_click(lambda _: self.submit())
@@ -200,6 +240,7 @@ class ScenarioPage:
             pn.Row(self.destinations, self.share),
             pn.Row(self.start, self.begin, self.duration),
             pn.Row(self.horizon, self.draws, self.seed),
+            pn.Row(self.project_tonnes, self.project_country, self.project_online, self.project_serves),
             pn.Row(self.run, self.runner.cancel, self.runner.progress),
             self.runner.status,
             self.charts,
@@ -215,6 +256,8 @@ class ScenarioPage:
         countries = [str(c) for c in ds.country.values] if "country" in ds.dims else ["CHN"]
         self.country.options = {f"{c} {country_label(c)}": c for c in countries}
         self.country.value = "CHN" if "CHN" in countries else countries[0]
+        self.project_country.options = dict(self.country.options)
+        self.project_country.value = "USA" if "USA" in countries else countries[0]
         materials = content.materials_with_data(ds)
         self.material.options = materials
         self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
@@ -242,6 +285,10 @@ class ScenarioPage:
             "horizon": self.horizon.value,
             "draws": self.draws.value,
             "seed": self.seed.value,
+            "project_tonnes": self.project_tonnes.value,
+            "project_country": self.project_country.value,
+            "project_online": self.project_online.value,
+            "project_serves": list(self.project_serves.value),
             "name": f"app-{KINDS[self.kind.value].replace('_', '-')}",
         }
 
@@ -316,17 +363,17 @@ class ResponsePage:
         self.available = engine_available(RESPONSE_ENGINE, RESPONSE_ENTRY)
         library = library_scenarios()
         self.scenarios = pn.widgets.MultiChoice(
-            name="Scenarios (library)",
+            label="Scenarios (library)",
             options=library,
             value=[s for s in DEFAULT_SCENARIOS if s in library] or library[:1],
             width=560,
         )
         self.budget = pn.widgets.FloatSlider(
-            name="Budget (USD million)", start=0, end=5000, step=50, value=500, width=400
+            label="Budget (USD million)", start=0, end=5000, step=50, value=500, width=400
         )
-        self.draws = pn.widgets.IntSlider(name="Draws per scenario", start=1, end=50, value=4, width=220)
-        self.seed = pn.widgets.IntInput(name="Seed", value=2025, start=0, width=120)
-        self.run = pn.widgets.Button(name="Find the best portfolio", button_type="primary", width=220)
+        self.draws = pn.widgets.IntSlider(label="Draws per scenario", start=1, end=50, value=4, width=220)
+        self.seed = pn.widgets.IntInput(label="Seed", value=2025, start=0, width=120)
+        self.run = pn.widgets.Button(label="Find the best portfolio", color="primary", width=220)
         self.summary = _html(css_classes=["response-summary"])
         self.charts = _html(css_classes=["chart-response"])
         self.runner = Runner(self.show)

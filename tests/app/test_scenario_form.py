@@ -1,0 +1,21 @@
+"""The Scenario page's form: the scenario file it builds, with and without a project (no browser)."""
+
+from __future__ import annotations
+
+import critmin
+from critmin.app.views import Session
+from critmin.app.views_runs import ScenarioPage
+from critmin.scenarios import ExportControl, Project, parse_scenario
+
+
+def test_form_adds_a_project_of_the_chosen_material_and_stage() -> None:
+    page = ScenarioPage(Session(critmin.load(), "packaged"))
+    page.material.value, page.stage.value = "ndfeb", "magnet"
+    assert len(parse_scenario(page.preview()).events) == 1
+    page.project_tonnes.value = 1500
+    page.project_country.value = "USA"
+    page.project_online.value = 4
+    page.project_serves.value = ["USA", "JPN"]
+    control, project = parse_scenario(page.preview()).events
+    assert isinstance(control, ExportControl)
+    assert project == Project("USA", "ndfeb", "magnet", 1500.0, online=4, serves=("USA", "JPN"))
