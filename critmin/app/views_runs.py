@@ -188,7 +188,7 @@ class ScenarioPage:
         self.draws = pn.widgets.IntSlider(label="Monte Carlo draws", start=1, end=200, value=20, width=220)
         self.seed = pn.widgets.IntInput(label="Seed", value=2025, start=0, width=120)
         self.project_tonnes = pn.widgets.IntInput(
-            label="New supply of this material and stage (t/yr; 0 = none)", value=0, start=0, step=100, width=300
+            label="Project output, t/yr (0 = none)", value=0, start=0, step=100, width=300
         )
         self.project_country = pn.widgets.Select(label="Project built in", width=200)
         self.project_online = pn.widgets.IntSlider(label="Project online in month", start=0, end=36, value=6, width=220)
@@ -233,7 +233,10 @@ class ScenarioPage:
             )
         )
         self.view = pn.Column(
-            _intro("Describe a disruption, run it through the shock simulator, and compare it with the previous run."),
+            _intro(
+                "Describe a disruption, optionally a project adding supply of the same material and stage, "
+                "run it through the shock simulator, and compare it with the previous run."
+            ),
             _html(notice),
             self.kind,
             pn.Row(self.country, self.material, self.stage, self.sector),
