@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from critmin.scenarios.spec import ExportControl
+from critmin.scenarios.spec import ExportControl, Project
 from critmin.sweep.spec import Case, Sweep
 from critmin.sweep.store import atomic_json, atomic_write
 
@@ -45,11 +45,12 @@ def tail_indices(loss: np.ndarray, share: float = TAIL) -> np.ndarray:
 
 
 def _event_materials(case: Case) -> set[str]:
+    """Materials the case's disruptions hit (projects add supply, so they do not count)."""
     out: set[str] = set()
     for event in case.scenario.events:
         if isinstance(event, ExportControl):
             out |= set(event.materials)
-        elif event.material:
+        elif not isinstance(event, Project) and event.material:
             out.add(event.material)
     return out
 
