@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 import critmin
 from critmin.app.views import Session
 from critmin.app.views_runs import ScenarioPage
 from critmin.scenarios import ExportControl, Project, parse_scenario
 
 
-def test_form_adds_a_project_of_the_chosen_material_and_stage() -> None:
-    page = ScenarioPage(Session(critmin.load(), "packaged"))
+@pytest.fixture
+def session() -> Iterator[Session]:
+    opened = Session(critmin.load(), "packaged")
+    yield opened
+    opened.close()
+
+
+def test_form_adds_a_project_of_the_chosen_material_and_stage(session: Session) -> None:
+    page = ScenarioPage(session)
     page.material.value, page.stage.value = "ndfeb", "magnet"
     assert len(parse_scenario(page.preview()).events) == 1
     page.project_tonnes.value = 1500
