@@ -35,7 +35,8 @@ Top level (all required except ``description``)::
     New supply from a project: ``country`` (where it is built), ``material``, ``stage``,
     ``tonnes_per_year`` (> 0), ``online`` (month of first output), optional ``serves`` (list of
     countries the output is delivered to, split by their baseline need; default the project's
-    country), ``delay_months`` (added to ``online``, fractions allowed; default 0),
+    country; when none of them uses that stage's product, it goes to the world's users),
+    ``delay_months`` (added to ``online``, fractions allowed; default 0),
     ``ramp_months`` (linear ramp to full output; default 0) and ``p_complete`` (share in
     [0, 1]; the tonnage counted is ``p_complete * tonnes_per_year``, the expected output;
     default 1). The output reaches the served users' supply of ``material.stage`` directly:

@@ -15,7 +15,8 @@ Month drivers (arrays over draws ``B``):
 * ``supply[B, I, C]``: output of ``project`` events delivered to users (t/month),
   ``p_complete * tonnes_per_year / 12`` times the ramp share
   ``clip((t + 1 - online - delay_months) / (ramp_months + 1), 0, 1)``, split over the served
-  countries by their baseline need of the item (equally where none has any);
+  countries by their baseline need of the item (over the world's users when none of them has
+  any);
 * ``dem_mult[B, F, S]``: ``1 + size`` during a demand surge (sector ``"all"`` = every sector),
   on the F nodes with final demand (:attr:`Network.final_pairs`). A surge on a region, sector
   and material without baseline final demand would change nothing, so it is an error.
@@ -234,13 +235,22 @@ def _compile_window(
 def _compile_project(
     i: int, e: Project, net: Network, start: str, values: Mapping[str, np.ndarray], size: int
 ) -> _Supply:
-    """Where a project's output goes (I, C shares summing to 1, or 0 outside the network) and when."""
+    """Where a project's output goes (I, C shares summing to 1, or 0 outside the network) and when.
+
+    Served countries share it by their baseline need of the item; when none of them uses the
+    item (an oxide plant serving countries without metal makers, say), the output is sold to
+    the world's users of the item by their need instead of piling up unused.
+    """
     split = np.zeros(net.shape)
     item = net.item_index(e.material, e.stage)
+    if item is None:
+        return _Supply(split, np.zeros(size), np.zeros(size), np.zeros(size))
     served = [net.countries.index(c) for c in e.served if c in net.countries]
-    if item is not None and served:
-        need = net.need[item, served]
-        split[item, served] = need / need.sum() if need.sum() > 0 else 1.0 / len(served)
+    need = net.need[item]
+    if served and need[served].sum() > 0:
+        split[item, served] = need[served] / need[served].sum()
+    elif need.sum() > 0:
+        split[item] = need / need.sum()
     delay = np.maximum(_field(values, i, "delay_months", e.delay_months, size), 0)
     tonnes = np.maximum(_field(values, i, "tonnes_per_year", e.tonnes_per_year, size), 0)
     p_complete = np.clip(_field(values, i, "p_complete", e.p_complete, size), 0, 1)

@@ -108,3 +108,20 @@ def test_bad_project_fields_are_all_reported():
         ("events[0].serves[1]", "'XXX' is not a known country code"),
         ("events[0].p_complete", "1.5 is outside [0, 1]"),
     ]
+
+
+def test_output_for_countries_without_users_goes_to_the_worlds_users(ree_network):
+    # nobody in the USA uses dysprosium oxide in this network: the plant's oxide is sold to
+    # the countries that do, by their need, rather than piling up unused
+    text = (
+        PROJECT.format(tonnes=600, serves='["USA"]')
+        .replace('"ndfeb"', '"dysprosium"')
+        .replace('"magnet"', '"separation"')
+    )
+    s = parse_scenario(HEADER.format(h=6) + text)
+    month = simulate(ree_network, s, draws=[0]).project_supply.sel(draw=0, material="dysprosium", stage="separation")
+    last = month.isel(month=-1)
+    item = ree_network.item_index("dysprosium", "separation")
+    need = ree_network.need[item]
+    assert need[ree_network.countries.index("USA")] == 0.0
+    np.testing.assert_allclose(last.values, 25.0 * need / need.sum(), rtol=1e-12)
