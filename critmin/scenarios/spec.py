@@ -60,6 +60,7 @@ or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpil
     "parameters.price_lag_months" = {dist = "triangular", low = 2, mode = 3, high = 4}
     "parameters.price_flexibility" = {dist = "normal", mean = 3.0, sd = 0.5}
     "parameters.rebuild_months" = {dist = "lognormal", mu = 1.0, sigma = 0.3}
+    "events[1].p_complete" = {dist = "bernoulli", p = 0.6}   # a project completes in 60% of draws
 
 Examples
 --------
@@ -202,7 +203,7 @@ class Policy:
 class Distribution:
     """A Monte Carlo distribution: `dist` and its parameters as sorted (name, value) pairs."""
 
-    dist: Literal["uniform", "triangular", "normal", "lognormal"]
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "bernoulli"]
     params: tuple[tuple[str, float], ...]
 
     def get(self, name: str) -> float:

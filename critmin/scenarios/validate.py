@@ -37,6 +37,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
     "triangular": ("low", "mode", "high"),
     "normal": ("mean", "sd"),
     "lognormal": ("mu", "sigma"),
+    "bernoulli": ("p",),
 }
 COORDINATION = ("own_first", "pro_rata_consumption")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -429,6 +430,8 @@ def _check_distribution(spec: Any, where: str, file: str) -> list[Issue]:
     fix = f"{spec['dist']} takes " + ", ".join(needed)
     if set(spec) - {"dist"} != set(needed) or not all(_number(spec[k]) for k in needed):
         return [_issue(file, where, f"{spec['dist']} needs numbers {', '.join(needed)}", fix)]
+    if spec["dist"] == "bernoulli" and not 0 <= spec["p"] <= 1:
+        return [_issue(file, where, f"p = {spec['p']!r} is outside [0, 1]", "give the probability of 1 as p in [0, 1]")]
     low, high = spec.get("low", 0), spec.get("high", 1)
     if not low <= spec.get("mode", low) <= high or low >= high or spec.get("sd", 1) <= 0 or spec.get("sigma", 1) <= 0:
         return [

@@ -62,6 +62,8 @@ def draw_values(scenario: Scenario, draws: Sequence[int]) -> dict[str, np.ndarra
                 out[key][n] = rng.triangular(p["low"], p["mode"], p["high"])
             elif d.dist == "normal":
                 out[key][n] = rng.normal(p["mean"], p["sd"])
+            elif d.dist == "bernoulli":
+                out[key][n] = float(rng.random() < p["p"])
             else:
                 out[key][n] = rng.lognormal(p["mu"], p["sigma"])
     return out

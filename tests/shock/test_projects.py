@@ -125,3 +125,23 @@ def test_output_for_countries_without_users_goes_to_the_worlds_users(ree_network
     need = ree_network.need[item]
     assert need[ree_network.countries.index("USA")] == 0.0
     np.testing.assert_allclose(last.values, 25.0 * need / need.sum(), rtol=1e-12)
+
+
+def test_a_bernoulli_completion_delivers_all_or_nothing_per_draw(ree_network):
+    text = HEADER.format(h=6).replace("draws = 3", "draws = 40") + PROJECT.format(tonnes=1200, serves='["JPN"]')
+    text += '\n[uncertain]\n"events[0].p_complete" = {dist = "bernoulli", p = 0.5}\n'
+    out = simulate(ree_network, parse_scenario(text), draws=list(range(40)))
+    delivered = out.project_supply.sel(material="ndfeb", stage="magnet", country="JPN").isel(month=-1).values
+    # completed draws get the full 1200 / 12 = 100 t/month, the others nothing
+    assert set(np.round(delivered, 12).tolist()) == {0.0, 100.0}
+    assert 10 <= int((delivered > 0).sum()) <= 30
+
+
+def test_bernoulli_probability_outside_zero_one_is_refused():
+    text = HEADER.format(h=6) + PROJECT.format(tonnes=10, serves='["JPN"]')
+    text += '\n[uncertain]\n"events[0].p_complete" = {dist = "bernoulli", p = 1.5}\n'
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario(text, file="p.toml")
+    assert [(i.field, i.problem, i.fix) for i in error.value.issues] == [
+        ("uncertain.events[0].p_complete", "p = 1.5 is outside [0, 1]", "give the probability of 1 as p in [0, 1]")
+    ]
