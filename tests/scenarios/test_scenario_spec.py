@@ -59,7 +59,7 @@ def problems(text: str) -> list[str]:
             TOP + '[uncertain]\n"parameters.leakage" = {dist = "beta", a = 1}\n',
             "s.toml, field 'uncertain.parameters.leakage': 'beta' is not a known distribution. "
             'Fix: write {dist = "uniform", low = ..., high = ...}; dist is one of uniform, triangular, '
-            "normal, lognormal.",
+            "normal, lognormal, bernoulli.",
         ),
         (
             TOP + CONTROL.replace('destinations = "all"\n', ""),
