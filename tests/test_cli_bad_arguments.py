@@ -44,7 +44,7 @@ def test_missing_sweep_file_is_one_problem(tmp_path: Path, capsys: pytest.Captur
     assert err == [
         "critmin sweep: 1 problem(s) in input; nothing was loaded:",
         f"  {tmp_path / 'nosuch.toml'}, field '(file)': no such sweep file, and no library sweep of that name. "
-        "Fix: give the path of a TOML sweep file or one of the library's: small.",
+        "Fix: give the path of a TOML sweep file or one of the library's: small, us_magnet_plant.",
     ]
     assert not out.exists()
 
