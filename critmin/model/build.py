@@ -9,7 +9,7 @@ a key with no row is NaN: unknown, never zero.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -163,3 +163,22 @@ def repr_number(value: float) -> str:
         return ""
     number = float(value)
     return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+
+
+def with_holders(ds: xr.Dataset, holders: Sequence[tuple[str, str]]) -> xr.Dataset:
+    """`ds` with extra stockpile holders ``(id, country)`` holding nothing yet.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"holder_country": ("holder", ["JPN"])}, coords={"holder": ["JPN-JOGMEC"]})
+    >>> with_holders(ds, [("ALLIANCE-USA", "USA")]).holder_country.values.tolist()
+    ['JPN', 'USA']
+    """
+    names = [h for h, _ in holders if h not in ds["holder"].values]
+    if not names:
+        return ds
+    out = ds.reindex(holder=[*map(str, ds["holder"].values), *names])
+    country = out["holder_country"].astype(object)
+    for holder, code in holders:
+        country.loc[{"holder": holder}] = code
+    return out.assign(holder_country=country.astype(str))

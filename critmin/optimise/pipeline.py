@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from critmin.errors import DataError, Issue
+from critmin.model.build import with_holders
 from critmin.optimise.api import frontier, optimise
 from critmin.optimise.inputs import (
     REGIONS,
@@ -43,6 +44,7 @@ from critmin.optimise.inputs import (
 from critmin.optimise.options import JOINT_HOLDER, Options, check_budget
 from critmin.optimise.prepare import Settings
 from critmin.optimise.results import cvar, write_results
+from critmin.scenarios.spec import Project, find_in_library, with_default_release
 from critmin.vocabulary import ALLIES
 
 Progress = Callable[[int, int], None]
@@ -82,7 +84,6 @@ class Inputs:
 def check_scenarios(scenario_files: Sequence[str | Path]) -> list[str]:
     """Scenario files resolved (library names allowed); one DataError naming every bad one."""
     from critmin.scenarios import LIBRARY
-    from critmin.scenarios.spec import find_in_library
 
     issues, found = [], []
     if not scenario_files:
@@ -122,7 +123,9 @@ def _file_weights(files: Sequence[str]) -> dict[str, float]:
 
     out = {}
     for item in files:
-        path = Path(item) if Path(item).exists() else LIBRARY / f"{item}.toml"
+        path = find_in_library(item, LIBRARY, "scenario")
+        if isinstance(path, Issue):
+            raise DataError([path])
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         if "weight" in raw:
             out[load_scenario(item).name] = float(raw["weight"])
@@ -336,17 +339,12 @@ def with_stockpiles(ds: xr.Dataset, bought: pd.DataFrame) -> xr.Dataset:
     """
     if bought.empty:
         return ds
-    holders = list(dict.fromkeys([*map(str, ds.holder.values), *bought.holder]))
-    out = ds.reindex(holder=holders)
+    out = with_holders(ds, list(dict.fromkeys(zip(bought.holder, bought.holder_country, strict=True))))
     stock = out["stockpile"].copy()
-    country = out["holder_country"].astype(object).copy()
     for row in bought.itertuples(index=False):
-        country.loc[{"holder": row.holder}] = row.holder_country
         cell = stock.loc[{"holder": row.holder, "material": row.material}]
         stock.loc[{"holder": row.holder, "material": row.material}] = cell.fillna(0.0) + row.tonnes
-    out["stockpile"] = stock
-    out["holder_country"] = country.astype(str)
-    return out
+    return out.assign(stockpile=stock)
 
 
 def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
@@ -356,14 +354,13 @@ def scenario_losses(results: Sequence[xr.Dataset], loss_per_tonne: xr.DataArray,
     return (base * loss).sum(["month", "region", "material"]).assign_coords(weight=("scenario", weight.values))
 
 
-def backed_projects(portfolio: xr.Dataset) -> tuple[Any, ...]:
+def backed_projects(portfolio: xr.Dataset) -> tuple[Project, ...]:
     """The portfolio's backed projects as simulator ``project`` events (see :class:`Project`).
 
     Each delivers ``p_complete * capacity`` a year to the regions it serves that are countries
     or blocs of the vocabulary (region groups are skipped), from ``lead_time_months`` after the
     scenario start: the timing and expected output the optimiser counted in sample.
     """
-    from critmin.scenarios import Project
     from critmin.vocabulary import COUNTRIES
 
     if "backed" not in portfolio or "project_stage" not in portfolio:
@@ -391,9 +388,8 @@ def backed_projects(portfolio: xr.Dataset) -> tuple[Any, ...]:
     return tuple(events)
 
 
-def _with_projects(projects: tuple[Any, ...]) -> Callable[[Any], Any]:
+def _with_projects(projects: tuple[Project, ...]) -> Callable[[Any], Any]:
     """Scenario override: the default release rule if none, and the portfolio's projects added."""
-    from critmin.scenarios.spec import with_default_release
 
     def override(scenario: Any) -> Any:
         scenario = with_default_release(scenario)
@@ -432,7 +428,6 @@ def resimulate(
         (holder, material) as added to the stockpile.
     """
     from critmin.scenarios import load_scenario
-    from critmin.scenarios.spec import with_default_release
 
     files = check_scenarios(scenario_files)
     _check_run(0.0, draws)

@@ -60,6 +60,7 @@ import numpy as np
 import xarray as xr
 
 from critmin.errors import Issue, ScenarioError
+from critmin.model.build import with_holders
 from critmin.shock.montecarlo import BATCH_DRAWS, simulate_draws
 from critmin.shock.network import Network, build_network
 from critmin.sweep.spec import Case, Sweep, SweepPolicy, load_sweep
@@ -132,25 +133,6 @@ def adjust_stockpile(ds: xr.Dataset, policy: SweepPolicy) -> xr.Dataset:
     for holder, material, tonnes in policy.portfolio:
         added.loc[{"holder": holder, "material": material}] += tonnes
     return ds.assign(stockpile=(stock * factor + added).assign_attrs(ds["stockpile"].attrs))
-
-
-def with_holders(ds: xr.Dataset, holders: Sequence[tuple[str, str]]) -> xr.Dataset:
-    """`ds` with extra stockpile holders ``(id, country)`` holding nothing yet.
-
-    Examples
-    --------
-    >>> ds = xr.Dataset({"holder_country": ("holder", ["JPN"])}, coords={"holder": ["JPN-JOGMEC"]})
-    >>> with_holders(ds, [("ALLIANCE-USA", "USA")]).holder_country.values.tolist()
-    ['JPN', 'USA']
-    """
-    names = [h for h, _ in holders if h not in ds["holder"].values]
-    if not names:
-        return ds
-    out = ds.reindex(holder=[*map(str, ds["holder"].values), *names])
-    country = out["holder_country"].astype(object)
-    for holder, code in holders:
-        country.loc[{"holder": holder}] = code
-    return out.assign(holder_country=country.astype(str))
 
 
 def network_for(dataset: xr.Dataset, key: str, policy: SweepPolicy, year: int) -> Network:
