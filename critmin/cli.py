@@ -129,8 +129,10 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         control_with_sources,
         dependence_with_sources,
         format_exposure,
+        format_over_time,
         last_stages,
         latest_trade_year,
+        over_time_with_sources,
     )
 
     ds = _dataset(args)
@@ -142,6 +144,15 @@ def cmd_exposure(args: argparse.Namespace) -> int:
                 for m in wrong
             ]
         )
+    if args.over_time:
+        trend = over_time_with_sources(ds, args.material or None, args.stage)
+        if args.format == "csv":
+            print(trend.to_csv(index=False, lineterminator="\n"), end="")
+        elif args.format == "json":
+            print(json.dumps(trend.to_dict("records"), indent=1, default=str))
+        else:
+            print(format_over_time(trend))
+        return 0
     year = args.year or latest_trade_year(ds)
     materials = args.material or None
     targets = [(m, args.stage) for m in materials] if (args.stage and materials) else last_stages(ds, materials)
@@ -327,7 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     exposure.add_argument(
         "--stage", choices=vocab.STAGES, help="stage whose supply is traced (default: each material's last stage)"
     )
-    exposure.add_argument("--year", type=int, help="year (default: latest year with trade data)")
+    exposure.add_argument("--year", type=int, help="year (default: the base year, the latest with trade data)")
+    exposure.add_argument(
+        "--over-time", action="store_true", help="top-1 and top-3 share and HHI per year, for every year with data"
+    )
     exposure.add_argument("--format", choices=("table", "csv", "json"), default="table")
     exposure.set_defaults(handler=cmd_exposure)
 

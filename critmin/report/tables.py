@@ -10,25 +10,20 @@ import xarray as xr
 
 from critmin import vocabulary as vocab
 from critmin.exposure.concentration import stage_shares
-from critmin.exposure.summary import dependence_table, stage_control_table
+from critmin.exposure.summary import dependence_table
+from critmin.exposure.years import base_year, concentration_over_time, data_years, stage_control_as_of
 
 
 def latest_trade_year(ds: xr.Dataset) -> int:
-    """The latest year with any trade value: the base year of dependence tables."""
-    has_trade = ds.trade.notnull().any([dim for dim in ds.trade.dims if dim != "year"])
-    return int(ds.year.where(has_trade, drop=True).max())
-
-
-def latest_year(production: xr.DataArray) -> xr.DataArray:
-    """Per material and stage, the latest year with any value (NaN where none)."""
-    has_value = production.notnull().any("country")
-    return production.year.where(has_value).max("year")
+    """The dataset's base year (:func:`critmin.exposure.years.base_year`): every table's default."""
+    return base_year(ds)
 
 
 def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
     """World shares of production per material × stage × country, with each value's source.
 
-    Uses the latest year with data for each material and stage unless `year` is given.
+    Each material and stage is read at its latest year with data at or before `year` (default:
+    the dataset's base year, so that every command shows the same share for the same fact).
     Columns: material, stage, basis, year, country, country_name, production_t, share,
     source_id, grade. Rows run upstream first, largest producer first.
 
@@ -40,7 +35,7 @@ def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
     [['CHN', 0.711], ['ROW', 0.17], ['USA', 0.12]]
     """
     production = ds.production
-    years = latest_year(production) if year is None else xr.full_like(latest_year(production), year)
+    years = data_years(production, base_year(ds) if year is None else year)
     frames = []
     for material in production.material.values:
         for stage in production.stage.values:
@@ -100,10 +95,10 @@ def _cited(ds: xr.Dataset, variable: str, **labels: object) -> set[str]:
 def control_with_sources(ds: xr.Dataset, year: int) -> pd.DataFrame:
     """Per material × stage: dominant country, share, HHI, top-3, N-1 coverage, and its source."""
     demand = ds.demand.sum(["region", "sector"], min_count=1) if "demand" in ds else None
-    table = stage_control_table(ds, year=year, demand=demand)
+    table = stage_control_as_of(ds.production, year, demand=demand)
     sources = []
     for row in table.itertuples():
-        cell = ds.production_source.sel(material=row.material, stage=row.stage, year=year)
+        cell = ds.production_source.sel(material=row.material, stage=row.stage, year=row.year)
         sources.append(";".join(sorted({str(s) for s in cell.values if s})))
     return table.assign(sources=sources)
 
@@ -135,11 +130,15 @@ def last_stages(ds: xr.Dataset, materials: list[str] | None = None) -> list[tupl
 
 def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, top: int = 3) -> str:
     """Exposure as text: stage control per material, then each importer's largest dependences."""
-    lines = [f"Stage control, {year} (share of the world's output at each stage)"]
+    lines = [
+        f"Stage control as of {year} (share of the world's output at each stage; the year column is the year of"
+        " the production data, the latest at or before it)"
+    ]
     for row in control.itertuples():
         n1 = f"{row.n1_coverage:6.0%}" if pd.notna(row.n1_coverage) else "     -"
         lines.append(
-            f"  {row.material:<17}{row.stage:<11}{row.dominant:<5}{row.dominant_share:6.1%}  HHI {row.hhi:5.3f}"
+            f"  {row.material:<17}{row.stage:<11}{row.year:<5} {row.dominant:<5}{row.dominant_share:6.1%}"
+            f"  HHI {row.hhi:5.3f}"
             f"  top-3 {row.top3_share:6.1%}  N-1 {n1}  [{row.sources}]"
         )
     lines.append(f"\nDependence by origin, {year}: direct (last shipper) vs ultimate (through any upstream stage)")
@@ -187,3 +186,26 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
     return frame.loc[
         keep, ["country", "sector", "stop_share", "median_first_stop", "mean_final_shortfall_t"]
     ].reset_index(drop=True)
+
+
+def format_over_time(table: pd.DataFrame) -> str:
+    """Concentration per year as text: per material and stage, top producer, top-3 share and HHI."""
+    lines = ["Concentration over time (share of the listed world output; HHI on 0-1)"]
+    for (material, stage), rows in table.groupby(["material", "stage"], sort=False):
+        lines.append(f"  {material} / {stage} ({vocab.MATERIAL_STAGES[material][stage]})")
+        for row in rows.itertuples():
+            lines.append(
+                f"    {row.year}  top {row.dominant:<4}{row.dominant_share:6.1%}  top-3 {row.top3_share:6.1%}"
+                f"  HHI {row.hhi:5.3f}  producers listed {row.n_countries:>2}  [{row.sources}]"
+            )
+    return "\n".join(lines)
+
+
+def over_time_with_sources(ds: xr.Dataset, materials: list[str] | None, stage: str | None) -> pd.DataFrame:
+    """:func:`~critmin.exposure.years.concentration_over_time` with each row's source ids."""
+    table = concentration_over_time(ds.production, materials, [stage] if stage else None)
+    sources = []
+    for row in table.itertuples():
+        cell = ds.production_source.sel(material=row.material, stage=row.stage, year=row.year)
+        sources.append(";".join(sorted({str(s) for s in cell.values if s})))
+    return table.assign(sources=sources)

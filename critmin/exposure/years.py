@@ -1,0 +1,106 @@
+"""Which year a figure is for: one base year for every command, and concentration over time.
+
+A fact such as "China's share of rare-earth mining" must be one number wherever critmin shows
+it. Every table therefore reads a (material, stage) at the same year: the dataset's *base
+year* (the latest year with measured or modelled bilateral trade, i.e. the latest complete
+year) unless the user names another, and where a stage has no production value in that year,
+the latest year before it that has one. The year actually used is a column of every table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import xarray as xr
+
+from .. import vocabulary as vocab
+from .summary import stage_control_table
+
+__all__ = ["base_year", "concentration_over_time", "data_years", "stage_control_as_of"]
+
+
+def base_year(ds: xr.Dataset) -> int:
+    """The latest year with any trade value (else with any production value).
+
+    Examples
+    --------
+    >>> from critmin.data import load
+    >>> base_year(load())
+    2024
+    """
+    for name in ("trade", "production"):
+        if name in ds:
+            has = ds[name].notnull().any([d for d in ds[name].dims if d != "year"])
+            if bool(has.any()):
+                return int(ds["year"].where(has, drop=True).max())
+    raise ValueError("base_year: the dataset has neither trade nor production values")
+
+
+def data_years(production: xr.DataArray, year: int) -> xr.DataArray:
+    """Per (material, stage), the latest year at or before `year` with any production value.
+
+    NaN where a stage has no value at or before `year`.
+
+    Examples
+    --------
+    >>> p = xr.DataArray([[[[1.0, None, None]]]], dims=("material", "stage", "country", "year"),
+    ...                  coords={"material": ["m"], "stage": ["s"], "country": ["A"], "year": [2020, 2021, 2022]})
+    >>> float(data_years(p, 2022).item()), float(data_years(p, 2019).fillna(-1).item())
+    (2020.0, -1.0)
+    """
+    has = production.notnull().any("country") & (production["year"] <= year)
+    return production["year"].where(has).max("year")
+
+
+def stage_control_as_of(production: xr.DataArray, year: int, demand: xr.DataArray | None = None) -> pd.DataFrame:
+    """:func:`stage_control_table` with each stage read at its latest year at or before `year`.
+
+    The ``year`` column is the year each row's production is for.
+    """
+    chosen = data_years(production, year)
+    frames = []
+    for data_year in sorted({int(y) for y in chosen.values.ravel() if pd.notna(y)}):
+        subset = production.where(chosen == data_year)
+        frames.append(stage_control_table(subset, data_year, demand=demand))
+    if not frames:
+        return stage_control_table(production, year, demand=demand)
+    table = pd.concat(frames, ignore_index=True)
+    return _upstream_first(table)
+
+
+def _upstream_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the vocabulary's order: materials as listed, stages upstream first, then by year."""
+    rank = {m: n for n, m in enumerate(vocab.MATERIALS)}
+    stage_rank = {s: n for n, s in enumerate(vocab.STAGES)}
+    key = table["material"].map(rank).fillna(len(rank)) * 100 + table["stage"].map(stage_rank).fillna(99)
+    ordered = table.assign(_key=key).sort_values(["_key", "year"], kind="stable")
+    return ordered.drop(columns="_key").reset_index(drop=True)
+
+
+def concentration_over_time(
+    production: xr.DataArray, materials: Sequence[str] | None = None, stages: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Top-1 share, top-3 share and HHI per (material, stage) for every year with production data.
+
+    Only years with a value for the stage are listed (no carrying forward); ``n_countries``
+    says how many producers the source lists that year, so a year with only the largest
+    producers listed reads as such.
+
+    Examples
+    --------
+    >>> p = xr.DataArray([[[[60.0, 50.0], [40.0, 50.0]]]], dims=("material", "stage", "country", "year"),
+    ...                  coords={"material": ["gallium"], "stage": ["refining"], "country": ["CHN", "JPN"],
+    ...                          "year": [2023, 2024]})
+    >>> concentration_over_time(p)[["year", "dominant", "dominant_share", "hhi"]].values.tolist()
+    [[2023, 'CHN', 0.6, 0.52], [2024, 'CHN', 0.5, 0.5]]
+    """
+    if materials:
+        production = production.sel(material=[m for m in materials if m in production.material.values])
+    if stages:
+        production = production.sel(stage=[s for s in stages if s in production.stage.values])
+    frames = [stage_control_table(production, int(y)) for y in production["year"].values]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return stage_control_table(production, int(production["year"].values[0]))
+    return _upstream_first(pd.concat(frames, ignore_index=True).drop(columns="n1_coverage"))
