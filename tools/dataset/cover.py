@@ -1,0 +1,43 @@
+"""TODO cover."""
+
+from __future__ import annotations
+
+from .common import n
+from .context import Context
+
+
+def build_inventory_cover(ctx: Context) -> None:
+    src, mp = ctx.src, ctx.raw.params
+    asm = src.assumption(
+        "asm-user-cover-default",
+        "users' working inventory 30 days",
+        "Default users' working inventory where no source gives one: 30 days of own use, range 14-60 days.",
+    )
+    sourced = {}
+    for m, prefix in (
+        ("gallium", "user inventory cover (US gallium"),
+        ("cobalt", "user inventory cover (US cobalt"),
+        ("nickel", "user inventory cover (US nickel"),
+    ):
+        r = mp[mp["parameter"].str.startswith(prefix)].iloc[0]
+        sourced[(m, "USA")] = (
+            float(r["value"]) * 7,
+            src.raw(r),
+            f"{n(r['value'])} weeks x 7 = {n(float(r['value']) * 7)} days (USGS year-end stocks / use)",
+        )
+    auto = mp[mp["parameter"].str.startswith("user inventory cover (auto")].iloc[0]
+    keys = sorted({(k[0], k[1], k[2]) for k in ctx.tables["demand"].rows})
+    for m, r, sec in keys:
+        if (m, r) in sourced:
+            v, sid, note = sourced[(m, r)]
+        elif sec == "automotive":
+            v, sid, note = (
+                float(auto["value"]) * 7,
+                src.raw(auto),
+                f"carmakers hold 2-4 weeks: {n(auto['value'])} weeks x 7 = {n(float(auto['value']) * 7)} days (assumption to calibrate)",
+            )
+        else:
+            v, sid, note = 30.0, asm, "default 30 days of own use (range 14-60)"
+        ctx.tables["inventory_cover"].add(
+            material=m, region=r, sector=sec, value=v, unit="day", source_id=sid, note=note
+        )
