@@ -33,8 +33,8 @@ from .prices import build_prices
 from .production import build_production_alternatives, build_ree_trend, build_usgs_series
 from .readme import coverage, grade_shares
 from .records import build_export_controls, build_projects
-from .ree import build_ree_chain
-from .refining import build_other_production
+from .ree import build_metals, build_ndfeb, build_oxide_shipments, build_separation
+from .refining import build_gallium_hp, build_germanium, build_graphite_anode, build_refining
 from .response import build_response_options
 from .stockpile import build_stockpile
 from .trade import build_trade
@@ -47,8 +47,14 @@ def build(ctx: Context | None = None) -> dict[str, pd.DataFrame]:
     build_factors(ctx)
     build_usgs_series(ctx)
     build_ree_trend(ctx)
-    build_ree_chain(ctx)
-    build_other_production(ctx)
+    build_separation(ctx)
+    build_oxide_shipments(ctx)
+    build_metals(ctx)
+    build_ndfeb(ctx)
+    build_gallium_hp(ctx)
+    build_germanium(ctx)
+    build_refining(ctx)
+    build_graphite_anode(ctx)
     build_production_alternatives(ctx)
     build_chain(ctx)
     build_capacity(ctx)

@@ -1,4 +1,4 @@
-"""TODO capacity."""
+"""capacity.csv: sourced capacities where they exist, else production / utilisation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO chain."""
+"""chain.csv: tonnes of input per tonne of output, from element shares, stoichiometry, losses, compositions and China's graphite balance."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO cover."""
+"""inventory_cover.csv: users' working inventory in days of their own use."""
 
 from __future__ import annotations
 

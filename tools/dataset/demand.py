@@ -1,4 +1,4 @@
-"""TODO demand."""
+"""demand.csv: final use outside the chain by region and sector, the regional key, sector shares, defence use, alternatives."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO factors."""
+"""Conversion factors and assumptions the estimates use (stoichiometry, element shares, NdFeB composition, yields), each with its source id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO parameters."""
+"""parameter.csv: sourced behavioural and policy parameters, parameters derived from the episodes, assumptions."""
 
 from __future__ import annotations
 

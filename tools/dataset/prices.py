@@ -1,4 +1,4 @@
-"""TODO prices."""
+"""price.csv and price_observations.csv: prices converted to USD/kg on the stage's basis, annual and dated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO production."""
+"""Mine production by country: USGS series, REE trend 2015-2023, the share-and-remainder split of world totals, alternatives not chosen."""
 
 from __future__ import annotations
 

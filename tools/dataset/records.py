@@ -1,4 +1,4 @@
-"""TODO records."""
+"""projects.csv and export_controls.csv: the raw project and control records in the dataset vocabulary."""
 
 from __future__ import annotations
 

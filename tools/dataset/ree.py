@@ -1,4 +1,4 @@
-"""TODO ree."""
+"""The rare-earth chain 2024: separated oxides, NdPr oxide shipments, RE metals, NdFeB alloy and magnets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from .context import Context
 from .production import split
 
 
-def build_ree_chain(ctx: Context) -> None:
-    """NdPr, Nd, Pr, Dy, Tb oxide and metal; NdFeB alloy and magnet (2024)."""
+def build_separation(ctx: Context) -> None:
+    """Separated NdPr, Nd, Pr, Dy and Tb oxide 2024: world REO x element share; countries by sourced shares or tonnages."""
     f, p, src = ctx.factors, ctx.raw.prod, ctx.src
     reo_w, reo_sid, _ = ctx.world[("rare_earths", "mining", YEAR)]
     url = "https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf"
@@ -69,15 +69,11 @@ def build_ree_chain(ctx: Context) -> None:
             {"CHN": (float(dytb["value"]), src.raw(dytb), "EU CRM 2023 App. 7 Dy/Tb processing share")},
             sid,
         )
-    oxide_shipments(ctx)
-    metals(ctx)
-    ndfeb(ctx)
 
 
-def oxide_shipments(ctx: Context) -> None:
+def build_oxide_shipments(ctx: Context) -> None:
     """NdPr oxide shipped between separators and metal makers (t NdPr oxide, 2024)."""
     t, src, p = ctx.raw.trade, ctx.src, ctx.raw.prod
-    ctx.oxide_ship: dict[tuple[str, str], tuple[float, str, str]] = {}
     for _, r in pick(t, material="NdPr oxide", importer="China", period="2024").iterrows():
         ctx.oxide_ship[(iso(r["exporter"]), "CHN")] = (
             float(r["value"]),
@@ -114,7 +110,7 @@ def oxide_supply(ctx: Context, m: str) -> dict[str, float]:
     return {c: v for c, v in sup.items() if v > 1e-9}
 
 
-def metals(ctx: Context) -> None:
+def build_metals(ctx: Context) -> None:
     f, src = ctx.factors, ctx.src
     loss, lsid = f["loss"][0], f["loss"][1]
     to_m = f["to_metal"][0]
@@ -151,7 +147,7 @@ def metals(ctx: Context) -> None:
         ctx.world_total(m, "metal", YEAR, w * fac, sid, f"world oxide {n(w)} x {n(fac)}")
 
 
-def ndfeb(ctx: Context) -> None:
+def build_ndfeb(ctx: Context) -> None:
     f, src, p, d = ctx.factors, ctx.src, ctx.raw.prod, ctx.raw.demand
     wrow = one(d, material="NdFeB magnets", sector="all", year="2024")
     w = float(wrow["value"])

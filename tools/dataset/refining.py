@@ -1,4 +1,4 @@
-"""TODO refining."""
+"""Production of refined and high-purity products, 2024: gallium, germanium, Sb/W/Li/Co/Ni refining, graphite anode."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from .context import Context
 from .production import split
 
 
-def build_other_production(ctx: Context) -> None:
-    """Gallium high-purity, germanium, refining of Sb/W/Co/Li/Ni, graphite anode (2024)."""
-    f, src, p = ctx.factors, ctx.src, ctx.raw.prod
+def build_gallium_hp(ctx: Context) -> None:
+    """High-purity gallium 2024: world demand as a proxy, China's share, the rest by US import sourcing."""
+    src, p = ctx.src, ctx.raw.prod
     ga_w = one(ctx.raw.demand, material="gallium", year="2025", sector="all")
     cn80 = one(p, material="gallium", country="China", year="2022")
     us = pick(ctx.raw.trade, material="gallium", item="metal", importer="United States")
@@ -53,7 +53,11 @@ def build_other_production(ctx: Context) -> None:
         src.raw(old),
         "Older year (2022) and narrower scope than the 700-750 t world demand; would leave most primary output unused in the chain.",
     )
-    # germanium
+
+
+def build_germanium(ctx: Context) -> None:
+    """Refined germanium 2024: the latest world consumption x EU App. 7 processing shares."""
+    src, p = ctx.src, ctx.raw.prod
     ge = one(ctx.raw.demand, material="germanium", sector="all", year="2017")
     sid = src.estimate(
         "est-germanium-refining",
@@ -86,8 +90,12 @@ def build_other_production(ctx: Context) -> None:
         src.raw(crma),
         f"CRMA share 0.60 (secondary) x world {n(ge['value'])}; EU App. 7 (transcribed primary table, grade T) preferred over grade S.",
     )
-    # refining of mined metals
-    rec, rsid = f["refine_rec"][0], f["refine_rec"][1]
+
+
+def build_refining(ctx: Context) -> None:
+    """Refined Sb, W and Li (App. 7 shares), cobalt (refinery capacity shares) and nickel (NPI totals), 2024."""
+    src, p = ctx.src, ctx.raw.prod
+    rec, rsid = ctx.factors["refine_rec"][0], ctx.factors["refine_rec"][1]
     sid = src.estimate(
         "est-refining-from-shares",
         "Refined output = world mine output x recovery x country refining share",
@@ -114,7 +122,11 @@ def build_other_production(ctx: Context) -> None:
         )
     cobalt_refining(ctx, rec, rsid)
     nickel_refining(ctx, rec)
-    # graphite anode
+
+
+def build_graphite_anode(ctx: Context) -> None:
+    """Anode material 2024: China's shipments and its share of world output; ROW = remainder."""
+    src, p = ctx.src, ctx.raw.prod
     cn = one(ctx.raw.extra, item="battery anode shipments")
     shr = one(p, material="natural graphite", stage="anode material (battery-grade)")
     sid = src.estimate(

@@ -1,4 +1,4 @@
-"""TODO response."""
+"""The response optimiser's default option tables (stockpiles, projects, instruments, research) from data-raw/response_options.csv."""
 
 from __future__ import annotations
 

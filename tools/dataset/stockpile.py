@@ -1,4 +1,4 @@
-"""TODO stockpile."""
+"""stockpile.csv: public stockpiles from holders' target days and the regions' annual use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO trade_observations."""
+"""trade_observations.csv: monthly flows (t) of the calibration episodes, with the product coverage of each series."""
 
 from __future__ import annotations
 
