@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from .common import YEAR, iso, n, one, pick
+from .common import YEAR, Assumed, iso, n, one, pick
 from .context import Context
 
-UTIL = {"mining": 0.85, "separation": 0.8, "refining": 0.8, "metal": 0.7, "alloy": 0.65, "magnet": 0.65}
+UTILISATION = {
+    "mining": Assumed(0.85, 0.7, 0.95, "asm-capacity-utilisation"),
+    "separation": Assumed(0.8, 0.6, 0.9, "asm-capacity-utilisation"),
+    "refining": Assumed(0.8, 0.6, 0.9, "asm-capacity-utilisation"),
+    "metal": Assumed(0.7, 0.5, 0.9, "asm-capacity-utilisation"),
+    "alloy": Assumed(0.65, 0.5, 0.8, "asm-capacity-utilisation"),
+    "magnet": Assumed(0.65, 0.5, 0.8, "asm-capacity-utilisation"),
+}
+"""Capacity utilisation by stage: capacity = production / utilisation where no capacity is sourced."""
 
 
 def build_capacity(ctx: Context) -> None:
@@ -77,7 +85,7 @@ def build_capacity(ctx: Context) -> None:
                     note=note,
                 )
                 continue
-        u = UTIL[s]
+        u = UTILISATION[s].value
         v = r["value"] / u
         cap.add(
             material=m,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .common import REGIONS, YEAR, n, one
 from .context import Context
 from .demand import manufacturing_key
+from .factors import SPHEROIDISATION_YIELD
 
 
 def build_chain(ctx: Context) -> None:
@@ -149,7 +150,7 @@ def anode_flake_intensity(ctx: Context) -> tuple[float, str, str]:
     nat = f["nat_share"][0]
     a_nat = a_cn * nat
     y = nat / k
-    lo, hi = 0.30, 0.50
+    lo, hi = SPHEROIDISATION_YIELD.low, SPHEROIDISATION_YIELD.high
     assert lo <= y <= hi, f"implied spheroidisation yield {y} outside {lo}-{hi}"
     old = nat / f["sph_yield"][0]
     sid = src.estimate(

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from .common import n, one
+from .common import Assumed, n, one
 from .context import Context
+
+# Assumed factors (no sourced value): central value, range, and the record whose note states them.
+NDPR_SHARE_OF_TREO = Assumed(0.20, 0.15, 0.25, "asm-ndpr-share-of-treo")
+TB_SHARE_OF_TREO = Assumed(0.002, 0.001, 0.003, "asm-tb-share-of-treo")
+OXIDE_TO_METAL_SHARE = Assumed(0.9, 0.8, 0.95, "asm-oxide-to-metal-share")
+NDFEB_HIGH_TEMPERATURE_SHARE = Assumed(0.2, 0.1, 0.4, "asm-ndfeb-grade-mix")
+NDFEB_TB_CONTENT = Assumed(0.002, 0.0005, 0.005, "asm-ndfeb-tb-content")
+MAGNET_YIELD = Assumed(0.75, 0.6, 0.9, "asm-magnet-machining-yield")
+GALLIUM_HP_RECOVERY = Assumed(0.95, 0.9, 0.99, "asm-gallium-hp-recovery")
+REFINING_RECOVERY = Assumed(1.0, 0.85, 1.0, "asm-refining-recovery")
+SPHEROIDISATION_YIELD = Assumed(0.30, 0.3, 0.5, "asm-spheroidisation-yield")
 
 
 def build_factors(ctx: Context) -> None:
@@ -30,9 +41,9 @@ def build_factors(ctx: Context) -> None:
     ctx.factors["re_mid"] = ((re_lo + re_hi) / 2, ctx.src.raw(re_hi_row), "RE content of sintered NdFeB, midpoint")
     a = ctx.src.assumption
     ctx.factors["s_ndpr"] = (
-        0.20,
+        NDPR_SHARE_OF_TREO.value,
         a(
-            "asm-ndpr-share-of-treo",
+            NDPR_SHARE_OF_TREO.source_id,
             "NdPr oxide share of world TREO 0.20",
             "World-average NdPr oxide share of mined TREO = 0.20, range 0.15-0.25. The share is deposit-specific "
             "(no world figure in the sources); 0.20 is a central value used to turn world REO into NdPr oxide.",
@@ -54,18 +65,18 @@ def build_factors(ctx: Context) -> None:
         "Dy share of TREO",
     )
     ctx.factors["s_tb"] = (
-        0.002,
+        TB_SHARE_OF_TREO.value,
         a(
-            "asm-tb-share-of-treo",
+            TB_SHARE_OF_TREO.source_id,
             "Tb4O7 share of world TREO 0.002",
             "World-average Tb4O7 share of mined TREO = 0.002, range 0.001-0.003; no sourced world figure.",
         ),
         "Tb share of TREO",
     )
     ctx.factors["to_metal"] = (
-        0.9,
+        OXIDE_TO_METAL_SHARE.value,
         a(
-            "asm-oxide-to-metal-share",
+            OXIDE_TO_METAL_SHARE.source_id,
             "share of separated RE oxide reduced to metal 0.9",
             "Share of separated NdPr, Nd, Pr, Dy and Tb oxide that is reduced to metal (the rest goes to catalysts, glass, "
             "polishing, other compounds) = 0.9, range 0.8-0.95.",
@@ -76,10 +87,10 @@ def build_factors(ctx: Context) -> None:
     dy_gen_hi_row = ctx.mi("sintered NdFeB composition: dysprosium (high)")
     dy_gen = (dy_gen_lo + float(dy_gen_hi_row["value"])) / 2
     dy_ht_row = ctx.mi("dysprosium content of high-temperature NdFeB")
-    ht = 0.2
+    ht = NDFEB_HIGH_TEMPERATURE_SHARE.value
     dy_mix = (1 - ht) * dy_gen + ht * float(dy_ht_row["value"])
     ctx.src.assumption(
-        "asm-ndfeb-grade-mix",
+        NDFEB_HIGH_TEMPERATURE_SHARE.source_id,
         "NdFeB grade mix 80% general / 20% high-temperature",
         "Share of high-temperature (Dy-rich) grades in NdFeB alloy output = 0.2, range 0.1-0.4; general grades "
         "carry the vendor midpoint Dy content, high-temperature grades about 4% Dy.",
@@ -96,15 +107,15 @@ def build_factors(ctx: Context) -> None:
         "Dy metal per t alloy",
     )
     ctx.factors["tb_alloy"] = (
-        0.002,
+        NDFEB_TB_CONTENT.value,
         a(
-            "asm-ndfeb-tb-content",
+            NDFEB_TB_CONTENT.source_id,
             "Tb metal per t NdFeB alloy 0.002",
             "Terbium content of NdFeB alloy (grain-boundary diffusion grades) averaged over output = 0.002 t/t, range 0.0005-0.005.",
         ),
         "Tb metal per t alloy",
     )
-    ndpr_alloy = ctx.factors["re_mid"][0] - dy_mix - 0.002
+    ndpr_alloy = ctx.factors["re_mid"][0] - dy_mix - NDFEB_TB_CONTENT.value
     ctx.factors["ndpr_alloy"] = (
         ndpr_alloy,
         ctx.src.estimate(
@@ -117,9 +128,9 @@ def build_factors(ctx: Context) -> None:
         "NdPr metal per t alloy",
     )
     ctx.factors["yield"] = (
-        0.75,
+        MAGNET_YIELD.value,
         a(
-            "asm-magnet-machining-yield",
+            MAGNET_YIELD.source_id,
             "finished magnet per t NdFeB alloy 0.75",
             "Sintered-magnet yield from alloy (pressing, sintering, machining and grinding losses) = 0.75 t magnet per t alloy, range 0.6-0.9; "
             "no sourced figure.",
@@ -127,9 +138,9 @@ def build_factors(ctx: Context) -> None:
         "magnet per t alloy",
     )
     ctx.factors["ga_hp"] = (
-        0.95,
+        GALLIUM_HP_RECOVERY.value,
         a(
-            "asm-gallium-hp-recovery",
+            GALLIUM_HP_RECOVERY.source_id,
             "high-purity gallium recovery 0.95",
             "High-purity gallium refining recovers 0.95 t of 4N-7N gallium per t of primary low-purity gallium, range 0.9-0.99; "
             "new scrap recycled inside refiners is not counted.",
@@ -137,9 +148,9 @@ def build_factors(ctx: Context) -> None:
         "HP Ga recovery",
     )
     ctx.factors["refine_rec"] = (
-        1.0,
+        REFINING_RECOVERY.value,
         a(
-            "asm-refining-recovery",
+            REFINING_RECOVERY.source_id,
             "refining recovery 1.0 on contained-metal basis",
             "Refined output of Sb, W, Co, Li and Ni equals mine output on a contained-metal basis (recovery 1.0, range 0.85-1.0): "
             "losses are offset by scrap and stock changes; no sourced world refinery totals for 2024.",
@@ -150,9 +161,9 @@ def build_factors(ctx: Context) -> None:
     syn = one(ex, item="synthetic share of anode shipments")
     ctx.factors["nat_share"] = (1 - float(syn["value"]), ctx.src.raw(syn), "natural share of anode")
     ctx.factors["sph_yield"] = (
-        0.30,
+        SPHEROIDISATION_YIELD.value,
         a(
-            "asm-spheroidisation-yield",
+            SPHEROIDISATION_YIELD.source_id,
             "spheroidisation yield 0.30",
             "Spherical graphite per t of flake feed = 0.30 (one industry account puts the spheroidising loss at about 70%; "
             "IM 2012 via Stockhouse, https://stockhouse.com/companies/bullboard?postid=20084273&symbol=v.ngc), range 0.3-0.5. Not used for the chain "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .capacity import UTILISATION
 from .common import YEAR, iso, n, one, pick
 from .context import Context
 from .production import split
@@ -164,7 +165,7 @@ def build_ndfeb(ctx: Context) -> None:
         "Japan = Japan alloy x machining yield; Vietnam = Shin-Etsu capacity x utilisation; ROW = remainder; alloy = magnet / yield.",
     )
     jp_mag = float(jp["value"]) * y
-    vn = float(sv["capacity"]) * 0.65
+    vn = float(sv["capacity"]) * UTILISATION["magnet"].value
     split(
         ctx,
         "ndfeb",
