@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from critmin.vocabulary import MATERIAL_STAGES, SECTORS
 
-from .common import LAST, REGIONS, YEAR, n, one, pick, region_of
+from .common import LAST, REGIONS, YEAR, Assumed, n, one, pick, region_of
 from .context import Context
 
 SECTOR_NOTE = {
@@ -28,7 +28,42 @@ SECTOR_NOTE = {
 }
 
 
-CELL_ASM = {"KOR": 0.045, "JPN": 0.035, "IND": 0.005}
+CELL_SHARES = {
+    "KOR": Assumed(0.045, 0.03, 0.07, "asm-battery-cell-shares"),
+    "JPN": Assumed(0.035, 0.02, 0.05, "asm-battery-cell-shares"),
+    "IND": Assumed(0.005, 0.0, 0.01, "asm-battery-cell-shares"),
+}
+"""Shares of world Li-ion cell production without a sourced 2023-24 figure."""
+MANUFACTURING_SHARES = {
+    "CAN": Assumed(0.015, 0.01, 0.02, "asm-manufacturing-share-can-aus"),
+    "AUS": Assumed(0.005, 0.003, 0.01, "asm-manufacturing-share-can-aus"),
+}
+"""Shares of world manufacturing of regions that data-raw does not cover."""
+ALLY_NDFEB_MIX = {
+    "JPN": {"automotive": 0.45, "electronics": 0.35, "industrial": 0.17, "wind": 0.03},
+    "KOR": {"automotive": 0.45, "electronics": 0.40, "industrial": 0.13, "wind": 0.02},
+    "EU27": {"automotive": 0.45, "wind": 0.20, "industrial": 0.25, "electronics": 0.10},
+}
+"""NdFeB end-use mix where industry differs from the world mix (asm-ally-sector-mix, each share +-0.1)."""
+NDFEB_SECTOR_TOTAL_T = 122900
+"""World NdFeB demand (t) that the source's sector tonnages (wind, air conditioners) are shares of."""
+FIXED_SECTOR_SHARES = {
+    "gallium": {
+        "world": {"semiconductors": 0.5, "optics": 0.5},
+        "USA": {"semiconductors": 0.73 / 0.99, "optics": 0.26 / 0.99},
+    },
+    "antimony": {
+        "world": {"chemicals": 1 / 3 + 2 / 3 * 0.6, "metallurgy": 2 / 3 * 0.4},
+        "USA": {"chemicals": 0.49 + 0.11, "metallurgy": 0.40},
+    },
+    "tungsten": {"world": {"metallurgy": 1.0}},
+    "cobalt": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.51 + 0.15 + 0.09, "chemicals": 0.25}},
+    "lithium": {"world": {"batteries": 0.88, "chemicals": 0.04 + 0.02 + 0.01 + 0.01 + 0.03, "metallurgy": 0.01}},
+    "nickel": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.85, "chemicals": 0.15}},
+    "graphite_anode": {"world": {"batteries": 1.0}},
+    "rare_earths": {"world": {"all": 1.0}},
+}
+"""End-use shares the sources give as numbers (cited per material in SECTOR_NOTE)."""
 
 
 def manufacturing_key(ctx: Context) -> dict[str, tuple[float, str]]:
@@ -38,7 +73,7 @@ def manufacturing_key(ctx: Context) -> dict[str, tuple[float, str]]:
     usa = float(get["United States"]["value"])
     eu = float(get["United States and European Union"]["value"]) - usa
     src.assumption(
-        "asm-manufacturing-share-can-aus",
+        MANUFACTURING_SHARES["CAN"].source_id,
         "Canada 0.015 and Australia 0.005 of world manufacturing",
         "No source in data-raw for Canada and Australia: Canada 0.015 (0.01-0.02), Australia 0.005 (0.003-0.01) of world manufacturing.",
     )
@@ -49,8 +84,7 @@ def manufacturing_key(ctx: Context) -> dict[str, tuple[float, str]]:
         "JPN": (float(get["Japan"]["value"]), src.raw(get["Japan"])),
         "KOR": (float(get["South Korea"]["value"]), src.raw(get["South Korea"])),
         "IND": (float(get["India"]["value"]), src.raw(get["India"])),
-        "CAN": (0.015, "asm-manufacturing-share-can-aus"),
-        "AUS": (0.005, "asm-manufacturing-share-can-aus"),
+        **{r: (a.value, a.source_id) for r, a in MANUFACTURING_SHARES.items()},
     }
     key["ROW"] = (1 - sum(v for v, _ in key.values()), "est-demand-split")
     return key
@@ -60,18 +94,14 @@ def sector_shares(ctx: Context) -> dict[str, dict[str, dict[str, float]]]:
     """Sector shares per material: {'world': {...}, region: {...}} (fractions summing to 1)."""
     d = ctx.raw.demand
     v = lambda **k: float(one(d, **k)["value"])  # noqa: E731
-    wind = v(material="NdFeB magnets", sector="wind turbines", unit="t NdFeB") / 122900
-    ac = v(material="NdFeB magnets", sector="inverter air conditioners") / 122900
+    wind = v(material="NdFeB magnets", sector="wind turbines", unit="t NdFeB") / NDFEB_SECTOR_TOTAL_T
+    ac = v(material="NdFeB magnets", sector="inverter air conditioners") / NDFEB_SECTOR_TOTAL_T
     ce = v(material="NdFeB magnets", sector="consumer electronics")
     auto = v(material="NdFeB magnets", sector="new energy vehicles", unit="share of demand")
     ndfeb = {"automotive": auto, "wind": wind, "electronics": ac + ce, "industrial": 1 - auto - wind - ac - ce}
-    ga_us = {"semiconductors": 0.73 / 0.99, "optics": 0.26 / 0.99}
     ge_opt = v(material="germanium", sector="fibre optics", unit="share of consumption") + v(
         material="germanium", sector="infrared optics"
     )
-    sb_us = {"chemicals": 0.49 + 0.11, "metallurgy": 0.40}
-    sb_w = {"chemicals": 1 / 3 + 2 / 3 * 0.6, "metallurgy": 2 / 3 * 0.4}
-    li = {"batteries": 0.88, "chemicals": 0.04 + 0.02 + 0.01 + 0.01 + 0.03, "metallurgy": 0.01}
     ctx.src.assumption(
         "asm-ally-sector-mix",
         "NdFeB end-use mix of Japan, Korea and the EU",
@@ -80,25 +110,12 @@ def sector_shares(ctx: Context) -> dict[str, dict[str, dict[str, float]]]:
         "KOR automotive 0.45, electronics 0.40, industrial 0.13, wind 0.02; "
         "EU27 automotive 0.45, wind 0.20, industrial 0.25, electronics 0.10 (car makers, wind OEMs); each share range +-0.1.",
     )
-    ally = {
-        "JPN": {"automotive": 0.45, "electronics": 0.35, "industrial": 0.17, "wind": 0.03},
-        "KOR": {"automotive": 0.45, "electronics": 0.40, "industrial": 0.13, "wind": 0.02},
-        "EU27": {"automotive": 0.45, "wind": 0.20, "industrial": 0.25, "electronics": 0.10},
+    out = {
+        m: {"world": ndfeb, **ALLY_NDFEB_MIX}
+        for m in ("ndfeb", "ndpr", "neodymium", "praseodymium", "dysprosium", "terbium")
     }
-    out = {m: {"world": ndfeb, **ally} for m in ("ndfeb", "ndpr", "neodymium", "praseodymium", "dysprosium", "terbium")}
-    out.update(
-        {
-            "gallium": {"world": {"semiconductors": 0.5, "optics": 0.5}, "USA": ga_us},
-            "germanium": {"world": {"optics": ge_opt, "semiconductors": 1 - ge_opt}},
-            "antimony": {"world": sb_w, "USA": sb_us},
-            "tungsten": {"world": {"metallurgy": 1.0}},
-            "cobalt": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.51 + 0.15 + 0.09, "chemicals": 0.25}},
-            "lithium": {"world": li},
-            "nickel": {"world": {"all": 1.0}, "USA": {"metallurgy": 0.85, "chemicals": 0.15}},
-            "graphite_anode": {"world": {"batteries": 1.0}},
-            "rare_earths": {"world": {"all": 1.0}},
-        }
-    )
+    out.update(FIXED_SECTOR_SHARES)
+    out["germanium"] = {"world": {"optics": ge_opt, "semiconductors": 1 - ge_opt}}
     for m in ("ndpr", "dysprosium", "terbium"):
         out[m] = {"world": {"all": 1.0}}
     grows = {
@@ -248,8 +265,8 @@ def anode_demand(ctx: Context, shares: dict) -> None:
             f"US EV cells 2023 {n(us['value'])} GWh (src {src.raw(us)}) / {wtxt} = {n(float(us['value']) / wg)}",
         ),
     }
-    for r, v in CELL_ASM.items():
-        cell[r] = (v, f"{r} cell share {n(v)} (asm-battery-cell-shares)")
+    for r, a in CELL_SHARES.items():
+        cell[r] = (a.value, f"{r} cell share {n(a.value)} ({a.source_id})")
     row = 1 - sum(v for v, _ in cell.values())
     cell["ROW"] = (row, f"ROW cell share = 1 - listed regions = {n(row)}")
     an = one(ctx.raw.trade, material="graphite (natural and synthetic)", importer="United States", period="2024-08")
