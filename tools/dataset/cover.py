@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from .common import n
+from .common import Assumed, n
 from .context import Context
+
+DEFAULT_COVER_DAYS = Assumed(30.0, 14.0, 60.0, "asm-user-cover-default")
+"""Users' working inventory (days of own use) where no source gives one."""
 
 
 def build_inventory_cover(ctx: Context) -> None:
+    """Days of cover per (material, region, sector) of demand: US sourced, carmakers sourced, else the default."""
     src, mp = ctx.src, ctx.raw.params
     asm = src.assumption(
-        "asm-user-cover-default",
+        DEFAULT_COVER_DAYS.source_id,
         "users' working inventory 30 days",
         "Default users' working inventory where no source gives one: 30 days of own use, range 14-60 days.",
     )
@@ -37,7 +41,7 @@ def build_inventory_cover(ctx: Context) -> None:
                 f"carmakers hold 2-4 weeks: {n(auto['value'])} weeks x 7 = {n(float(auto['value']) * 7)} days (assumption to calibrate)",
             )
         else:
-            v, sid, note = 30.0, asm, "default 30 days of own use (range 14-60)"
+            v, sid, note = DEFAULT_COVER_DAYS.value, asm, "default 30 days of own use (range 14-60)"
         ctx.tables["inventory_cover"].add(
             material=m, region=r, sector=sec, value=v, unit="day", source_id=sid, note=note
         )

@@ -4,13 +4,54 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 import pandas as pd
 
 from critmin.vocabulary import MATERIAL_STAGES
 
-from .common import LAST, n, one, pick
+from .common import LAST, Assumed, n, one, pick
 from .context import Context
+
+# Assumed behavioural parameters: central value, range, and the record whose note states them.
+PRICE_ELASTICITY = Assumed(-0.1, -0.3, -0.05, "asm-price-elasticity")
+PRICE_RESPONSE_TO_COVER = Assumed(-1.0, -2.0, -0.5, "asm-price-cover-response")
+MIN_OPERATING_LEVEL = {
+    sec: Assumed(v, lo, hi, "asm-min-operating-level")
+    for sec, (v, lo, hi) in {
+        "automotive": (0.9, 0.8, 0.95),
+        "semiconductors": (0.8, 0.7, 0.9),
+        "batteries": (0.8, 0.7, 0.9),
+        "electronics": (0.7, 0.5, 0.85),
+        "industrial": (0.6, 0.4, 0.8),
+        "wind": (0.5, 0.3, 0.7),
+        "defence": (0.5, 0.3, 0.8),
+        "optics": (0.6, 0.4, 0.8),
+        "metallurgy": (0.5, 0.3, 0.7),
+        "chemicals": (0.5, 0.3, 0.7),
+        "all": (0.6, 0.4, 0.8),
+    }.items()
+}
+"""Share of normal input below which a sector stops."""
+VALUE_ADDED_MULTIPLE = {
+    "automotive": 100.0,
+    "wind": 50.0,
+    "electronics": 100.0,
+    "industrial": 50.0,
+    "defence": 200.0,
+    "semiconductors": 200.0,
+    "optics": 100.0,
+    "batteries": 20.0,
+    "metallurgy": 10.0,
+    "chemicals": 10.0,
+    "all": 20.0,
+}
+"""Value of lost production per value of the missing material (asm-value-added-multiple; range x1/5 to x5)."""
+REE_EXPORT_QUOTA_2010_T = 30258.0
+"""China's full-year 2010 rare-earth export quota (t), read from the note of the second CN-2010-REE-QUOTA record."""
+
+AddParameter = Callable[[str, str, float, float | None, float | None, str, str, str], None]
+"""Adds one row to parameter.csv: parameter, material, value, low, high, unit, source id, note."""
 
 PMAT = {
     "rare earths": "rare_earths",
@@ -108,7 +149,7 @@ def build_parameters(ctx: Context) -> None:
     assumed_parameters(ctx, add)
 
 
-def derived_parameters(ctx: Context, add) -> None:  # noqa: ANN001
+def derived_parameters(ctx: Context, add: AddParameter) -> None:
     src, t = ctx.src, ctx.raw.trade
     sid = src.estimate(
         "est-episode-parameters",
@@ -142,7 +183,7 @@ def derived_parameters(ctx: Context, add) -> None:  # noqa: ANN001
         f"graphite Dec 2023 1 - {n(dec['value'])}/{n(nov['value'])} = {n(drop)}; low = 1 - Dec/baseline = {n(1 - float(dec['value']) / float(base['value']))}; high 1.0 = Ga/Ge zero exports Aug 2023",
     )
     ex = one(t, material="rare earths", item="all rare-earth exports", importer="World", period="2010")
-    quota = 30258.0
+    quota = REE_EXPORT_QUOTA_2010_T
     ctl = pick(ctx.raw.controls, event_id="CN-2010-REE-QUOTA").iloc[1]
     lk = float(ex["value"]) / quota - 1
     add(
@@ -157,10 +198,10 @@ def derived_parameters(ctx: Context, add) -> None:  # noqa: ANN001
     )
 
 
-def assumed_parameters(ctx: Context, add) -> None:  # noqa: ANN001
+def assumed_parameters(ctx: Context, add: AddParameter) -> None:
     src = ctx.src
     el = src.assumption(
-        "asm-price-elasticity",
+        PRICE_ELASTICITY.source_id,
         "short-run price elasticity of demand -0.1 per material",
         "No elasticity values in the sources (gap noted in data-raw/SOURCES_market.md: USGS OFR 2025-1047 tables not retrieved; "
         "Evans & Lewis 2002 warn against a common metals elasticity). Short-run demand elasticity -0.1, range -0.3 to -0.05, for every material.",
@@ -169,71 +210,46 @@ def assumed_parameters(ctx: Context, add) -> None:  # noqa: ANN001
         add(
             "price_elasticity_demand",
             m,
-            -0.1,
-            -0.3,
-            -0.05,
+            PRICE_ELASTICITY.value,
+            PRICE_ELASTICITY.low,
+            PRICE_ELASTICITY.high,
             "1",
             el,
             "short-run own-price elasticity (assumption, range -0.3 to -0.05)",
         )
     pc = src.assumption(
-        "asm-price-cover-response",
+        PRICE_RESPONSE_TO_COVER.source_id,
         "price response to users' cover -1.0",
         "Relative price change per relative fall in users' days of cover below normal = -1.0 (range -2.0 to -0.5); calibrate on 2023 Ga (+114%) and 2010-11 Dy episodes.",
     )
     add(
         "price_response_to_cover",
         "all",
-        -1.0,
-        -2.0,
-        -0.5,
+        PRICE_RESPONSE_TO_COVER.value,
+        PRICE_RESPONSE_TO_COVER.low,
+        PRICE_RESPONSE_TO_COVER.high,
         "1",
         pc,
         "d(price)/price per d(cover)/cover = -1.0 (assumption, range -2.0 to -0.5)",
     )
     mo = src.assumption(
-        "asm-min-operating-level",
+        MIN_OPERATING_LEVEL["all"].source_id,
         "minimum operating level by sector",
         "Share of normal input below which a sector stops: automotive 0.9 (0.8-0.95), semiconductors 0.8 (0.7-0.9), batteries 0.8 (0.7-0.9), "
         "electronics 0.7 (0.5-0.85), industrial 0.6 (0.4-0.8), wind 0.5 (0.3-0.7), defence 0.5 (0.3-0.8), optics 0.6 (0.4-0.8), metallurgy 0.5 (0.3-0.7), chemicals 0.5 (0.3-0.7), all 0.6 (0.4-0.8).",
     )
-    lv = {
-        "automotive": (0.9, 0.8, 0.95),
-        "semiconductors": (0.8, 0.7, 0.9),
-        "batteries": (0.8, 0.7, 0.9),
-        "electronics": (0.7, 0.5, 0.85),
-        "industrial": (0.6, 0.4, 0.8),
-        "wind": (0.5, 0.3, 0.7),
-        "defence": (0.5, 0.3, 0.8),
-        "optics": (0.6, 0.4, 0.8),
-        "metallurgy": (0.5, 0.3, 0.7),
-        "chemicals": (0.5, 0.3, 0.7),
-        "all": (0.6, 0.4, 0.8),
-    }
-    for sec, (v, lo, hi) in lv.items():
+    for sec, lv in MIN_OPERATING_LEVEL.items():
         add(
             f"min_operating_level_{sec}",
             "all",
-            v,
-            lo,
-            hi,
+            lv.value,
+            lv.low,
+            lv.high,
             "1",
             mo,
-            f"{sec}: stops below {n(v)} of normal input (assumption)",
+            f"{sec}: stops below {n(lv.value)} of normal input (assumption)",
         )
-    mult = {
-        "automotive": 100.0,
-        "wind": 50.0,
-        "electronics": 100.0,
-        "industrial": 50.0,
-        "defence": 200.0,
-        "semiconductors": 200.0,
-        "optics": 100.0,
-        "batteries": 20.0,
-        "metallurgy": 10.0,
-        "chemicals": 10.0,
-        "all": 20.0,
-    }
+    mult = VALUE_ADDED_MULTIPLE
     src.assumption(
         "asm-value-added-multiple",
         "value of lost output per value of material by sector",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import YEAR, iso, n, one, pick
+from .common import YEAR, Assumed, iso, n, one, pick
 from .context import Context
 from .production import split
 
@@ -150,6 +150,12 @@ def build_graphite_anode(ctx: Context) -> None:
 
 
 NI_REFINED = {"RUS": 190000, "CAN": 130000, "JPN": 100000, "NOR": 92000, "AUS": 75000, "FIN": 55000}
+"""Primary nickel 2024 (t) of the main refiners outside Indonesia and China (asm-nickel-refining-tonnages, +-30%)."""
+CHINA_NPI_T = Assumed(350000.0, 245000.0, 455000.0, "asm-nickel-refining-tonnages")
+CHINA_NI_FROM_INTERMEDIATES_T = Assumed(450000.0, 315000.0, 585000.0, "asm-nickel-refining-tonnages")
+"""China's NPI output and its refined nickel and sulphate from imported MHP and matte, 2024 (t)."""
+NPI_GROWTH = (1.11, 1.04)
+"""Factors that carry the 2022 China+Indonesia NPI total to 2024 (est-nickel-refining)."""
 
 
 def cobalt_refining(ctx: Context, rec: float, rsid: str) -> None:
@@ -195,8 +201,8 @@ def nickel_refining(ctx: Context, rec: float) -> None:
     npi = one(ex, item="China and Indonesia NPI production")
     matte = one(ex, item="Indonesia nickel in matte")
     fe = one(ex, item="Indonesia nickel in ferronickel and NPI")
-    both = float(npi["value"]) * 1.11 * 1.04
-    cn_npi, cn_int = 350000.0, 450000.0
+    both = float(npi["value"]) * NPI_GROWTH[0] * NPI_GROWTH[1]
+    cn_npi, cn_int = CHINA_NPI_T.value, CHINA_NI_FROM_INTERMEDIATES_T.value
     src.assumption(
         "asm-nickel-refining-tonnages",
         "primary nickel output by country outside Indonesia",

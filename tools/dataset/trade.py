@@ -24,6 +24,8 @@ RULE_SID = "est-trade-net-imports"
 SHARES_SID = "est-trade-sourced-shares"
 FLOOR = Assumed(0.05, 0.02, 0.15, "asm-gross-import-floor")
 """Gross imports of a user that makes at least what it uses, as a share of its use."""
+JAPAN_MAGNET_FALL_2025 = 0.039
+"""Fall of China's magnet exports to Japan from 2024 to 2025 that the source reports (3.9%)."""
 EXTRA_IMPORTERS = {("rare_earths", "mining"): ("MYS",)}
 """Importers outside IMPORTERS whose fixed flows are written (no rule is run for them)."""
 
@@ -315,7 +317,7 @@ def fixed_flows(ctx: Context) -> dict[tuple[str, str, str], dict[str, Flow]]:
             )
             out[(comp, "separation", i)][e] = (v * frac, vsid, txt)
     jm = one(ctx.raw.extra, item="NdFeB magnet exports to Japan")
-    v = float(jm["value"]) / (1 - 0.039)
+    v = float(jm["value"]) / (1 - JAPAN_MAGNET_FALL_2025)
     sid_j = src.estimate(
         "est-trade-magnets-china-japan",
         "China magnet exports to Japan 2024 from the 2025 total and its change",
