@@ -90,6 +90,7 @@ def build(ctx: Context | None = None) -> dict[str, pd.DataFrame]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: build every table and write the package to ``--out``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: critmin/data/packaged)")
     args = ap.parse_args(argv)

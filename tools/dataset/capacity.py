@@ -17,6 +17,7 @@ UTILISATION = {
 
 
 def build_capacity(ctx: Context) -> None:
+    """capacity.csv: sourced capacities (gallium 2025, cobalt refineries 2023, Lynas, Shin-Etsu), else 2024 production / utilisation."""
     src, p, cap = ctx.src, ctx.raw.prod, ctx.tables["capacity"]
     asm = "asm-capacity-utilisation"
     sourced: dict[tuple[str, str, str], tuple[float, str, str]] = {}

@@ -9,6 +9,7 @@ from .factors import SPHEROIDISATION_YIELD
 
 
 def build_chain(ctx: Context) -> None:
+    """chain.csv: t of input per t of output for every link of the supply chain."""
     f, src = ctx.factors, ctx.src
     sid = src.estimate(
         "est-chain-factors",

@@ -116,6 +116,7 @@ COUNTRY = {
 
 
 def iso(name: str) -> str:
+    """ISO3 code (or EU27, ROW, WORLD) of a country name as data-raw spells it."""
     return COUNTRY[str(name).strip()]
 
 
@@ -140,6 +141,7 @@ def pick(df: pd.DataFrame, **eq: object) -> pd.DataFrame:
 
 
 def one(df: pd.DataFrame, **eq: object) -> pd.Series:
+    """The single row of `df` matching `eq`; an error naming the selection if there are none or several."""
     rows = pick(df, **eq)
     if len(rows) != 1:
         raise ValueError(f"expected one row for {eq}, found {len(rows)}")
@@ -173,6 +175,7 @@ class Table:
 
 
 def numeric_table(name: str) -> Table:
+    """Empty output table of a schema variable, with its value, unit, source and note columns."""
     spec = SCHEMA[name]
     if name == "parameters":
         cols = ["parameter", "material", "value", "low", "high", "unit", "source_id", "note"]

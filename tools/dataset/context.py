@@ -15,6 +15,7 @@ from .sources import Sources, read_source_meta
 
 
 def alternatives_table() -> Table:
+    """Empty alternatives.csv: values not chosen, and why."""
     return Table(
         "alternatives.csv",
         ["variable", "key", "value", "unit", "source_id", "why_not_chosen"],

@@ -136,6 +136,7 @@ def sector_shares(ctx: Context) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def build_demand(ctx: Context) -> None:
+    """demand.csv: final use 2024 by region and sector for every material (last stage, outside the chain)."""
     src, d = ctx.src, ctx.raw.demand
     key = manufacturing_key(ctx)
     shares = sector_shares(ctx)
@@ -308,6 +309,7 @@ def anode_demand(ctx: Context, shares: dict) -> None:
 def write_demand(
     ctx: Context, m: str, total: dict, notes: dict, shares: dict, sid: str, keep_zero: bool = False
 ) -> None:
+    """Rows of one material: regional totals x sector shares (the region's own shares, else the world's)."""
     sec_note = SECTOR_NOTE.get(m, SECTOR_NOTE["ndfeb"])
     if m in ctx.sector_src:
         sec_note += f", src {ctx.sector_src[m]}"
@@ -357,6 +359,7 @@ def build_defence_demand(ctx: Context) -> None:
 
 
 def build_demand_alternatives(ctx: Context) -> None:
+    """US and Japan consumption figures on other bases, kept in alternatives.csv."""
     d, src = ctx.raw.demand, ctx.src
     r = one(d, material="cobalt", year="2024", sector="all (apparent consumption, incl. secondary)")
     ctx.alternative(

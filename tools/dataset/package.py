@@ -18,6 +18,7 @@ INTEGER = {"year"}
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """One table as CSV text: numbers with 6 significant digits, integer years, empty cells for missing values."""
     df = df.copy()
     for c in df.columns:
         if c in NUMERIC:
@@ -30,6 +31,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def is_int_col(col: pd.Series) -> bool:
+    """Whether every value of `col` is an integer."""
     return bool(
         col.map(lambda x: isinstance(x, (int, np.integer)) or (isinstance(x, float) and float(x).is_integer())).all()
     )
@@ -79,6 +81,7 @@ RESPONSE_NUMERIC = {
 
 
 def field_type(col: str, values: pd.Series) -> str:
+    """Frictionless field type of a column."""
     if col in NUMERIC | {"capacity", "capex_usd", "financing_usd", "licence_days"} | RESPONSE_NUMERIC:
         return "number"
     return "integer" if col in INTEGER and is_int_col(values) else "string"
@@ -100,6 +103,7 @@ PRIMARY = {
 
 
 def datapackage(out: dict[str, pd.DataFrame], sources: pd.DataFrame) -> dict:
+    """The ``datapackage.json`` descriptor of the built tables."""
     res = []
     pk = {spec.file: list(spec.dims) for spec in SCHEMA.values()} | PRIMARY
     for name in sorted(out):

@@ -99,6 +99,7 @@ PUNIT = {
 
 
 def build_parameters(ctx: Context) -> None:
+    """parameter.csv: sourced parameters of data-raw/market_parameters.csv, EU CRM indices, derived and assumed parameters."""
     src, mp, pt = ctx.src, ctx.raw.params, ctx.tables["parameters"]
 
     def add(par: str, mat: str, v: float, lo: float | None, hi: float | None, unit: str, sid: str, note: str) -> None:
@@ -150,6 +151,7 @@ def build_parameters(ctx: Context) -> None:
 
 
 def derived_parameters(ctx: Context, add: AddParameter) -> None:
+    """Front-loading, first-month drop and leakage computed from the monthly export observations."""
     src, t = ctx.src, ctx.raw.trade
     sid = src.estimate(
         "est-episode-parameters",
@@ -199,6 +201,7 @@ def derived_parameters(ctx: Context, add: AddParameter) -> None:
 
 
 def assumed_parameters(ctx: Context, add: AddParameter) -> None:
+    """Elasticities, price response to cover, minimum operating levels and the value of lost production."""
     src = ctx.src
     el = src.assumption(
         PRICE_ELASTICITY.source_id,

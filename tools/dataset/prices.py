@@ -58,6 +58,7 @@ EXTRA_PRICE_STAGE = {
 
 
 def cny_rate(ctx: Context) -> tuple[float, str, str]:
+    """CNY per USD as the NdPr price source converts (rate, source id, how)."""
     r = one(ctx.raw.prices, material="NdPr oxide", date="2026-02")
     rate = float(r["value"]) / 123000.0
     return (
@@ -68,6 +69,7 @@ def cny_rate(ctx: Context) -> tuple[float, str, str]:
 
 
 def to_usd_kg(ctx: Context, r: pd.Series, m: str) -> tuple[float, str] | None:
+    """A price row in USD/kg on the stage's basis with the conversion text, or None for units not converted."""
     u, v = str(r["unit"]).strip(), float(r["value"])
     rate, rsid, rtxt = cny_rate(ctx)
     if u == "USD/kg":
@@ -101,10 +103,12 @@ def to_usd_kg(ctx: Context, r: pd.Series, m: str) -> tuple[float, str] | None:
 
 
 def market_of(ctx: Context, market: str) -> str:
+    """Market of a price row: china_domestic or international."""
     return "china_domestic" if "China domestic" in market else "international"
 
 
 def build_prices(ctx: Context) -> None:
+    """price.csv and price_observations.csv from data-raw/prices.csv, China-domestic quotes and export unit values."""
     src, pr = ctx.src, ctx.raw.prices
     ctx.obs = Table(
         "price_observations.csv",

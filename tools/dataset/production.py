@@ -131,6 +131,7 @@ def split(
 
 
 def build_production_alternatives(ctx: Context) -> None:
+    """Production values not chosen (older editions, other bases), kept in alternatives.csv."""
     p, src = ctx.raw.prod, ctx.src
     for _, r in p[
         (p["material"] == "REE (total)") & (p["stage"] == "mining") & (p["year"] == YEAR) & (p["grade"] == "S")

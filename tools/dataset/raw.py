@@ -25,6 +25,7 @@ class Raw:
 
 
 def load_raw() -> Raw:
+    """Every raw table of data-raw/ the builder reads."""
     r = {
         k: pd.read_csv(RAW / f"{k}.csv")
         for k in (

@@ -11,6 +11,7 @@ from .common import VERSION, YEAR, fmt
 
 
 def grade_shares(out: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows per grade of their source, per numeric file and in all."""
     grades = out["sources.csv"].set_index("source_id")["grade"]
     rows = []
     for spec in SCHEMA.values():
@@ -25,6 +26,7 @@ def grade_shares(out: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def coverage(out: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Countries listed (besides ROW) and the world total per material and stage, 2024."""
     p = out["production.csv"]
     p = p[p["year"] == YEAR]
     rows = []
@@ -44,6 +46,7 @@ def coverage(out: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def markdown(df: pd.DataFrame) -> str:
+    """A frame as a Markdown table."""
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]

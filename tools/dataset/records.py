@@ -55,6 +55,7 @@ CTRL_MAT = {
 
 
 def build_projects(ctx: Context) -> pd.DataFrame:
+    """projects.csv: every raw project with an id, ISO3 country, vocabulary materials and stages."""
     src, rows = ctx.src, []
     for i, r in ctx.raw.projects.iterrows():
         pid = (
@@ -91,6 +92,7 @@ def build_projects(ctx: Context) -> pd.DataFrame:
 
 
 def build_export_controls(ctx: Context) -> pd.DataFrame:
+    """export_controls.csv: one row per event, materials and destinations in the vocabulary."""
     src, rows = ctx.src, []
     for eid, g in ctx.raw.controls.groupby("event_id", sort=True):
         r = g.iloc[0]

@@ -112,6 +112,7 @@ def oxide_supply(ctx: Context, m: str) -> dict[str, float]:
 
 
 def build_metals(ctx: Context) -> None:
+    """RE metal 2024 = oxide supply (output - shipped + received) x share reduced x metal fraction x (1 - loss)."""
     f, src = ctx.factors, ctx.src
     loss, lsid = f["loss"][0], f["loss"][1]
     to_m = f["to_metal"][0]
@@ -149,6 +150,7 @@ def build_metals(ctx: Context) -> None:
 
 
 def build_ndfeb(ctx: Context) -> None:
+    """NdFeB magnets and alloy 2024 from world magnet demand, China's share, Japan's alloy and Shin-Etsu Vietnam."""
     f, src, p, d = ctx.factors, ctx.src, ctx.raw.prod, ctx.raw.demand
     wrow = one(d, material="NdFeB magnets", sector="all", year="2024")
     w = float(wrow["value"])

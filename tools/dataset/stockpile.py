@@ -9,6 +9,7 @@ from .context import Context
 
 
 def build_stockpile(ctx: Context) -> None:
+    """stockpile.csv: Japan and Korea holdings from target days x use; the US and EU holdings the sources report."""
     src, st = ctx.src, ctx.raw.stock
     dem = defaultdict(float)
     for k, r in ctx.tables["demand"].rows.items():

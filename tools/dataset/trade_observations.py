@@ -37,6 +37,7 @@ GRAPHITE_OBS_BASIS = {
 
 
 def build_trade_observations(ctx: Context) -> None:
+    """trade_observations.csv: monthly flows (t) of data-raw/trade_flows.csv with their product coverage."""
     src, t = ctx.src, ctx.raw.trade
     ctx.tobs = Table(
         "trade_observations.csv",
