@@ -14,6 +14,7 @@ same arithmetic, with its numbers, is written into the row's ``note``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -40,33 +41,39 @@ from .stockpile import build_stockpile
 from .trade import build_trade
 from .trade_observations import build_trade_observations
 
+STEPS: tuple[Callable[[Context], None], ...] = (
+    build_factors,
+    build_usgs_series,
+    build_ree_trend,
+    build_separation,
+    build_oxide_shipments,
+    build_metals,
+    build_ndfeb,
+    build_gallium_hp,
+    build_germanium,
+    build_refining,
+    build_graphite_anode,
+    build_production_alternatives,
+    build_chain,
+    build_capacity,
+    build_demand,
+    build_demand_alternatives,
+    build_defence_demand,
+    build_trade,
+    build_inventory_cover,
+    build_stockpile,
+    build_prices,
+    build_trade_observations,
+    build_parameters,
+)
+"""The build steps in the order they run: each reads what the earlier ones put in the context."""
+
 
 def build(ctx: Context | None = None) -> dict[str, pd.DataFrame]:
     """Every output table by file name, the steps run in dependency order on a fresh (or given) context."""
     ctx = ctx or Context.load()
-    build_factors(ctx)
-    build_usgs_series(ctx)
-    build_ree_trend(ctx)
-    build_separation(ctx)
-    build_oxide_shipments(ctx)
-    build_metals(ctx)
-    build_ndfeb(ctx)
-    build_gallium_hp(ctx)
-    build_germanium(ctx)
-    build_refining(ctx)
-    build_graphite_anode(ctx)
-    build_production_alternatives(ctx)
-    build_chain(ctx)
-    build_capacity(ctx)
-    build_demand(ctx)
-    build_demand_alternatives(ctx)
-    build_defence_demand(ctx)
-    build_trade(ctx)
-    build_inventory_cover(ctx)
-    build_stockpile(ctx)
-    build_prices(ctx)
-    build_trade_observations(ctx)
-    build_parameters(ctx)
+    for step in STEPS:
+        step(ctx)
     out = {spec.file: ctx.tables[name].frame() for name, spec in SCHEMA.items()}
     wt = Table(
         "world_totals.csv",

@@ -23,6 +23,24 @@ def alternatives_table() -> Table:
     )
 
 
+def price_observations_table() -> Table:
+    """Empty price_observations.csv: dated price points in USD/kg."""
+    return Table(
+        "price_observations.csv",
+        ["material", "stage", "market", "product", "date", "value", "unit", "source_id", "note"],
+        ["material", "stage", "market", "product", "date"],
+    )
+
+
+def trade_observations_table() -> Table:
+    """Empty trade_observations.csv: monthly flows in t with their product coverage."""
+    return Table(
+        "trade_observations.csv",
+        ["material", "item", "exporter", "importer", "period", "value", "unit", "basis", "source_id", "note"],
+        ["material", "item", "exporter", "importer", "period"],
+    )
+
+
 @dataclass
 class Context:
     """Everything a build step reads or writes; each step is a function ``build_x(ctx)``.
@@ -31,7 +49,7 @@ class Context:
     ``world`` the adopted world total per (material, stage, year) as (value, source id, note);
     ``links`` the chain links as written to chain.csv (``counts`` False for co-product links);
     ``oxide_ship`` NdPr oxide shipped between countries, (exporter, importer) -> (t, source id, note);
-    ``obs`` and ``tobs`` the price and trade observation tables, made by their steps.
+    ``obs`` and ``tobs`` the dated price and monthly trade observation tables.
     """
 
     raw: Raw
@@ -43,8 +61,8 @@ class Context:
     links: list[dict] = field(default_factory=list)
     oxide_ship: dict[tuple[str, str], tuple[float, str, str]] = field(default_factory=dict)
     sector_src: dict[str, str] = field(default_factory=dict)
-    obs: Table | None = None
-    tobs: Table | None = None
+    obs: Table = field(default_factory=price_observations_table)
+    tobs: Table = field(default_factory=trade_observations_table)
 
     @classmethod
     def load(cls) -> Context:

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from .common import YEAR, Table, n, one
+from .common import YEAR, n, one
 from .context import Context
 
 PRICE_MAP = {  # raw material, form -> (material, stage)
@@ -110,11 +110,6 @@ def market_of(ctx: Context, market: str) -> str:
 def build_prices(ctx: Context) -> None:
     """price.csv and price_observations.csv from data-raw/prices.csv, China-domestic quotes and export unit values."""
     src, pr = ctx.src, ctx.raw.prices
-    ctx.obs = Table(
-        "price_observations.csv",
-        ["material", "stage", "market", "product", "date", "value", "unit", "source_id", "note"],
-        ["material", "stage", "market", "product", "date"],
-    )
     conv = src.estimate(
         "est-price-conversion",
         "Prices converted to USD/kg on the stage's basis",

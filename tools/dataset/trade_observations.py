@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import Table, iso, n
+from .common import iso, n
 from .context import Context
 
 TRADE_OBS_MAT = {
@@ -39,11 +39,6 @@ GRAPHITE_OBS_BASIS = {
 def build_trade_observations(ctx: Context) -> None:
     """trade_observations.csv: monthly flows (t) of data-raw/trade_flows.csv with their product coverage."""
     src, t = ctx.src, ctx.raw.trade
-    ctx.tobs = Table(
-        "trade_observations.csv",
-        ["material", "item", "exporter", "importer", "period", "value", "unit", "basis", "source_id", "note"],
-        ["material", "item", "exporter", "importer", "period"],
-    )
     for _, r in t.iterrows():
         per = str(r["period"])
         if (
