@@ -57,10 +57,19 @@ EXTRA_PRICE_STAGE = {
 }
 
 
+LB_PER_KG = 2.20462
+NDPR_USD_PER_T_FEB_2026 = 123000.0
+"""The NdPr source's own USD figure beside its 850,000 CNY/t quote (123 USD/kg): it fixes the CNY rate."""
+WEEKLY_CHANGE_SHARE = 0.0091
+"""Percent change the China-domestic weekly-change quote is published with (0.91%)."""
+CHINA_REE_EXPORT_VALUE_2024_USD = 488.8e6
+"""Value of China's rare-earth exports 2024 as the volume row's source states it."""
+
+
 def cny_rate(ctx: Context) -> tuple[float, str, str]:
     """CNY per USD as the NdPr price source converts (rate, source id, how)."""
     r = one(ctx.raw.prices, material="NdPr oxide", date="2026-02")
-    rate = float(r["value"]) / 123000.0
+    rate = float(r["value"]) / NDPR_USD_PER_T_FEB_2026
     return (
         rate,
         ctx.src.raw(r),
@@ -83,7 +92,7 @@ def to_usd_kg(ctx: Context, r: pd.Series, m: str) -> tuple[float, str] | None:
             )
         return v / 1000, f"{n(v)} USD/t / 1000 = {n(v / 1000)} USD/kg"
     if u == "USD/lb":
-        return v * 2.20462, f"{n(v)} USD/lb x 2.20462 lb/kg = {n(v * 2.20462)} USD/kg"
+        return v * LB_PER_KG, f"{n(v)} USD/lb x 2.20462 lb/kg = {n(v * LB_PER_KG)} USD/kg"
     if u == "USD/mtu WO3":
         k = ctx.factors["mtu"][0]
         return v / k, f"{n(v)} USD/mtu WO3 / {n(k)} kg W per mtu (src {ctx.factors['mtu'][1]}) = {n(v / k)} USD/kg W"
@@ -227,7 +236,7 @@ def build_prices(ctx: Context) -> None:
         note=f"China magnet export value {n(val['value'])} USD / {n(vol['value'])} t / 1000 = {n(v)} USD/kg (srcs {src.raw(val)}, {src.raw(vol)})",
     )
     ree = one(t, material="rare earths", exporter="China", importer="World", period="2024", unit="t")
-    v = 488.8e6 / float(ree["value"]) / 1000
+    v = CHINA_REE_EXPORT_VALUE_2024_USD / float(ree["value"]) / 1000
     ctx.tables["price"].add(
         material="rare_earths",
         stage="mining",
@@ -272,7 +281,7 @@ def extra_price_points(ctx: Context) -> None:
     for _, r in ctx.raw.extra[ctx.raw.extra["item"].str.startswith("price china_domestic")].iterrows():
         m, v, u = str(r["material"]), float(r["value"]), str(r["unit"])
         if u.startswith("CNY/kg (weekly change)"):
-            level = -v / 0.0091 + v
+            level = -v / WEEKLY_CHANGE_SHARE + v
             sid = ctx.src.estimate(
                 "est-price-level-from-change",
                 "Price level from a published change and its percentage",
