@@ -6,6 +6,14 @@ from .common import YEAR, Assumed, iso, n, one, pick
 from .context import Context
 from .production import split
 
+NI_REFINED = {"RUS": 190000, "CAN": 130000, "JPN": 100000, "NOR": 92000, "AUS": 75000, "FIN": 55000}
+"""Primary nickel 2024 (t) of the main refiners outside Indonesia and China (asm-nickel-refining-tonnages, +-30%)."""
+CHINA_NPI_T = Assumed(350000.0, 245000.0, 455000.0, "asm-nickel-refining-tonnages")
+CHINA_NI_FROM_INTERMEDIATES_T = Assumed(450000.0, 315000.0, 585000.0, "asm-nickel-refining-tonnages")
+"""China's NPI output and its refined nickel and sulphate from imported MHP and matte, 2024 (t)."""
+NPI_GROWTH = (1.11, 1.04)
+"""Factors that carry the 2022 China+Indonesia NPI total to 2024 (est-nickel-refining)."""
+
 
 def build_gallium_hp(ctx: Context) -> None:
     """High-purity gallium 2024: world demand as a proxy, China's share, the rest by US import sourcing."""
@@ -147,15 +155,6 @@ def build_graphite_anode(ctx: Context) -> None:
         {},
         sid,
     )
-
-
-NI_REFINED = {"RUS": 190000, "CAN": 130000, "JPN": 100000, "NOR": 92000, "AUS": 75000, "FIN": 55000}
-"""Primary nickel 2024 (t) of the main refiners outside Indonesia and China (asm-nickel-refining-tonnages, +-30%)."""
-CHINA_NPI_T = Assumed(350000.0, 245000.0, 455000.0, "asm-nickel-refining-tonnages")
-CHINA_NI_FROM_INTERMEDIATES_T = Assumed(450000.0, 315000.0, 585000.0, "asm-nickel-refining-tonnages")
-"""China's NPI output and its refined nickel and sulphate from imported MHP and matte, 2024 (t)."""
-NPI_GROWTH = (1.11, 1.04)
-"""Factors that carry the 2022 China+Indonesia NPI total to 2024 (est-nickel-refining)."""
 
 
 def cobalt_refining(ctx: Context, rec: float, rsid: str) -> None:
