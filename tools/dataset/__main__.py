@@ -1,0 +1,5 @@
+"""``python -m tools.dataset [--out DIR]``."""
+
+from .build import main
+
+raise SystemExit(main())
