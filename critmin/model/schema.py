@@ -61,6 +61,13 @@ SCHEMA: Final = MappingProxyType(
             "t/year",
             "nameplate or effective capacity of a stage in a country",
         ),
+        "reserves": VariableSpec(
+            "reserves.csv",
+            ("material", "country", "year"),
+            "t",
+            "economic reserves in the ground at the end of the year (USGS definition), on the basis of the "
+            "material's mining stage",
+        ),
         "trade": VariableSpec(
             "trade.csv",
             ("material", "stage", "exporter", "importer", "year"),

@@ -40,7 +40,7 @@ def two_builds(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes]]:
 def test_two_builds_write_identical_bytes(two_builds):
     first, second = two_builds
     assert sorted(first) == sorted(second)
-    assert len(first) == 22
+    assert len(first) == 23
     for name in first:
         assert first[name] == second[name], name
 
@@ -99,8 +99,8 @@ def test_surplus_rule_splits_net_imports_by_exporter_surplus():
 def test_measured_flows_enter_as_fixed_flows_and_the_rule_fills_the_rest():
     rows = surplus_rule(_stage(fixed={"USA": {"AUS": (20.0, "baci-2024", "AUS->USA measured 20")}}))
     flows = _flows(rows)
-    # the measured 20 t is kept under its own source; the remaining need 40 is split 60:40
-    assert flows[("AUS", "USA")] == (pytest.approx(20.0 + 16.0), "baci-2024")
+    # the measured 20 t plus a rule part of the remaining need 40 (split 60:40): partly an estimate, graded as one
+    assert flows[("AUS", "USA")] == (pytest.approx(20.0 + 16.0), RULE_SID)
     assert flows[("CHN", "USA")] == (pytest.approx(24.0), RULE_SID)
     assert sum(v for (_, imp), (v, _) in flows.items() if imp == "USA") == pytest.approx(60.0)
     note = next(r["note"] for r in rows if (r["exporter"], r["importer"]) == ("AUS", "USA"))
@@ -114,3 +114,26 @@ def test_fixed_flows_to_other_importers_are_written_only_when_listed():
     fixed = {"MYS": {"AUS": (5.0, "baci-2024", "AUS->MYS measured 5")}}
     assert ("AUS", "MYS") not in _flows(surplus_rule(_stage(fixed=fixed)))
     assert _flows(surplus_rule(_stage(fixed=fixed, extra_importers=("MYS",))))[("AUS", "MYS")] == (5.0, "baci-2024")
+
+
+def test_measured_export_totals_replace_the_surplus_as_weights_and_caps():
+    # USA need 60; measured exports of the stage's other products: CHN 10, AUS 30, SGP (no output) 20
+    rows = surplus_rule(_stage(export_weights={"CHN": 10.0, "AUS": 30.0, "SGP": 20.0}))
+    flows = _flows(rows)
+    assert flows[("CHN", "USA")][0] == pytest.approx(10.0)
+    assert flows[("AUS", "USA")][0] == pytest.approx(30.0)
+    assert flows[("SGP", "USA")][0] == pytest.approx(20.0)
+    note = next(r["note"] for r in rows if (r["exporter"], r["importer"]) == ("SGP", "USA"))
+    assert "x SGP measured exports 20 / eligible measured exports 60 = 20" in note
+
+
+def test_a_banned_exporter_gets_no_rule_part():
+    flows = _flows(surplus_rule(_stage(banned=frozenset({"CHN"}))))
+    assert ("CHN", "USA") not in flows
+    assert flows[("AUS", "USA")][0] == pytest.approx(40.0)  # AUS's whole surplus; the rest of the need is unmet
+
+
+def test_rule_only_to_keeps_an_exporters_unmeasured_exports_for_one_importer():
+    flows = _flows(surplus_rule(_stage(rule_only_to={"CHN": "JPN"})))
+    assert ("CHN", "USA") not in flows
+    assert flows[("AUS", "USA")][0] == pytest.approx(40.0)

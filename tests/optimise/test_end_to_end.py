@@ -218,4 +218,7 @@ def test_out_of_sample_a_backed_project_lowers_the_loss(ds, portfolio):
     assert check.attrs["projects_simulated"] == '["ndfeb.magnet@USA"]'
     assert "bought_t" not in check
     assert float(check.expected_loss_with_usd) < float(check.expected_loss_without_usd)
-    assert (check.loss_with_usd <= check.loss_without_usd * (1 + 1e-9)).all()
+    # Per draw, the plant's US supply can move another ally's shortfall by a few tonnes through the
+    # redirection of refused orders (measured 2024 network: +1.4 t for Japan in one draw of the Japan
+    # halt, +0.1% of that draw's loss); it never adds more than half a percent to a draw's loss.
+    assert (check.loss_with_usd <= check.loss_without_usd * 1.005).all()

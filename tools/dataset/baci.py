@@ -30,6 +30,9 @@ from critmin.vocabulary import EU27_MEMBERS
 MIN_SHARE = 0.01
 """Exporters below this share of an importer's imports (and not producers) are summed into ROW."""
 
+MIN_WEIGHT_SHARE = 0.02
+"""Exporters below this share of a stage's measured exports to the world are summed into ROW."""
+
 BILATERAL_FILE = "baci_hs17_{year}.csv"
 TOTALS_FILE = "baci_hs17_2024_exporter_totals.csv"
 MAP_FILE = "hs_stage_map.csv"
@@ -218,6 +221,11 @@ def fold_small(rows: pd.DataFrame, producers: Mapping[tuple[str, str], set[str]]
                             f"BACI {year} HS {int(group['hs_code'].iloc[0])}: {len(group)} exporters each under "
                             f"{_fmt(MIN_SHARE * 100)}% of {importer}'s imports and not producers of the stage, "
                             f"summed as ROW: {names} = {_fmt(total)} t"
+                            + (
+                                "; no BACI quantity for some: tonnes from unit values"
+                                if group["estimated"].any()
+                                else ""
+                            )
                         ),
                     }
                 ]
@@ -281,4 +289,20 @@ def exporter_weights(totals: pd.DataFrame, hs_map: pd.DataFrame) -> pd.DataFrame
                         ),
                     }
                 )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    share = table["tonnes"] / table.groupby(["material", "stage"])["tonnes"].transform("sum")
+    small = (share < MIN_WEIGHT_SHARE) | (table["exporter"] == "ROW")
+    folded = (
+        table[small]
+        .groupby(["material", "stage"], as_index=False)
+        .agg(tonnes=("tonnes", "sum"), hs_code=("hs_code", "first"), n=("exporter", "size"))
+        .assign(exporter="ROW")
+    )
+    folded["note"] = [
+        f"{r.n} exporters each under {_fmt(MIN_WEIGHT_SHARE * 100)}% of the stage's measured exports, summed: "
+        f"{_fmt(r.tonnes)} t"
+        for r in folded.itertuples()
+    ]
+    return pd.concat([table[~small], folded.drop(columns="n")], ignore_index=True)

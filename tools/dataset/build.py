@@ -28,6 +28,7 @@ from .context import Context
 from .cover import build_inventory_cover
 from .demand import build_defence_demand, build_demand, build_demand_alternatives
 from .factors import build_factors
+from .history import build_production_history, build_reserves
 from .package import write_package
 from .parameters import build_parameters
 from .prices import build_prices
@@ -44,7 +45,9 @@ from .trade_observations import build_trade_observations
 STEPS: tuple[Callable[[Context], None], ...] = (
     build_factors,
     build_usgs_series,
+    build_production_history,
     build_ree_trend,
+    build_reserves,
     build_separation,
     build_oxide_shipments,
     build_metals,

@@ -69,6 +69,20 @@ def build_ree_trend(ctx: Context) -> None:
     p = ctx.raw.prod
     rows = p[(p["material"] == "REE (total)") & (p["stage"] == "mining") & (p["unit"] == "t REO") & (p["year"] < YEAR)]
     for y, g in rows.groupby("year"):
+        if ctx.tables["production"].has("rare_earths", "mining", "CHN", int(y)):
+            for _, r in g.iterrows():
+                c = iso(r["country"])
+                key = f"material=rare_earths;stage=mining;year={int(y)}"
+                ctx.alternative(
+                    "world_total" if c == "WORLD" else "production",
+                    key if c == "WORLD" else key.replace(";year", f";country={c};year"),
+                    r["value"],
+                    "t/year",
+                    ctx.src.raw(r),
+                    "Secondary copy of an earlier USGS edition; the USGS series read from its transcription "
+                    "(production_history.csv) chosen.",
+                )
+            continue
         named, world = 0.0, None
         have = set()
         for _, r in g.sort_values("grade").iterrows():
@@ -134,7 +148,11 @@ def build_production_alternatives(ctx: Context) -> None:
     """Production values not chosen (older editions, other bases), kept in alternatives.csv."""
     p, src = ctx.raw.prod, ctx.src
     for _, r in p[
-        (p["material"] == "REE (total)") & (p["stage"] == "mining") & (p["year"] == YEAR) & (p["grade"] == "S")
+        (p["material"] == "REE (total)")
+        & (p["stage"] == "mining")
+        & (p["year"] == YEAR)
+        & (p["grade"] == "S")
+        & (p["unit"] == "t REO")
     ].iterrows():
         c = iso(r["country"])
         var, key = (

@@ -12,10 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from critmin.vocabulary import EU27_MEMBERS, MATERIAL_STAGES
 
 from .common import IMPORTERS, LAST, REGIONS, YEAR, Assumed, iso, n, one, pick, region_of
 from .context import Context
+from .trade_measured import load_measured
 
 Flow = tuple[float, str, str]
 """One bilateral flow: tonnes, source id, note with its arithmetic."""
@@ -69,6 +72,9 @@ class StageTrade:
     gross_imports: dict[str, tuple[float, str]] = field(default_factory=dict)
     uncovered_shares: dict[str, ImportShare] = field(default_factory=dict)
     extra_importers: tuple[str, ...] = ()
+    export_weights: dict[str, float] = field(default_factory=dict)
+    banned: frozenset[str] = frozenset()
+    rule_only_to: dict[str, str] = field(default_factory=dict)
 
 
 def surplus_rule(st: StageTrade, importers: Iterable[str] = IMPORTERS) -> list[dict[str, object]]:
@@ -85,12 +91,21 @@ def surplus_rule(st: StageTrade, importers: Iterable[str] = IMPORTERS) -> list[d
     prod, use_r = st.production, st.use_by_region
     own = {c: (use_r.get(c, 0.0) if c in REGIONS else st.chain_use.get(c, 0.0)) for c in prod}
     surplus = {c: max(0.0, prod[c] - own[c]) for c in prod}
+    weight_name = "surplus"
+    if st.export_weights:
+        # measured exports of the stage's other products replace the modelled surplus as weights and caps
+        surplus, weight_name = dict(st.export_weights), "measured exports"
+    surplus = {c: v for c, v in surplus.items() if c not in st.banned}
     fixed_all: dict[tuple[str, str], Flow] = {}
     ruled: dict[tuple[str, str], tuple[float, str]] = {}
     for imp in importers:
         dom = sum(v for c, v in prod.items() if region_of(c) == imp) if imp == "EU27" else prod.get(imp, 0.0)
         need = max(0.0, use_r.get(imp, 0.0) - dom)
-        elig = {c: v for c, v in surplus.items() if v > 0 and c != imp and not (imp == "EU27" and c in EU27_MEMBERS)}
+        elig = {
+            c: v
+            for c, v in surplus.items()
+            if v > 0 and c != imp and st.rule_only_to.get(c, imp) == imp and not (imp == "EU27" and c in EU27_MEMBERS)
+        }
         flows: dict[str, Flow] = {}
         if imp in st.sourced:
             d = st.sourced[imp]
@@ -121,11 +136,13 @@ def surplus_rule(st: StageTrade, importers: Iterable[str] = IMPORTERS) -> list[d
             if rem > 0 and tot_s > 0:
                 for c, v in elig.items():
                     val = rem * v / tot_s
-                    txt = f"{c}->{imp} rule part = remaining need {n(rem)} ({note_need}) x {c} surplus {n(v)} / eligible surplus {n(tot_s)} = {n(val)}"
+                    txt = f"{c}->{imp} rule part = remaining need {n(rem)} ({note_need}) x {c} {weight_name} {n(v)} / eligible {weight_name} {n(tot_s)} = {n(val)}"
                     ruled[(c, imp)] = (val, txt)
         if not flows and not any(k[1] == imp for k in ruled) and use_r.get(imp, 0.0) > 0:
             others = {
-                c: v for c, v in prod.items() if c != imp and c != "ROW" and not (imp == "EU27" and c in EU27_MEMBERS)
+                c: v
+                for c, v in prod.items()
+                if c != imp and c != "ROW" and c not in st.banned and not (imp == "EU27" and c in EU27_MEMBERS)
             }
             flows.update(floor_flows(imp, use_r[imp], elig or others, "surplus" if elig else "output"))
         fixed_all.update({(c, imp): f for c, f in flows.items()})
@@ -192,7 +209,7 @@ def capped_rows(
             if rv > 0:
                 v, sid, note = (
                     v + rv,
-                    (sid if (c, imp) in fixed else rule),
+                    rule,  # a row that is partly an estimate is graded as one
                     (note + "; + " if note else "") + txt + (f" -> total {n(v + rv)}" if note else ""),
                 )
         if v > 0:
@@ -346,27 +363,28 @@ def fixed_flows(ctx: Context) -> dict[tuple[str, str, str], dict[str, Flow]]:
 
 
 def concentrate_flows(ctx: Context, out: dict[tuple[str, str, str], dict[str, Flow]]) -> None:
-    """REE concentrate to China from the countries USGS estimates from China's imports; Mt Weld to Kuantan."""
-    mine = ctx.pv("rare_earths", "mining")
+    """Whole mine output to one importer where a trade rule (trade_rules.csv, ``only_to``) says so."""
+    from .trade_measured import read_rules
+
     sid = ctx.src.estimate(
         "est-trade-ree-concentrate",
         "REE concentrate flows from mine output where the destination is known",
         "https://pubs.usgs.gov/periodicals/mcs2026/mcs2026-rare-earths.pdf",
-        "Method: USGS estimates the mine output of Myanmar, Madagascar, Malaysia, Thailand and Vietnam from China's reported imports, so "
-        "flow to China = that output; Australia's output (Lynas Mt Weld, the only producer in 2024) is cracked and separated in Malaysia "
-        "(Lynas Kuantan), so flow AUS->MYS = Australia's output.",
+        "Method: flow = the exporter's mine output, where a sourced trade rule (data-raw/trade_rules.csv) sends it all "
+        "to one importer: USGS estimates the mine output of Myanmar, Madagascar, Malaysia, Thailand and Vietnam from "
+        "China's reported imports; Australia's output (Lynas Mt Weld) is cracked and separated in Malaysia (Kuantan).",
     )
-    for c in ("MMR", "MDG", "MYS", "THA", "VNM"):
-        out[("rare_earths", "mining", "CHN")][c] = (
-            mine[c],
+    rules = read_rules()
+    for rule in rules[rules["rule"] == "only_to"].itertuples():
+        mine = ctx.pv(rule.material, rule.stage)
+        if mine.get(rule.exporter, 0.0) <= 0:
+            continue
+        out[(rule.material, rule.stage, rule.importer)][rule.exporter] = (
+            mine[rule.exporter],
             sid,
-            f"{c}->CHN = {c} mine output {n(mine[c])} t REO (USGS estimate from China's imports)",
+            f"{rule.exporter}->{rule.importer} = {rule.exporter} output {n(mine[rule.exporter])} t, all to "
+            f"{rule.importer} (trade rule {rule.rule_id}, src {ctx.src.raw(pd.Series(rule._asdict()))})",
         )
-    out[("rare_earths", "mining", "MYS")]["AUS"] = (
-        mine["AUS"],
-        sid,
-        f"AUS->MYS = Australia mine output {n(mine['AUS'])} t REO (Mt Weld concentrate to Lynas Kuantan)",
-    )
 
 
 def build_trade(ctx: Context) -> None:
@@ -399,8 +417,14 @@ def build_trade(ctx: Context) -> None:
         "CHN", float(jp["value"]), "China share of Japan's REE imports", f"H1 2024, src {src.raw(jp)}"
     )
     eu_share = one(ctx.raw.trade, material="NdFeB magnets", importer="European Union")
+    measured = load_measured(ctx, (*IMPORTERS, *{i for v in EXTRA_IMPORTERS.values() for i in v}))
     for m, stages in MATERIAL_STAGES.items():
         for s in stages:
+            coverage = measured.coverage.get((m, s))
+            if coverage == "full":
+                for row in measured.rows(m, s):
+                    ctx.tables["trade"].add(**row)
+                continue
             gross: dict[str, tuple[float, str]] = {}
             if (m, s) == ("ndfeb", "magnet"):
                 cn = fixed[(m, s, "EU27")]["CHN"][0]
@@ -409,14 +433,27 @@ def build_trade(ctx: Context) -> None:
                     tot,
                     f"EU27 magnet imports = China flow {n(cn)} / China share {n(eu_share['value'])} (src {src.raw(eu_share)}) = {n(tot)}",
                 )
+            stage_sourced = {k[2]: v for k, v in sourced.items() if k[:2] == (m, s)}
+            stage_fixed = {k[2]: v for k, v in fixed.items() if k[:2] == (m, s)}
+            if coverage == "partial":
+                # measured flows replace share-based estimates; a sourced import total still bounds the rest
+                for (mm, ss, importer), flows in measured.flows.items():
+                    if (mm, ss) == (m, s):
+                        stage_fixed[importer] = dict(flows)
+                        if importer in stage_sourced:
+                            d = stage_sourced.pop(importer)
+                            gross[importer] = (d.total, d.txt)
             stage = StageTrade(
                 material=m,
                 stage=s,
                 production=ctx.pv(m, s),
                 use_by_region=region_use(ctx, m, s),
                 chain_use=ctx.chain_use(m, s),
-                sourced={k[2]: v for k, v in sourced.items() if k[:2] == (m, s)},
-                fixed={k[2]: v for k, v in fixed.items() if k[:2] == (m, s)},
+                sourced=stage_sourced,
+                fixed=stage_fixed,
+                export_weights=measured.weights.get((m, s), {}),
+                banned=measured.banned.get((m, s), frozenset()),
+                rule_only_to=measured.rule_only_to.get((m, s), {}),
                 gross_imports=gross,
                 uncovered_shares={"JPN": jp_share} if m in ("ndpr", "neodymium", "praseodymium") else {},
                 extra_importers=EXTRA_IMPORTERS.get((m, s), ()),
