@@ -310,7 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     shares.add_argument(
         "--material", action="append", choices=vocab.MATERIALS, help="limit to this material (repeatable)"
     )
-    shares.add_argument("--year", type=int, help="year (default: latest with data per stage)")
+    shares.add_argument(
+        "--year", type=int, help="year (default: the base year; each stage at its latest year up to it)"
+    )
     shares.add_argument("--top", type=_count(1), default=3, help="producers shown per stage")
     shares.add_argument("--out", help="folder to write stage_shares.csv into")
     shares.set_defaults(handler=cmd_shares)

@@ -17,6 +17,9 @@ import xarray as xr
 from .. import vocabulary as vocab
 from .summary import stage_control_table
 
+MIN_ITEMISED = 3
+"""Named producers (besides ROW) a year must list for its top-3 share and HHI to be computed."""
+
 __all__ = ["base_year", "concentration_over_time", "data_years", "stage_control_as_of"]
 
 
@@ -83,24 +86,50 @@ def concentration_over_time(
 ) -> pd.DataFrame:
     """Top-1 share, top-3 share and HHI per (material, stage) for every year with production data.
 
-    Only years with a value for the stage are listed (no carrying forward); ``n_countries``
-    says how many producers the source lists that year, so a year with only the largest
-    producers listed reads as such.
+    Only years with a value for the stage are listed (no carrying forward). ``china_share`` is
+    China's share of the world total in every year. A year whose source names fewer than
+    ``MIN_ITEMISED`` countries besides ``ROW`` (USGS series that give only the world and China)
+    is not itemised: its top-1, top-3 and HHI are NaN rather than computed on "China and the
+    rest of the world" as if the rest were one producer.
 
     Examples
     --------
     >>> p = xr.DataArray([[[[60.0, 50.0], [40.0, 50.0]]]], dims=("material", "stage", "country", "year"),
     ...                  coords={"material": ["gallium"], "stage": ["refining"], "country": ["CHN", "JPN"],
     ...                          "year": [2023, 2024]})
-    >>> concentration_over_time(p)[["year", "dominant", "dominant_share", "hhi"]].values.tolist()
-    [[2023, 'CHN', 0.6, 0.52], [2024, 'CHN', 0.5, 0.5]]
+    >>> p = xr.DataArray([[[[60.0, 50.0], [30.0, 50.0], [10.0, 0.0]]]], dims=("material", "stage", "country", "year"),
+    ...                  coords={"material": ["gallium"], "stage": ["refining"], "country": ["CHN", "JPN", "KOR"],
+    ...                          "year": [2023, 2024]})
+    >>> t = concentration_over_time(p)
+    >>> t[["year", "dominant", "dominant_share", "china_share", "itemised"]].values.tolist()
+    [[2023, 'CHN', 0.6, 0.6, True], [2024, '', nan, 0.5, False]]
+    >>> round(float(t.hhi[0]), 2)
+    0.46
     """
     if materials:
         production = production.sel(material=[m for m in materials if m in production.material.values])
     if stages:
         production = production.sel(stage=[s for s in stages if s in production.stage.values])
-    frames = [stage_control_table(production, int(y)) for y in production["year"].values]
-    frames = [f for f in frames if not f.empty]
+    frames = []
+    for year in production["year"].values:
+        table = stage_control_table(production, int(year))
+        if table.empty:
+            continue
+        cell = production.sel(year=year)
+        named = (cell.fillna(0) > 0) & (cell["country"] != "ROW")
+        table["n_named"] = [int(named.sel(material=m, stage=s).sum()) for m, s in zip(table.material, table.stage)]
+        china = cell.sel(country="CHN") if "CHN" in cell["country"].values else xr.zeros_like(cell.isel(country=0))
+        table["china_share"] = [
+            float(china.sel(material=m, stage=s).fillna(0)) / t
+            for m, s, t in zip(table.material, table.stage, table.total, strict=True)
+        ]
+        frames.append(table)
     if not frames:
         return stage_control_table(production, int(production["year"].values[0]))
-    return _upstream_first(pd.concat(frames, ignore_index=True).drop(columns="n1_coverage"))
+    table = pd.concat(frames, ignore_index=True).drop(columns="n1_coverage")
+    itemised = table["n_named"] >= MIN_ITEMISED
+    table["itemised"] = itemised
+    for column in ("dominant_share", "hhi", "top3_share"):
+        table[column] = table[column].where(itemised)
+    table["dominant"] = table["dominant"].where(itemised, "")
+    return _upstream_first(table)

@@ -51,8 +51,9 @@ def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
             ).to_numpy()
             frame["year"] = int(chosen)
             frame["material"], frame["stage"] = str(material), str(stage)
-            frames.append(frame.sort_values("share", ascending=False))
+            frames.append(frame.sort_values(["share", "country"], ascending=[False, True], kind="stable"))
     table = pd.concat(frames, ignore_index=True)
+    table = _with_reserves(ds, table)
     table["basis"] = [vocab.MATERIAL_STAGES[m][s] for m, s in zip(table.material, table.stage, strict=True)]
     table["country_name"] = table.country.map(vocab.country_name)
     table["grade"] = ds.source_grade.sel(source=table.source_id.to_numpy()).to_numpy()
@@ -67,8 +68,32 @@ def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
         "share",
         "source_id",
         "grade",
+        "reserves_t",
+        "reserves_share",
+        "reserves_year",
     ]
     return table[columns]
+
+
+def _with_reserves(ds: xr.Dataset, table: pd.DataFrame) -> pd.DataFrame:
+    """Reserves (latest year) beside each mining row: tonnes and share of the listed reserves."""
+    table = table.assign(reserves_t=np.nan, reserves_share=np.nan, reserves_year=pd.NA)
+    if "reserves" not in ds:
+        return table
+    for material in table.loc[table.stage == "mining", "material"].unique():
+        if material not in ds.reserves.material.values:
+            continue
+        cell = ds.reserves.sel(material=material)
+        years = cell.year.where(cell.notnull().any("country"), drop=True)
+        if years.size == 0:
+            continue
+        latest = cell.sel(year=int(years.max())).dropna("country")
+        rows = (table.material == material) & (table.stage == "mining")
+        by_country = latest.to_series()
+        table.loc[rows, "reserves_t"] = table.loc[rows, "country"].map(by_country)
+        table.loc[rows, "reserves_share"] = table.loc[rows, "reserves_t"] / float(latest.sum())
+        table.loc[rows, "reserves_year"] = int(years.max())
+    return table
 
 
 def format_stage_shares(table: pd.DataFrame, top: int = 3) -> str:
@@ -79,8 +104,14 @@ def format_stage_shares(table: pd.DataFrame, top: int = 3) -> str:
         total = rows.production_t.sum()
         lines.append(f"{material} / {stage} ({first.basis}, {first.year}; world {total:,.0f} t)")
         for row in rows.head(top).itertuples():
+            reserves = (
+                f"  reserves {row.reserves_t:>13,.0f} t ({row.reserves_share:.0%} of listed, {row.reserves_year})"
+                if pd.notna(row.reserves_t)
+                else ""
+            )
             lines.append(
                 f"    {row.country:<5} {row.share:6.1%}  {row.production_t:>12,.0f} t  [{row.grade}] {row.source_id}"
+                + reserves
             )
         if len(rows) > top:
             lines.append(f"    ... {len(rows) - top} more")
@@ -190,13 +221,19 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
 
 def format_over_time(table: pd.DataFrame) -> str:
     """Concentration per year as text: per material and stage, top producer, top-3 share and HHI."""
-    lines = ["Concentration over time (share of the listed world output; HHI on 0-1)"]
+    lines = [
+        "Concentration over time (shares of world output; HHI on 0-1). '-': the source gives only the world and",
+        "China that year, so top-1, top-3 and HHI are not computed.",
+    ]
     for (material, stage), rows in table.groupby(["material", "stage"], sort=False):
         lines.append(f"  {material} / {stage} ({vocab.MATERIAL_STAGES[material][stage]})")
         for row in rows.itertuples():
+            top = f"{row.dominant:<4}{row.dominant_share:6.1%}" if row.itemised else f"{'-':<4}{'-':>6}"
+            top3 = f"{row.top3_share:6.1%}" if row.itemised else f"{'-':>6}"
+            hhi = f"{row.hhi:5.3f}" if row.itemised else f"{'-':>5}"
             lines.append(
-                f"    {row.year}  top {row.dominant:<4}{row.dominant_share:6.1%}  top-3 {row.top3_share:6.1%}"
-                f"  HHI {row.hhi:5.3f}  producers listed {row.n_countries:>2}  [{row.sources}]"
+                f"    {row.year}  China {row.china_share:6.1%}  top {top}  top-3 {top3}  HHI {hhi}"
+                f"  countries named {row.n_named:>2}  [{row.sources}]"
             )
     return "\n".join(lines)
 
