@@ -117,7 +117,9 @@ def concentration_over_time(
             continue
         cell = production.sel(year=year)
         named = (cell.fillna(0) > 0) & (cell["country"] != "ROW")
-        table["n_named"] = [int(named.sel(material=m, stage=s).sum()) for m, s in zip(table.material, table.stage)]
+        table["n_named"] = [
+            int(named.sel(material=m, stage=s).sum()) for m, s in zip(table.material, table.stage, strict=True)
+        ]
         china = cell.sel(country="CHN") if "CHN" in cell["country"].values else xr.zeros_like(cell.isel(country=0))
         table["china_share"] = [
             float(china.sel(material=m, stage=s).fillna(0)) / t
