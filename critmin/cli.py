@@ -189,7 +189,14 @@ def cmd_shock(args: argparse.Namespace) -> int:
     ds = _dataset(args)
     total = args.draws or scenario.draws
     with tqdm(total=total, desc=f"{scenario.name}", unit="draw", disable=args.quiet) as bar:
-        result = run(ds, scenario, draws=args.draws, seed=args.seed, progress=lambda done, _: bar.update(done - bar.n))
+        result = run(
+            ds,
+            scenario,
+            draws=args.draws,
+            seed=args.seed,
+            progress=lambda done, _: bar.update(done - bar.n),
+            year=args.year,
+        )
     print(format_stops(stop_table(result), scenario.name))
     if args.out:
         written = write_results(result, Path(args.out))
@@ -257,7 +264,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     shock = None
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
-        shock = run(ds, scenario, draws=args.draws, seed=args.seed)
+        shock = run(ds, scenario, draws=args.draws, seed=args.seed, year=args.year)
     html, pdf = write_report(ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed)
     print(f"written {html}\nwritten {pdf}")
     return 0
@@ -352,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     shock.add_argument("scenario", help="scenario TOML file, or the name of one in the shipped library")
     shock.add_argument("--draws", type=_count(1), help="Monte Carlo draws (default: the scenario's)")
     shock.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    shock.add_argument(
+        "--year",
+        type=int,
+        help="year of the data the network is built on (default: the scenario's baseline_year, "
+        "else the base year, or the year before the scenario starts if earlier)",
+    )
     shock.add_argument("--out", help="folder for NetCDF and CSV results")
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
@@ -380,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--scenarios", nargs="*", help="scenario files or library names (the first is charted)")
     report.add_argument("--draws", type=_count(1), default=50, help="draws per scenario (default 50)")
     report.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    report.add_argument("--year", type=int, help="year of the data the charted scenario runs on (as for shock)")
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)
 

@@ -7,6 +7,8 @@ Top level (all required except ``description``)::
 
     name = "ga-ge-2023"                 # identifier, used in output file names
     description = "..."                 # free text
+    baseline_year = 2022                # optional: year of the data the network is built on (default:
+                                        # the dataset's base year, or the year before `start` if earlier)
     horizon_months = 24                 # months simulated, >= 1
     start = "2023-06"                   # first simulated month, YYYY-MM
     seed = 2023                         # Monte Carlo seed, integer >= 0
@@ -221,6 +223,7 @@ class Scenario:
     seed: int
     draws: int
     description: str = ""
+    baseline_year: int | None = None
     events: tuple[Event, ...] = ()
     policy: Policy = field(default_factory=Policy)
     parameters: tuple[tuple[str, float], ...] = ()
@@ -300,6 +303,7 @@ def _build(doc: Mapping[str, Any]) -> Scenario:
     return Scenario(
         name=doc["name"],
         description=doc.get("description", ""),
+        baseline_year=doc.get("baseline_year"),
         horizon_months=doc["horizon_months"],
         start=doc["start"],
         seed=doc["seed"],

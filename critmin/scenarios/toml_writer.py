@@ -66,6 +66,8 @@ def scenario_to_toml(scenario: Scenario) -> str:
         f"{k} = {toml_value(getattr(scenario, k))}"
         for k in ("name", "description", "horizon_months", "start", "seed", "draws")
     ]
+    if scenario.baseline_year is not None:
+        lines.append(f"baseline_year = {scenario.baseline_year}")
     for event in scenario.events:
         lines += ["", *_event_lines(event)]
     policy = scenario.policy

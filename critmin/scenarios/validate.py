@@ -10,7 +10,7 @@ from critmin.errors import Issue
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, MATERIALS, SECTORS, STAGES
 
 TOP_REQUIRED = ("name", "horizon_months", "start", "seed", "draws")
-TOP_KEYS = frozenset(TOP_REQUIRED) | {"description", "events", "policy", "parameters", "uncertain"}
+TOP_KEYS = frozenset(TOP_REQUIRED) | {"description", "baseline_year", "events", "policy", "parameters", "uncertain"}
 EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "export_control": (
         ("controller", "materials", "destinations", "announced", "effective"),
@@ -89,6 +89,18 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             )
         elif value < low:
             issues.append(_issue(file, key, f"{value} is below {low}", f"give a whole number of at least {low}"))
+    if "baseline_year" in doc:
+        year = doc["baseline_year"]
+        if not isinstance(year, int) or isinstance(year, bool) or not 1990 <= year <= 2100:
+            issues.append(
+                _issue(
+                    file,
+                    "baseline_year",
+                    f"{year!r} is not a year",
+                    "give the year of the data the network is built on, e.g. baseline_year = 2022 "
+                    "(for a past episode: the year before it)",
+                )
+            )
     if "start" in doc and (not isinstance(doc["start"], str) or not MONTH.match(doc["start"])):
         issues.append(
             _issue(file, "start", f"{doc['start']!r} is not a month", 'write the month as "YYYY-MM", e.g. "2023-08"')

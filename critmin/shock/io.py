@@ -21,6 +21,7 @@ def run(
     draws: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    year: int | None = None,
 ) -> xr.Dataset:
     """Simulate a scenario on a dataset with Monte Carlo draws.
 
@@ -36,6 +37,8 @@ def run(
         Overrides the scenario's seed.
     progress : callable, optional
         ``progress(done, total)`` after each batch of draws.
+    year : int, optional
+        Year of the data the network is built on; default :func:`baseline_year`.
 
     Returns
     -------
@@ -59,8 +62,30 @@ def run(
 
         scenario = replace(scenario, seed=seed)
     n = scenario.draws if draws is None else draws
-    network = build_network(dataset, year=int(scenario.start[:4]))
+    network = build_network(dataset, year=baseline_year(dataset, scenario, year))
     return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
+
+
+def baseline_year(dataset: xr.Dataset, scenario: Scenario, year: int | None = None) -> int:
+    """The year of data a scenario runs on: `year`, else the scenario's ``baseline_year``, else the
+    dataset's base year (latest complete year), or the year before the scenario starts if that is
+    earlier, so that a past episode never runs on data of its own year or later.
+
+    Examples
+    --------
+    >>> from critmin.data import load
+    >>> from critmin.scenarios import load_scenario
+    >>> ds = load()
+    >>> [baseline_year(ds, load_scenario(name)) for name in ("japan_ree_magnet_halt_6m", "backtest_ga_ge_2023")]
+    [2024, 2022]
+    """
+    from critmin.exposure.years import base_year
+
+    if year is not None:
+        return year
+    if scenario.baseline_year is not None:
+        return scenario.baseline_year
+    return min(base_year(dataset), int(scenario.start[:4]) - 1)
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:

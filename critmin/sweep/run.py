@@ -61,6 +61,7 @@ import xarray as xr
 
 from critmin.errors import Issue, ScenarioError
 from critmin.model.build import with_holders
+from critmin.shock.io import baseline_year
 from critmin.shock.montecarlo import BATCH_DRAWS, simulate_draws
 from critmin.shock.network import Network, build_network
 from critmin.sweep.spec import Case, Sweep, SweepPolicy, load_sweep
@@ -164,7 +165,7 @@ def chunk_parts(cases: Sequence[Case], draws_per_case: int, start: int, stop: in
 
 def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d: int) -> xr.Dataset:
     scenario = case.scenario
-    net = network_for(dataset, key, case.policy, int(scenario.start[:4]))
+    net = network_for(dataset, key, case.policy, baseline_year(dataset, scenario))
     out = simulate_draws(net, scenario, range(a, b), trajectories=False)
     keep = [v for v in out.data_vars if v in SUMMARY_VARS or str(v).startswith("parameter_")]
     out = out[keep].drop_vars([c for c in out.coords if c not in out.dims])
