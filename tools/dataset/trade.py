@@ -436,13 +436,12 @@ def build_trade(ctx: Context) -> None:
             stage_sourced = {k[2]: v for k, v in sourced.items() if k[:2] == (m, s)}
             stage_fixed = {k[2]: v for k, v in fixed.items() if k[:2] == (m, s)}
             if coverage == "partial":
-                # measured flows replace share-based estimates; a sourced import total still bounds the rest
+                # A partial code's flows are fixed flows and the rule fills the rest, except for an importer whose
+                # customs give source shares over every form of the stage (USGS import sources): those cover the
+                # whole stage, where the code covers a part and the rest would be modelled.
                 for (mm, ss, importer), flows in measured.flows.items():
-                    if (mm, ss) == (m, s):
+                    if (mm, ss) == (m, s) and importer not in stage_sourced:
                         stage_fixed[importer] = dict(flows)
-                        if importer in stage_sourced:
-                            d = stage_sourced.pop(importer)
-                            gross[importer] = (d.total, d.txt)
             stage = StageTrade(
                 material=m,
                 stage=s,
