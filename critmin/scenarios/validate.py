@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -49,7 +50,38 @@ def _issue(file: str, field: str, problem: str, fix: str) -> Issue:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _not_list(value: Any, where: str, file: str, example: str) -> list[Issue]:
+    """A list is expected: a lone value would be split into letters or ignored, so refuse it."""
+    if isinstance(value, list):
+        return []
+    return [_issue(file, where, f"{value!r} is not a list", f"use a list, e.g. {example}")]
+
+
+def check_structure(doc: Mapping[str, Any], file: str) -> list[Issue]:
+    """Sections of the wrong type (checked first: the other checks walk these sections)."""
+    issues = []
+    for key, kind, fix in (
+        ("events", list, "write each event as [[events]]"),
+        ("policy", Mapping, "write [policy] with key = value lines"),
+        ("parameters", Mapping, "write [parameters] with name = number lines"),
+        ("uncertain", Mapping, 'write [uncertain] with "target" = {dist = ...} lines'),
+    ):
+        if key in doc and not isinstance(doc[key], kind):
+            issues.append(_issue(file, key, f"{doc[key]!r} is not a {'list' if kind is list else 'table'}", fix))
+    release = doc.get("policy", {}).get("stockpile_release") if isinstance(doc.get("policy"), Mapping) else None
+    if release is not None and not isinstance(release, Mapping):
+        issues.append(
+            _issue(
+                file,
+                "policy.stockpile_release",
+                f"{release!r} is not a table",
+                "write [policy.stockpile_release] with trigger_days and monthly_rate",
+            )
+        )
+    return issues
 
 
 def month_index(value: Any, start: str) -> int | None:
@@ -150,6 +182,15 @@ def _month(value: Any, where: str, file: str, start: str) -> list[Issue]:
 
 def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
     issues = _country(e.get("controller", "CHN"), f"{at}.controller", file)
+    for key, example in (
+        ("materials", '["gallium"]'),
+        ("stages", '["refining"]'),
+        ("items", '["ndfeb.magnet"]'),
+        ("approval_path", "[0.0, 0.5]"),
+    ):
+        if key in e and not isinstance(e[key], list):
+            issues += _not_list(e[key], f"{at}.{key}", file, example)
+            e = {**e, key: []}
     issues += _material(e.get("materials", []), f"{at}.materials", file)
     if "stages" in e and "items" in e:
         issues.append(
@@ -176,7 +217,9 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
             )
     dest = e.get("destinations", "all")
     if isinstance(dest, Mapping):
-        if set(dest) != {"all_but"}:
+        if set(dest) == {"all_but"} and not isinstance(dest["all_but"], list):
+            issues += _not_list(dest["all_but"], f"{at}.destinations.all_but", file, '["JPN"]')
+        elif set(dest) != {"all_but"}:
             issues.append(
                 _issue(
                     file,
@@ -187,8 +230,17 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
             )
         else:
             issues += _country(dest["all_but"], f"{at}.destinations", file)
+    elif dest != "all" and not isinstance(dest, list):
+        issues.append(
+            _issue(
+                file,
+                f"{at}.destinations",
+                f"{dest!r} is not a list",
+                'use a list, e.g. ["JPN"], or "all", or {all_but = ["JPN"]}',
+            )
+        )
     elif dest != "all":
-        issues += _country(dest if isinstance(dest, list) else [dest], f"{at}.destinations", file)
+        issues += _country(dest, f"{at}.destinations", file)
     for key in ("announced", "effective", "lifted"):
         if key in e:
             issues += _month(e[key], f"{at}.{key}", file, start)
@@ -234,7 +286,11 @@ def _node(e: Mapping[str, Any], at: str, file: str) -> list[Issue]:
     issues = _country(e.get("country", "CHN"), f"{at}.country", file)
     issues += _material(e.get("material", "gallium"), f"{at}.material", file)
     stage = e.get("stage")
-    if e.get("material") in MATERIAL_STAGES and stage not in MATERIAL_STAGES[e["material"]]:
+    if (
+        isinstance(e.get("material"), str)
+        and e["material"] in MATERIAL_STAGES
+        and stage not in MATERIAL_STAGES[e["material"]]
+    ):
         issues.append(
             _issue(
                 file,
@@ -339,9 +395,18 @@ def _check_policy(doc: Mapping[str, Any], file: str) -> list[Issue]:
     if not isinstance(policy.get("substitution", True), bool):
         issues.append(_issue(file, "policy.substitution", "not true or false", "write true or false"))
     allocation = policy.get("allocation", "pro_rata")
-    if allocation != "pro_rata":
+    if allocation != "pro_rata" and not isinstance(allocation, list):
+        issues.append(
+            _issue(
+                file,
+                "policy.allocation",
+                f"{allocation!r} is not a list",
+                'use a list, e.g. ["defence"], or "pro_rata"',
+            )
+        )
+    elif allocation != "pro_rata":
         issues += _check_codes(
-            allocation if isinstance(allocation, list) else [allocation],
+            allocation,
             "policy.allocation",
             file,
             SECTORS,
@@ -380,7 +445,17 @@ def _check_parameters(doc: Mapping[str, Any], file: str) -> list[Issue]:
                 )
             )
         elif not _number(value):
-            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number", "give a number"))
+            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number", "give a finite number"))
+        elif value < 0:
+            spec = PARAMETERS[name]
+            issues.append(
+                _issue(
+                    file,
+                    f"parameters.{name}",
+                    f"{value!r} is negative",
+                    f"give a number >= 0 (plausible range {spec.low:g} to {spec.high:g} {spec.unit})",
+                )
+            )
     return issues
 
 
@@ -461,6 +536,9 @@ def validate_document(doc: Mapping[str, Any], file: str) -> list[Issue]:
     >>> [i.field for i in validate_document({"name": "x"}, "s.toml")]
     ['horizon_months', 'start', 'seed', 'draws']
     """
+    structure = check_structure(doc, file)
+    if structure:
+        return [*_check_top(doc, file), *structure]
     return [
         *_check_top(doc, file),
         *_check_events(doc, file),

@@ -65,8 +65,8 @@ import csv
 import hashlib
 import itertools
 import json
+import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,6 +74,7 @@ from typing import Any
 
 import xarray as xr
 
+from critmin.documents import non_finite, read_toml
 from critmin.errors import Issue, ScenarioError
 from critmin.scenarios.spec import (
     Destinations,
@@ -194,7 +195,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
@@ -214,7 +215,8 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             issues.append(_issue(file, key, f"{doc[key]!r} is not text", f'write {key} = "..."'))
     allies = doc.get("allies", [])
     if not isinstance(allies, list):
-        allies = [allies]
+        issues.append(_issue(file, "allies", f"{allies!r} is not a list", 'use a list, e.g. ["JPN"]'))
+        allies = []
     issues += [
         _issue(
             file,
@@ -223,7 +225,7 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             "use ISO 3166 alpha-3 codes such as JPN, KOR, USA, or EU27",
         )
         for a in allies
-        if a not in COUNTRIES
+        if not isinstance(a, str) or a not in COUNTRIES
     ]
     for key in ("grid", "uncertain", "policies"):
         if key in doc and not isinstance(doc[key], Mapping):
@@ -541,6 +543,13 @@ def _policy(
         )
         release = None
     allocation = raw.get("allocation")
+    if allocation is not None and allocation != "pro_rata" and not isinstance(allocation, list):
+        issues.append(
+            _issue(
+                file, f"{at}.allocation", f"{allocation!r} is not a list", 'use a list, e.g. ["defence"], or "pro_rata"'
+            )
+        )
+        allocation = None
     policy = SweepPolicy(
         name,
         by_holder,
@@ -610,13 +619,13 @@ def digest(doc: Mapping[str, Any], base: Scenario, policies: Sequence[SweepPolic
 
 def _read(path: Path) -> tuple[dict[str, Any], list[Issue]]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), []
+        doc, issues = read_toml(path.read_text(encoding="utf-8"), path.name)
     except OSError as err:
         return {}, [_issue(path.name, "(file)", f"cannot read: {err.strerror}", "check the path")]
-    except tomllib.TOMLDecodeError as err:
-        return {}, [
-            _issue(path.name, "(file)", f"not valid TOML: {err}", "correct the TOML syntax at the position given")
-        ]
+    except UnicodeDecodeError as err:
+        return {}, [_issue(path.name, "(file)", f"is not UTF-8 text ({err.reason})", "save the file as UTF-8")]
+    bad = non_finite(doc, path.name)
+    return ({} if bad else doc), issues + bad
 
 
 def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
