@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from critmin.errors import Issue
+from critmin.limits import check_run
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, MATERIALS, SECTORS, STAGES
 
 TOP_REQUIRED = ("name", "horizon_months", "start", "seed", "draws")
@@ -54,10 +55,11 @@ def _number(value: Any) -> bool:
 
 
 def _not_list(value: Any, where: str, file: str, example: str) -> list[Issue]:
-    """A list is expected: a lone value would be split into letters or ignored, so refuse it."""
-    if isinstance(value, list):
+    """A non-empty list is expected: a lone value would be split into letters, an empty one does nothing."""
+    if isinstance(value, list) and value:
         return []
-    return [_issue(file, where, f"{value!r} is not a list", f"use a list, e.g. {example}")]
+    problem = "is an empty list" if isinstance(value, list) else f"{value!r} is not a list"
+    return [_issue(file, where, problem, f"use a list, e.g. {example}")]
 
 
 def check_structure(doc: Mapping[str, Any], file: str) -> list[Issue]:
@@ -121,6 +123,9 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             )
         elif value < low:
             issues.append(_issue(file, key, f"{value} is below {low}", f"give a whole number of at least {low}"))
+    months, draws = doc.get("horizon_months"), doc.get("draws")
+    if isinstance(months, int) and isinstance(draws, int) and min(months, draws) >= 1:
+        issues += check_run(months, 1, file, "horizon_months") or check_run(months, draws, file, "draws")
     if "start" in doc and (not isinstance(doc["start"], str) or not MONTH.match(doc["start"])):
         issues.append(
             _issue(file, "start", f"{doc['start']!r} is not a month", 'write the month as "YYYY-MM", e.g. "2023-08"')
@@ -181,14 +186,14 @@ def _month(value: Any, where: str, file: str, start: str) -> list[Issue]:
 
 
 def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    issues = _country(e.get("controller", "CHN"), f"{at}.controller", file)
+    issues = _country([e.get("controller", "CHN")], f"{at}.controller", file)
     for key, example in (
         ("materials", '["gallium"]'),
         ("stages", '["refining"]'),
         ("items", '["ndfeb.magnet"]'),
         ("approval_path", "[0.0, 0.5]"),
     ):
-        if key in e and not isinstance(e[key], list):
+        if key in e and (not isinstance(e[key], list) or not e[key]):
             issues += _not_list(e[key], f"{at}.{key}", file, example)
             e = {**e, key: []}
     issues += _material(e.get("materials", []), f"{at}.materials", file)
@@ -230,12 +235,12 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
             )
         else:
             issues += _country(dest["all_but"], f"{at}.destinations", file)
-    elif dest != "all" and not isinstance(dest, list):
+    elif dest != "all" and (not isinstance(dest, list) or not dest):
         issues.append(
             _issue(
                 file,
                 f"{at}.destinations",
-                f"{dest!r} is not a list",
+                "is an empty list" if dest == [] else f"{dest!r} is not a list",
                 'use a list, e.g. ["JPN"], or "all", or {all_but = ["JPN"]}',
             )
         )
@@ -283,8 +288,8 @@ def _check_control_times(e: Mapping[str, Any], at: str, file: str, start: str) -
 
 def _node(e: Mapping[str, Any], at: str, file: str) -> list[Issue]:
     """Country, material, and a stage of that material (outages and projects)."""
-    issues = _country(e.get("country", "CHN"), f"{at}.country", file)
-    issues += _material(e.get("material", "gallium"), f"{at}.material", file)
+    issues = _country([e.get("country", "CHN")], f"{at}.country", file)
+    issues += _material([e.get("material", "gallium")], f"{at}.material", file)
     stage = e.get("stage")
     if (
         isinstance(e.get("material"), str)
@@ -311,11 +316,11 @@ def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
 
 
 def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    issues = _country(e.get("region", "CHN"), f"{at}.region", file)
+    issues = _country([e.get("region", "CHN")], f"{at}.region", file)
     issues += _check_codes(
-        e.get("sector", "all"), f"{at}.sector", file, SECTORS, "sector", "use one of " + ", ".join(SECTORS)
+        [e.get("sector", "all")], f"{at}.sector", file, SECTORS, "sector", "use one of " + ", ".join(SECTORS)
     )
-    issues += _material(e.get("material", "gallium"), f"{at}.material", file)
+    issues += _material([e.get("material", "gallium")], f"{at}.material", file)
     issues += _share(e.get("size", 0.0), f"{at}.size", file, -1.0, 100.0)
     issues += _nonnegative(e.get("duration_months", 0), f"{at}.duration_months", file)
     if "baseline_share" in e:
@@ -395,12 +400,12 @@ def _check_policy(doc: Mapping[str, Any], file: str) -> list[Issue]:
     if not isinstance(policy.get("substitution", True), bool):
         issues.append(_issue(file, "policy.substitution", "not true or false", "write true or false"))
     allocation = policy.get("allocation", "pro_rata")
-    if allocation != "pro_rata" and not isinstance(allocation, list):
+    if allocation != "pro_rata" and (not isinstance(allocation, list) or not allocation):
         issues.append(
             _issue(
                 file,
                 "policy.allocation",
-                f"{allocation!r} is not a list",
+                "is an empty list" if allocation == [] else f"{allocation!r} is not a list",
                 'use a list, e.g. ["defence"], or "pro_rata"',
             )
         )

@@ -10,6 +10,8 @@ import pandas as pd
 import xarray as xr
 
 from critmin._io import atomic_write
+from critmin.errors import ScenarioError
+from critmin.limits import check_run
 from critmin.scenarios.spec import Scenario, load_scenario
 from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
@@ -59,6 +61,9 @@ def run(
 
         scenario = replace(scenario, seed=seed)
     n = scenario.draws if draws is None else draws
+    too_much = check_run(scenario.horizon_months, n, "command line", "--draws")
+    if too_much:
+        raise ScenarioError(too_much)
     network = build_network(dataset, year=int(scenario.start[:4]))
     return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
 

@@ -76,6 +76,7 @@ import xarray as xr
 
 from critmin.documents import non_finite, read_toml
 from critmin.errors import Issue, ScenarioError
+from critmin.limits import check_sweep
 from critmin.scenarios.spec import (
     Destinations,
     Distribution,
@@ -610,6 +611,19 @@ def _check_points(cases: Sequence[Case], file: str, limit: int = 20) -> list[Iss
     return issues
 
 
+def _check_size(doc: Mapping[str, Any], file: str) -> list[Issue]:
+    """Refuse a grid too large to run before any case is built (the product can be astronomical)."""
+    grid, policies = doc.get("grid", {}), doc.get("policies", {"base": {}})
+    if not isinstance(grid, Mapping) or not isinstance(policies, Mapping):
+        return []
+    axes = [values for values in grid.values() if isinstance(values, list)]
+    draws, months = doc.get("draws_per_case", 1), doc.get("horizon_months", 1)
+    if not _is_int(draws) or not _is_int(months) or draws < 1 or months < 1:
+        return []
+    longest = max([months, *(v for v in grid.get("horizon_months", []) if _is_int(v))])
+    return check_sweep(math.prod(len(a) for a in axes) * max(len(policies), 1) * draws, longest, file)
+
+
 def digest(doc: Mapping[str, Any], base: Scenario, policies: Sequence[SweepPolicy]) -> str:
     """sha256 of everything that determines the results (not chunking, not file paths)."""
     keep = {k: v for k, v in doc.items() if k not in ("chunk_size", "description", "base")}
@@ -662,6 +676,9 @@ def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
     if not doc and issues:
         raise ScenarioError(issues)
     issues += _check_top(doc, file)
+    too_much = _check_size(doc, file)
+    if too_much:
+        raise ScenarioError(issues + too_much)
     base, more = _load_base(doc, file, p.parent)
     issues += more + _check_grid(doc, base, file)
     if base is not None:
