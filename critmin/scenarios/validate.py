@@ -42,6 +42,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
     "bernoulli": ("p",),
 }
 COORDINATION = ("own_first", "pro_rata_consumption")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TARGET = re.compile(r"^(?:parameters\.(?P<param>\w+)|events\[(?P<index>\d+)\]\.(?P<field>\w+))$")
 
@@ -115,6 +116,15 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
     ]
     if "name" in doc and (not isinstance(doc["name"], str) or not doc["name"].strip()):
         issues.append(_issue(file, "name", "empty or not text", 'write name = "my-scenario"'))
+    elif "name" in doc and not NAME.match(doc["name"]):
+        issues.append(
+            _issue(
+                file,
+                "name",
+                f"{doc['name']!r} is not a plain name (it names output files)",
+                "use letters, digits, _ . and - only, starting with a letter or digit, e.g. my-scenario",
+            )
+        )
     for key, low in (("horizon_months", 1), ("seed", 0), ("draws", 1)):
         value = doc.get(key, low)
         if not isinstance(value, int) or isinstance(value, bool):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from critmin._io import atomic_write
+from critmin._io import atomic_write, safe_stem
 from critmin.errors import ScenarioError
 from critmin.limits import check_run
 from critmin.scenarios.spec import Scenario, load_scenario
@@ -101,7 +101,7 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     '.nc'
     """
     out = Path(out_dir)
-    stem = str(result.attrs.get("scenario", "shock"))
+    stem = safe_stem(str(result.attrs.get("scenario", "shock")))
     written = [out / f"{stem}.nc"]
     atomic_write(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
     for name, table in tidy(result).items():
