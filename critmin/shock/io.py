@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from critmin._io import atomic_write, safe_stem
+from critmin._io import safe_stem
+from critmin._publish import publish_folder
 from critmin.errors import ScenarioError
 from critmin.limits import check_run
 from critmin.scenarios.spec import Scenario, load_scenario
@@ -89,7 +89,7 @@ def tidy(result: xr.Dataset) -> dict[str, pd.DataFrame]:
 
 
 def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
-    """Write ``<scenario>.nc`` and tidy CSVs ``<scenario>__<dims>.csv``, each atomically.
+    """Write ``<scenario>.nc`` and tidy CSVs ``<scenario>__<dims>.csv``, as one set (see :mod:`critmin._publish`).
 
     Examples
     --------
@@ -102,10 +102,14 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     """
     out = Path(out_dir)
     stem = safe_stem(str(result.attrs.get("scenario", "shock")))
-    written = [out / f"{stem}.nc"]
-    atomic_write(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
-    for name, table in tidy(result).items():
-        path = out / f"{stem}__{name}.csv"
-        atomic_write(path, partial(_write_csv, table))
-        written.append(path)
-    return written
+    names = [f"{stem}.nc"]
+
+    def write(folder: Path) -> None:
+        result.to_netcdf(folder / names[0], engine="netcdf4")
+        for name, table in tidy(result).items():
+            names.append(f"{stem}__{name}.csv")
+            _write_csv(table, folder / names[-1])
+
+    # files of an earlier run of this scenario are replaced as a set (never a mix of two runs)
+    publish_folder(out, write, owns=lambda name: name.startswith((f"{stem}.", f"{stem}__")))
+    return [out / name for name in names]
