@@ -378,7 +378,7 @@ def _check_events(doc: Mapping[str, Any], file: str) -> list[Issue]:
         if kind is None:
             issues.append(_issue(file, f"{at}.kind", "missing", "add kind = " + " | ".join(CHECKS)))
             continue
-        if kind not in CHECKS:
+        if not isinstance(kind, str) or kind not in CHECKS:
             issues.append(
                 _issue(file, f"{at}.kind", f"{kind!r} is not a known event kind", "use one of " + ", ".join(CHECKS))
             )
@@ -491,7 +491,8 @@ def _check_target(key: str, doc: Mapping[str, Any], file: str) -> list[Issue]:
     index = int(m["index"])
     if index >= len(events) or not isinstance(events[index], Mapping):
         return [_issue(file, where, f"there is no event {index}", f"use an index below {len(events)}")]
-    allowed = NUMERIC_EVENT_FIELDS.get(events[index].get("kind"), frozenset())
+    kind = events[index].get("kind")
+    allowed = NUMERIC_EVENT_FIELDS.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
     if m["field"] not in allowed:
         return [
             _issue(

@@ -474,6 +474,8 @@ def read_portfolio(
     return tuple(sorted(out)), issues
 
 
+MAX_PORTFOLIO_BYTES = 64 * 2**20
+"""Largest portfolio.nc read (the optimiser writes well under 1 MB); checked before loading."""
 OptimisedPortfolio = tuple[
     tuple[tuple[str, str, float], ...], tuple[tuple[str, str], ...], tuple[Project, ...], list[Issue]
 ]
@@ -487,6 +489,10 @@ def read_optimised_portfolio(path: Path, holders: Mapping[str, str], file: str) 
     from critmin.optimise.pipeline import backed_projects, bought_by_holder
 
     fix = "give the portfolio.nc written by `critmin optimise --out FOLDER`, relative to the sweep file"
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_PORTFOLIO_BYTES:
+        problem = f"{path.name} is {size / 2**20:,.0f} MB (a portfolio is at most {MAX_PORTFOLIO_BYTES // 2**20} MB)"
+        return (), (), (), [_issue(file, "portfolio", problem, fix)]
     try:
         with xr.open_dataset(path, engine="h5netcdf") as opened:
             portfolio = opened.load()

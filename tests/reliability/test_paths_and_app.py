@@ -95,3 +95,22 @@ def test_every_form_field_checked_on_the_server(field: str, value: object, messa
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(scenario_toml(FORM | {field: value}))
     assert [str(i) for i in caught.value.issues] == [message]
+
+
+def test_oversized_portfolio_refused_before_loading(tmp_path: Path) -> None:
+    import critmin
+    from critmin.sweep.spec import MAX_PORTFOLIO_BYTES, load_sweep
+
+    with (tmp_path / "portfolio.nc").open("wb") as handle:
+        handle.truncate(MAX_PORTFOLIO_BYTES + 2**20)  # sparse: no disk used
+    (tmp_path / "sweep.toml").write_text(
+        'name = "o"\nbase = "backtest_ga_ge_2023"\nseed = 5\ndraws_per_case = 3\n\n[policies.optimised]\n'
+        'portfolio = "portfolio.nc"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(tmp_path / "sweep.toml", critmin.load())
+    assert [str(i) for i in caught.value.issues] == [
+        "sweep.toml, field 'portfolio': portfolio.nc is 65 MB (a portfolio is at most 64 MB)."
+        " Fix: give the portfolio.nc written by `critmin optimise --out FOLDER`, relative to the sweep file."
+    ]
