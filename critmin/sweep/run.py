@@ -247,6 +247,21 @@ def whole_batches(size: int) -> int:
 
 def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
     store = Store(out)
+    if not store.exists() and resume:  # a mistyped --out would otherwise start the sweep again silently
+        here = Path(out).resolve().parent
+        stores = sorted(str(p) for p in here.iterdir() if p.is_dir() and Store(p).exists()) if here.is_dir() else []
+        hint = f"; sweep stores beside it: {', '.join(stores)}" if stores else ""
+        raise ScenarioError(
+            [
+                Issue(
+                    str(out),
+                    0,
+                    "--resume",
+                    f"there is no sweep store here to resume{hint}",
+                    "give the --out of the interrupted sweep, or leave out --resume to start a new one",
+                )
+            ]
+        )
     if not store.exists():
         return store
     if not resume:

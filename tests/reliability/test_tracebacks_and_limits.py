@@ -157,3 +157,15 @@ def test_deeply_nested_datapackage_json(package: Path, run_cli) -> None:  # type
             " Fix: flatten the nested arrays or tables."
         ],
     )
+
+
+def test_resume_of_a_mistyped_store_is_refused(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_cli("sweep", "small", "--workers", "0", "--out", "stroe", "--resume")
+    assert (outcome.code, outcome.problems) == (
+        2,
+        [
+            "stroe, field '--resume': there is no sweep store here to resume."
+            " Fix: give the --out of the interrupted sweep, or leave out --resume to start a new one."
+        ],
+    )
+    assert not (tmp_path / "stroe").exists()
