@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once: os.umask can only be read by setting it
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def publish_mode(path: str | Path) -> None:
+    """Give a file made by :func:`tempfile.mkstemp` (mode 0600) the mode the umask asks for."""
+    os.chmod(path, 0o666 & ~_UMASK)
+
+
+def safe_stem(text: str) -> str:
+    """The one rule for file names made from user text: letters, digits, ``_ . -``; never a path.
+
+    Examples
+    --------
+    >>> safe_stem("../../etc/x"), safe_stem("/abs/name"), safe_stem("ga-ge_2023"), safe_stem("..")
+    ('etc_x', 'abs_name', 'ga-ge_2023', 'result')
+    """
+    return _UNSAFE.sub("_", text).strip("._-")[:100] or "result"
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -22,6 +43,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(handle)
     try:
         write(Path(temporary))
+        publish_mode(temporary)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

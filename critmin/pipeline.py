@@ -10,6 +10,7 @@ from typing import Any
 import xarray as xr
 
 from critmin._io import atomic_write_csv, atomic_write_text
+from critmin._publish import publish_folder
 from critmin.data import load
 
 
@@ -148,11 +149,22 @@ def report_section(
 
 def main_job(data: str | None, out: Path) -> int:
     """Run the main job on the packaged dataset (or `data`) and write results under `out`."""
-    from critmin.report.tables import format_stage_shares, stage_share_table
-
     ds = load(data)
     version = ds.attrs.get("version", "?")
     print(f"critmin main job: dataset {ds.attrs.get('name', '?')} {version}" + (f" + {data}" if data else ""))
+    written: list[Path] = []
+
+    def write(staging: Path) -> None:
+        written.extend(out / path.relative_to(staging) for path in _sections(ds, staging))
+
+    publish_folder(out, write)  # every result of this run appears at once; other files in `out` stay
+    print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
+    return 0
+
+
+def _sections(ds: xr.Dataset, out: Path) -> list[Path]:
+    """Run every section of the main job, writing into `out`; the files written."""
+    from critmin.report.tables import format_stage_shares, stage_share_table
 
     _section("1. Who makes what: world stage shares (latest year), each row with its source")
     shares = stage_share_table(ds)
@@ -174,6 +186,4 @@ def main_job(data: str | None, out: Path) -> int:
 
     _section("6. Briefing: self-contained HTML and its PDF, every figure sourced")
     written += report_section(ds, out, shocks, response_of(out / "response"))
-
-    print("\nwritten:\n" + "\n".join(f"  {path}" for path in written))
-    return 0
+    return written

@@ -104,8 +104,7 @@ def test_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = tmp_path / "store"
     assert main(["sweep", "small", "--scheduler", "nowhere", "--out", str(out)]) == 2
     assert capsys.readouterr().err.splitlines()[1] == (
-        "  nowhere, field '--scheduler': cannot reach a Dask scheduler there "
-        "(missing port number in address 'nowhere'). Fix: start one with `dask scheduler` and give its "
-        "tcp://HOST:PORT, or leave out --scheduler to run on a local cluster."
+        "  nowhere, field '--scheduler': not a scheduler address. "
+        "Fix: write tcp://HOST:PORT or tls://HOST:PORT, e.g. tcp://10.0.0.5:8786."
     )
     assert not out.exists()

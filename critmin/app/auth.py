@@ -18,7 +18,7 @@ Rules
       redirect_uri = "https://critmin.example.org/"
 
   Make a hash with ``python -m critmin.app.auth`` (asks for the password). No credential is
-  ever written in code; the config file is read with :mod:`tomllib` and nothing in it is run.
+  ever written in code; the config file is read with :mod:`tomllib` (nesting bounded first) and nothing in it is run.
 
 Examples
 --------
@@ -39,12 +39,12 @@ import hmac
 import ipaddress
 import os
 import secrets
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from critmin.documents import read_toml
 from critmin.errors import CritminError
 
 SCHEME = "pbkdf2_sha256"
@@ -105,6 +105,10 @@ def _users(raw: Any, where: str) -> dict[str, str]:
         raise AuthConfigError(f'{where}: [auth] users must be a table of name = "pbkdf2_sha256$..."')
     users = {}
     for name, encoded in raw.items():
+        if not isinstance(encoded, str):
+            raise AuthConfigError(
+                f"{where}: [auth] users.{name} is not text. Fix: make a hash with `python -m critmin.app.auth`"
+            )
         try:
             _parse_hash(str(encoded))
         except ValueError as error:
@@ -118,6 +122,9 @@ def _users(raw: Any, where: str) -> dict[str, str]:
 def _oidc(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, Mapping):
         raise AuthConfigError(f"{where}: [auth.oidc] must be a table")
+    wrong = [str(key) for key, value in raw.items() if not isinstance(value, str)]
+    if wrong:
+        raise AuthConfigError(f'{where}: [auth.oidc] {", ".join(wrong)} must be text. Fix: write key = "..."')
     missing = [key for key in OIDC_KEYS if not raw.get(key)]
     if missing:
         raise AuthConfigError(
@@ -137,11 +144,13 @@ def load_config(path: str | Path | None) -> AppConfig:
         return AppConfig()
     file = Path(path)
     try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
+        document, issues = read_toml(file.read_text(encoding="utf-8"), str(file))
     except FileNotFoundError:
         raise AuthConfigError(f"{file}: no such config file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise AuthConfigError(f"{file}: not valid TOML ({error})") from None
+    if issues:
+        raise AuthConfigError(f"{file}: {issues[0].problem}. Fix: {issues[0].fix}")
     auth = document.get("auth", {})
     if not isinstance(auth, Mapping):
         raise AuthConfigError(f"{file}: [auth] must be a table")

@@ -27,8 +27,11 @@ from typing import Any
 import xarray as xr
 
 from critmin.app.auth import AppConfig, check_bind, load_config, server_options
+from critmin.app.uploads import MAX_BYTES
 from critmin.errors import CritminError
 
+WEBSOCKET_MAX_BYTES = MAX_BYTES * 4 // 3 + 4 * 2**20
+"""Largest browser message: an upload of MAX_BYTES arrives base64-encoded (4/3 larger), plus framing."""
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5006
 STATIC = Path(str(files("critmin.app") / "static"))
@@ -118,6 +121,7 @@ def serve(
         threaded=threaded,
         title="critmin",
         static_dirs={"critmin-static": str(STATIC)},
+        websocket_max_message_size=WEBSOCKET_MAX_BYTES,
         **options,
     )
 

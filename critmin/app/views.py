@@ -290,8 +290,12 @@ class SourcesPage:
             + f"</td><td>{p.value:,.6g} {escape(p.units)}</td>"
             f"<td>{escape(p.source_id)}</td><td>{escape(p.title)}</td><td>{escape(p.publisher)}, {escape(p.year)}</td>"
             f"<td>{escape(p.grade)}</td>"
-            f'<td><a href="{escape(p.url, quote=True)}" target="_blank" rel="noopener">link</a></td>'
-            f"<td>{escape(p.note)}</td></tr>"
+            + (
+                f'<td><a href="{escape(p.url, quote=True)}" target="_blank" rel="noopener">link</a></td>'
+                if p.url.lower().startswith(("http://", "https://"))  # never javascript: or data: links
+                else f"<td>{escape(p.url)}</td>"
+            )
+            + f"<td>{escape(p.note)}</td></tr>"
             for p in found[:MAX_ROWS]
         )
         more = f"<p>Showing {MAX_ROWS} of {len(found)}; choose labels to narrow.</p>" if len(found) > MAX_ROWS else ""

@@ -7,6 +7,8 @@ says so (the Scenario page still builds and validates the scenario), so nothing 
 
 from __future__ import annotations
 
+import json
+import math
 from html import escape
 from typing import Any
 
@@ -15,7 +17,7 @@ import xarray as xr
 
 from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job, engine_available
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
-from critmin.errors import ScenarioError
+from critmin.errors import Issue, ScenarioError
 from critmin.report import content, figures, results
 from critmin.report.content import country_label
 from critmin.report.html import input_ids, loss_ids
@@ -25,6 +27,27 @@ from critmin.vocabulary import ALLIES, SECTORS, stages_of
 
 KINDS = {"Export control": "export_control", "Outage": "outage", "Demand surge": "demand_surge"}
 POLL_MS = 400
+
+
+FORM_NUMBERS = ("horizon", "seed", "draws", "begin", "duration", "share", "project_tonnes", "project_online")
+"""Form fields that must be numbers; every other value is written as an escaped TOML string."""
+
+
+def _text(value: Any) -> str:
+    """A TOML basic string: the value escaped (JSON's escapes are TOML's), so it cannot add keys or tables."""
+    return json.dumps(str(value))
+
+
+def _numbers(form: dict[str, Any]) -> dict[str, Any]:
+    """The form with its numeric fields checked as finite numbers (the browser's limits are not trusted)."""
+    issues = []
+    for key in FORM_NUMBERS:
+        value = form.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            issues.append(Issue("scenario form", 0, key, f"{value!r} is not a number", "give a number"))
+    if issues:
+        raise ScenarioError(issues)
+    return form
 
 
 def scenario_toml(form: dict[str, Any]) -> str:
@@ -38,26 +61,27 @@ def scenario_toml(form: dict[str, Any]) -> str:
     >>> parse_scenario(text).events[0].capacity_lost
     0.5
     """
+    form = _numbers(form)
     lines = [
-        f'name = "{form["name"]}"',
+        f"name = {_text(form['name'])}",
         'description = "Built in the critmin app"',
         f"horizon_months = {int(form['horizon'])}",
-        f'start = "{form["start"]}"',
+        f"start = {_text(form['start'])}",
         f"seed = {int(form['seed'])}",
         f"draws = {int(form['draws'])}",
         "",
         "[[events]]",
-        f'kind = "{form["kind"]}"',
+        f"kind = {_text(form['kind'])}",
     ]
     begin, end = int(form["begin"]), int(form["begin"]) + int(form["duration"])
     if form["kind"] == "export_control":
         destinations = (
-            "[" + ", ".join(f'"{d}"' for d in form["destinations"]) + "]" if form["destinations"] else '"all"'
+            "[" + ", ".join(_text(d) for d in form["destinations"]) + "]" if form["destinations"] else '"all"'
         )
         lines += [
-            f'controller = "{form["country"]}"',
-            f'materials = ["{form["material"]}"]',
-            f'stages = ["{form["stage"]}"]',
+            f"controller = {_text(form['country'])}",
+            f"materials = [{_text(form['material'])}]",
+            f"stages = [{_text(form['stage'])}]",
             f"destinations = {destinations}",
             f"announced = {max(begin - 1, 0)}",
             f"effective = {begin}",
@@ -66,18 +90,18 @@ def scenario_toml(form: dict[str, Any]) -> str:
         ]
     elif form["kind"] == "outage":
         lines += [
-            f'country = "{form["country"]}"',
-            f'material = "{form["material"]}"',
-            f'stage = "{form["stage"]}"',
+            f"country = {_text(form['country'])}",
+            f"material = {_text(form['material'])}",
+            f"stage = {_text(form['stage'])}",
             f"capacity_lost = {float(form['share']):.3f}",
             f"start = {begin}",
             f"duration_months = {int(form['duration'])}",
         ]
     else:
         lines += [
-            f'region = "{form["country"]}"',
-            f'sector = "{form["sector"]}"',
-            f'material = "{form["material"]}"',
+            f"region = {_text(form['country'])}",
+            f"sector = {_text(form['sector'])}",
+            f"material = {_text(form['material'])}",
             f"size = {float(form['share']):.3f}",
             f"start = {begin}",
             f"duration_months = {int(form['duration'])}",
@@ -104,12 +128,12 @@ def project_lines(form: dict[str, Any]) -> list[str]:
         "",
         "[[events]]",
         'kind = "project"',
-        f'country = "{form["project_country"]}"',
-        f'material = "{form["material"]}"',
-        f'stage = "{form["stage"]}"',
+        f"country = {_text(form['project_country'])}",
+        f"material = {_text(form['material'])}",
+        f"stage = {_text(form['stage'])}",
         f"tonnes_per_year = {tonnes:g}",
         f"online = {int(form['project_online'])}",
-        "serves = [" + ", ".join(f'"{c}"' for c in serves) + "]",
+        "serves = [" + ", ".join(_text(c) for c in serves) + "]",
     ]
 
 
@@ -297,8 +321,8 @@ class ScenarioPage:
 
     def preview(self) -> str | None:
         """Show the scenario file; return its text when valid."""
-        text = scenario_toml(self.form())
         try:
+            text = scenario_toml(self.form())
             parse_scenario(text)
         except ScenarioError as error:
             items = "".join(f"<li>{escape(str(i))}</li>" for i in error.issues)

@@ -11,7 +11,6 @@ there is any.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,15 +22,30 @@ import xarray as xr
 
 from critmin.data.read import ROW_COLUMN, read_table
 from critmin.data.validate import validate_sources, validate_variable
+from critmin.documents import read_json
 from critmin.errors import DataError, Issue
 from critmin.model.build import build_dataset
 from critmin.model.schema import SCHEMA, SOURCES_FILE
 
 MODES = ("override", "replace")
 RECORD_FILES = frozenset(
-    {"alternatives.csv", "projects.csv", "export_controls.csv", "price_observations.csv", "trade_observations.csv"}
+    {
+        "alternatives.csv",
+        "projects.csv",
+        "export_controls.csv",
+        "price_observations.csv",
+        "trade_observations.csv",
+        "world_totals.csv",
+        "response_stockpiles.csv",
+        "response_projects.csv",
+        "response_instruments.csv",
+        "response_research.csv",
+    }
 )
 """Further files a package may carry; read by the capabilities that use them."""
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".xlsx", ".xls", ".xlsm", ".ods", ".parquet"})
+"""Suffixes (any case) of files that look like data: each must be a CSV critmin reads, or an error."""
+CRITMIN_KEYS = frozenset({"mode"})
 
 
 def packaged_path() -> Path:
@@ -62,19 +76,43 @@ def _read_descriptor(root: Path, label: str) -> tuple[dict[str, object], list[Is
         return {}, []
     shown = str(Path(label) / "datapackage.json") if label else "datapackage.json"
     try:
-        content = json.loads(descriptor.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return {}, [
-            Issue(shown, 0, "(file)", f"is not valid UTF-8 JSON ({error})", "fix the JSON syntax or remove the file")
-        ]
+        content, issues = read_json(descriptor.read_text(encoding="utf-8"), shown)
+    except UnicodeDecodeError as error:
+        return {}, [Issue(shown, 0, "(file)", f"is not UTF-8 text ({error.reason})", "save the file as UTF-8")]
+    if issues:
+        return {}, issues
     if not isinstance(content, dict):
         return {}, [Issue(shown, 0, "(file)", "is not a JSON object", "write a Frictionless data package descriptor")]
-    mode = (
-        content.get("critmin", {}).get("mode", "override") if isinstance(content.get("critmin"), dict) else "override"
-    )
-    if mode not in MODES:
-        return content, [Issue(shown, 0, "critmin.mode", f"{mode!r} is not a mode", "use 'override' or 'replace'")]
-    return content, []
+    meta = content.get("critmin", {})
+    if not isinstance(meta, dict):
+        return {}, [Issue(shown, 0, "critmin", f"{meta!r} is not an object", 'write "critmin": {"mode": "replace"}')]
+    issues = [
+        Issue(shown, 0, f"critmin.{key}", "unknown key", 'the only key is "mode": write "critmin": {"mode": "replace"}')
+        for key in meta
+        if key not in CRITMIN_KEYS
+    ]
+    mode = meta.get("mode", "override")
+    if not isinstance(mode, str) or mode not in MODES:
+        issues.append(Issue(shown, 0, "critmin.mode", f"{mode!r} is not a mode", "use 'override' or 'replace'"))
+    return ({} if issues else content), issues
+
+
+def _unread_files(root: Path, label: str, names: set[str]) -> list[Issue]:
+    """Data-like files critmin would otherwise skip without a word (``production.CSV``, ``.xlsx``)."""
+    if not label:
+        return []
+    issues = []
+    for path in sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES):
+        if path.suffix == ".csv" or path.name == "datapackage.json":
+            continue
+        wanted = next((n for n in sorted(names) if n.lower() == path.name.lower()), None)
+        fix = (
+            f"rename it to {wanted}"
+            if wanted
+            else "save it as CSV UTF-8 with one of the data model's file names, or move it out of the folder"
+        )
+        issues.append(Issue(str(Path(label) / path.name), 0, "(file name)", "critmin does not read this file", fix))
+    return issues
 
 
 def read_package(path: Path, label: str) -> Package:
@@ -97,6 +135,7 @@ def read_package(path: Path, label: str) -> Package:
     package.mode = critmin_meta.get("mode", "override") if isinstance(critmin_meta, dict) else "override"
     package.attrs = {key: str(descriptor[key]) for key in ("name", "version", "title") if key in descriptor}
     known = {spec.file: name for name, spec in SCHEMA.items()} | {SOURCES_FILE: "sources"}
+    package.issues += _unread_files(root, label, set(known) | RECORD_FILES)
     for csv_path in sorted(root.glob("*.csv")):
         name = known.get(csv_path.name)
         if name is None:
@@ -189,9 +228,11 @@ def load(path: str | Path | None = None) -> xr.Dataset:
         attrs = dict(default.attrs)
     else:
         user = read_package(Path(path), str(path))
-        if not user.issues:
-            known = _source_ids(user) if user.mode == "replace" else _source_ids(default, user)
-            user.issues += _validate(user, known)
+        known = _source_ids(user) if user.mode == "replace" else _source_ids(default, user)
+        if any(issue.file == _file_label(user, SOURCES_FILE) for issue in user.issues):
+            # sources.csv could not be read: every id would look unknown, so that check waits
+            known |= {sid for table in user.tables.values() for sid in table.get("source_id", [])}
+        user.issues += _validate(user, known)
         if user.mode == "replace" and user.sources is None and not user.issues:
             user.issues.append(
                 Issue(str(path), 0, SOURCES_FILE, "a replacing package has no sources.csv", "add sources.csv")

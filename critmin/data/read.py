@@ -16,6 +16,8 @@ from critmin.errors import Issue
 
 ROW_COLUMN = "_row"
 """Column added to every table: the row number as a spreadsheet shows it (header = 1)."""
+MAX_ROW_ISSUES = 20
+"""Ragged rows listed one by one; more are counted in one line."""
 
 
 def read_table(path: Path, label: str, missing_fix: str | None = None) -> tuple[pd.DataFrame | None, list[Issue]]:
@@ -46,6 +48,9 @@ def read_table(path: Path, label: str, missing_fix: str | None = None) -> tuple[
         return None, [Issue(label, line, "(encoding)", problem, fix)]
     if not text.strip():
         return None, [Issue(label, 0, "(file)", "the file is empty", "write a header row and at least one data row")]
+    ragged = _ragged_rows(text, label)
+    if ragged:
+        return None, ragged
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, csv.Error) as error:
@@ -60,3 +65,46 @@ def read_table(path: Path, label: str, missing_fix: str | None = None) -> tuple[
     table = table.apply(lambda column: column.str.strip())
     table[ROW_COLUMN] = range(2, len(table) + 2)
     return table, []
+
+
+def _ragged_rows(text: str, label: str) -> list[Issue]:
+    """Rows whose number of cells differs from the header's (a stray comma shifts every column)."""
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        return [Issue(label, 0, "(file)", f"is not valid CSV ({error})", "check the quoting on each line")]
+    width = len(records[0]) if records else 0
+    widths = {len(cells) for cells in records[1:] if cells}
+    if len(widths) == 1 and width not in widths and len(records) > 2:
+        (cells,) = widths
+        return [
+            Issue(
+                label,
+                1,
+                "(header)",
+                f"the header has {width} cells but every data row has {cells}",
+                "give every column a name in the header row, or remove the trailing comma of each row",
+            )
+        ]
+    ragged = [(row, len(cells)) for row, cells in enumerate(records[1:], start=2) if cells and len(cells) != width]
+    issues = [
+        Issue(
+            label,
+            row,
+            "(row)",
+            f"has {cells} cells but the header has {width}",
+            "remove the stray or trailing comma, or quote a value that contains a comma",
+        )
+        for row, cells in ragged[:MAX_ROW_ISSUES]
+    ]
+    if len(ragged) > MAX_ROW_ISSUES:
+        issues.append(
+            Issue(
+                label,
+                0,
+                "(row)",
+                f"{len(ragged) - MAX_ROW_ISSUES} more rows have the wrong number of cells",
+                "as above",
+            )
+        )
+    return issues

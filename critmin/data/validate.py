@@ -184,6 +184,16 @@ def check_source_urls(table: pd.DataFrame, file: str) -> list[Issue]:
     """Every record but an estimate's has a URL; an estimate without one states its method."""
     issues = []
     note = table["note"] if "note" in table else pd.Series("", index=table.index)
+    for index in table.index[(table["url"] != "") & ~table["url"].str.match(r"(?i)^https?://")]:
+        issues.append(
+            Issue(
+                file,
+                int(table.at[index, ROW_COLUMN]),
+                "url",
+                f"{table.at[index, 'url']!r} is not an http(s) address",
+                "give the web address of the source, starting with https://",
+            )
+        )
     for index in table.index[table["url"] == ""]:
         row = int(table.at[index, ROW_COLUMN])
         if table.at[index, "grade"] != "E":

@@ -637,21 +637,27 @@ def run_optimise_command(
     front = frontier(**inputs.optimiser_arguments(), budgets=list(budgets), settings=settings, **overrides)
     check = resimulate(ds, result, scenarios, check_draws or draws, SEED_OFFSET, seed, progress)
     if out is not None:
-        write_results(result, out)
         from critmin._io import atomic_write, atomic_write_csv
+        from critmin._publish import publish_folder
 
-        table = (
-            front[["expected_loss_usd", "cvar_usd", "programme_cost_usd", "outlay_usd"]].to_dataframe().reset_index()
-        )
-        atomic_write_csv(table, Path(out) / "frontier.csv")
-        atomic_write(Path(out) / "frontier.nc", lambda path: front.to_netcdf(path, engine="h5netcdf"))
-        scalars = [n for n, v in check.data_vars.items() if v.ndim == 0]
-        atomic_write_csv(
-            pd.DataFrame({"metric": scalars, "value": [float(check[n]) for n in scalars]}),
-            Path(out) / "out_of_sample.csv",
-        )
+        def write(folder: Path) -> None:
+            write_results(result, folder)
+            columns = ["expected_loss_usd", "cvar_usd", "programme_cost_usd", "outlay_usd"]
+            atomic_write_csv(front[columns].to_dataframe().reset_index(), folder / "frontier.csv")
+            atomic_write(folder / "frontier.nc", lambda path: front.to_netcdf(path, engine="h5netcdf"))
+            scalars = [n for n, v in check.data_vars.items() if v.ndim == 0]
+            atomic_write_csv(
+                pd.DataFrame({"metric": scalars, "value": [float(check[n]) for n in scalars]}),
+                folder / "out_of_sample.csv",
+            )
+
+        # portfolio.nc, the tables and the check appear together, never from different runs
+        publish_folder(Path(out), write, owns=lambda name: name in OPTIMISE_FILES)
     return summary_text(result, front, check)
 
+
+OPTIMISE_FILES = frozenset({"portfolio.nc", "frontier.csv", "frontier.nc", "out_of_sample.csv"})
+"""Files of a response run besides its tables (replaced as one set with them)."""
 
 __all__ = [
     "CHUNK",

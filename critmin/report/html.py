@@ -479,10 +479,14 @@ def write_report(
     tuple of pathlib.Path
         Paths of the HTML and the PDF.
     """
+    from critmin._publish import publish_folder
     from critmin.report.pdf import print_pdf
 
     folder = Path(out_dir)
     html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed)
-    html_path = atomic_write_text(folder / "briefing.html", html)
-    pdf_path = print_pdf(html_path, folder / "briefing.pdf")
-    return html_path, pdf_path
+
+    def write(staging: Path) -> None:
+        print_pdf(atomic_write_text(staging / "briefing.html", html), staging / "briefing.pdf")
+
+    publish_folder(folder, write)  # the HTML and its PDF appear together
+    return folder / "briefing.html", folder / "briefing.pdf"

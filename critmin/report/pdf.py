@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from critmin._io import publish_mode
 from critmin.errors import CritminError
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
@@ -73,6 +74,7 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
             raise CritminError(
                 f"Chromium did not print {source.name} (exit {done.returncode}): {done.stderr.strip()[-500:]}"
             )
+        publish_mode(temporary)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

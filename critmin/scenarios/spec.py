@@ -75,12 +75,12 @@ True
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from critmin.documents import non_finite, read_toml
 from critmin.errors import Issue, ScenarioError
 from critmin.scenarios.validate import validate_document
 
@@ -342,13 +342,11 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     critmin.errors.ScenarioError: 1 problem(s) in input; nothing was loaded:
       <scenario>, field 'horizon_months': 0 is below 1. Fix: give a whole number of at least 1.
     """
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(
-            [Issue(file, 0, "(file)", f"not valid TOML: {err}", "correct the TOML syntax at the position given")]
-        ) from None
-    issues = validate_document(doc, file)
+    doc, issues = read_toml(text, file)
+    if issues:
+        raise ScenarioError(issues)
+    issues = non_finite(doc, file)
+    issues += [i for i in validate_document(doc, file) if i.field not in {bad.field for bad in issues}]
     if issues:
         raise ScenarioError(issues)
     return _build(doc)

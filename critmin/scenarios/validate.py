@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from critmin.errors import Issue
+from critmin.limits import check_run
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, MATERIALS, SECTORS, STAGES
 
 TOP_REQUIRED = ("name", "horizon_months", "start", "seed", "draws")
@@ -40,6 +42,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = {
     "bernoulli": ("p",),
 }
 COORDINATION = ("own_first", "pro_rata_consumption")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TARGET = re.compile(r"^(?:parameters\.(?P<param>\w+)|events\[(?P<index>\d+)\]\.(?P<field>\w+))$")
 
@@ -49,7 +52,39 @@ def _issue(file: str, field: str, problem: str, fix: str) -> Issue:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _not_list(value: Any, where: str, file: str, example: str) -> list[Issue]:
+    """A non-empty list is expected: a lone value would be split into letters, an empty one does nothing."""
+    if isinstance(value, list) and value:
+        return []
+    problem = "is an empty list" if isinstance(value, list) else f"{value!r} is not a list"
+    return [_issue(file, where, problem, f"use a list, e.g. {example}")]
+
+
+def check_structure(doc: Mapping[str, Any], file: str) -> list[Issue]:
+    """Sections of the wrong type (checked first: the other checks walk these sections)."""
+    issues = []
+    for key, kind, fix in (
+        ("events", list, "write each event as [[events]]"),
+        ("policy", Mapping, "write [policy] with key = value lines"),
+        ("parameters", Mapping, "write [parameters] with name = number lines"),
+        ("uncertain", Mapping, 'write [uncertain] with "target" = {dist = ...} lines'),
+    ):
+        if key in doc and not isinstance(doc[key], kind):
+            issues.append(_issue(file, key, f"{doc[key]!r} is not a {'list' if kind is list else 'table'}", fix))
+    release = doc.get("policy", {}).get("stockpile_release") if isinstance(doc.get("policy"), Mapping) else None
+    if release is not None and not isinstance(release, Mapping):
+        issues.append(
+            _issue(
+                file,
+                "policy.stockpile_release",
+                f"{release!r} is not a table",
+                "write [policy.stockpile_release] with trigger_days and monthly_rate",
+            )
+        )
+    return issues
 
 
 def month_index(value: Any, start: str) -> int | None:
@@ -81,6 +116,15 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
     ]
     if "name" in doc and (not isinstance(doc["name"], str) or not doc["name"].strip()):
         issues.append(_issue(file, "name", "empty or not text", 'write name = "my-scenario"'))
+    elif "name" in doc and not NAME.match(doc["name"]):
+        issues.append(
+            _issue(
+                file,
+                "name",
+                f"{doc['name']!r} is not a plain name (it names output files)",
+                "use letters, digits, _ . and - only, starting with a letter or digit, e.g. my-scenario",
+            )
+        )
     for key, low in (("horizon_months", 1), ("seed", 0), ("draws", 1)):
         value = doc.get(key, low)
         if not isinstance(value, int) or isinstance(value, bool):
@@ -101,6 +145,9 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
                     "(for a past episode: the year before it)",
                 )
             )
+    months, draws = doc.get("horizon_months"), doc.get("draws")
+    if isinstance(months, int) and isinstance(draws, int) and min(months, draws) >= 1:
+        issues += check_run(months, 1, file, "horizon_months") or check_run(months, draws, file, "draws")
     if "start" in doc and (not isinstance(doc["start"], str) or not MONTH.match(doc["start"])):
         issues.append(
             _issue(file, "start", f"{doc['start']!r} is not a month", 'write the month as "YYYY-MM", e.g. "2023-08"')
@@ -161,7 +208,16 @@ def _month(value: Any, where: str, file: str, start: str) -> list[Issue]:
 
 
 def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    issues = _country(e.get("controller", "CHN"), f"{at}.controller", file)
+    issues = _country([e.get("controller", "CHN")], f"{at}.controller", file)
+    for key, example in (
+        ("materials", '["gallium"]'),
+        ("stages", '["refining"]'),
+        ("items", '["ndfeb.magnet"]'),
+        ("approval_path", "[0.0, 0.5]"),
+    ):
+        if key in e and (not isinstance(e[key], list) or not e[key]):
+            issues += _not_list(e[key], f"{at}.{key}", file, example)
+            e = {**e, key: []}
     issues += _material(e.get("materials", []), f"{at}.materials", file)
     if "stages" in e and "items" in e:
         issues.append(
@@ -188,7 +244,9 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
             )
     dest = e.get("destinations", "all")
     if isinstance(dest, Mapping):
-        if set(dest) != {"all_but"}:
+        if set(dest) == {"all_but"} and not isinstance(dest["all_but"], list):
+            issues += _not_list(dest["all_but"], f"{at}.destinations.all_but", file, '["JPN"]')
+        elif set(dest) != {"all_but"}:
             issues.append(
                 _issue(
                     file,
@@ -199,8 +257,17 @@ def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list
             )
         else:
             issues += _country(dest["all_but"], f"{at}.destinations", file)
+    elif dest != "all" and (not isinstance(dest, list) or not dest):
+        issues.append(
+            _issue(
+                file,
+                f"{at}.destinations",
+                "is an empty list" if dest == [] else f"{dest!r} is not a list",
+                'use a list, e.g. ["JPN"], or "all", or {all_but = ["JPN"]}',
+            )
+        )
     elif dest != "all":
-        issues += _country(dest if isinstance(dest, list) else [dest], f"{at}.destinations", file)
+        issues += _country(dest, f"{at}.destinations", file)
     for key in ("announced", "effective", "lifted"):
         if key in e:
             issues += _month(e[key], f"{at}.{key}", file, start)
@@ -243,10 +310,14 @@ def _check_control_times(e: Mapping[str, Any], at: str, file: str, start: str) -
 
 def _node(e: Mapping[str, Any], at: str, file: str) -> list[Issue]:
     """Country, material, and a stage of that material (outages and projects)."""
-    issues = _country(e.get("country", "CHN"), f"{at}.country", file)
-    issues += _material(e.get("material", "gallium"), f"{at}.material", file)
+    issues = _country([e.get("country", "CHN")], f"{at}.country", file)
+    issues += _material([e.get("material", "gallium")], f"{at}.material", file)
     stage = e.get("stage")
-    if e.get("material") in MATERIAL_STAGES and stage not in MATERIAL_STAGES[e["material"]]:
+    if (
+        isinstance(e.get("material"), str)
+        and e["material"] in MATERIAL_STAGES
+        and stage not in MATERIAL_STAGES[e["material"]]
+    ):
         issues.append(
             _issue(
                 file,
@@ -267,11 +338,11 @@ def _check_outage(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
 
 
 def _check_surge(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    issues = _country(e.get("region", "CHN"), f"{at}.region", file)
+    issues = _country([e.get("region", "CHN")], f"{at}.region", file)
     issues += _check_codes(
-        e.get("sector", "all"), f"{at}.sector", file, SECTORS, "sector", "use one of " + ", ".join(SECTORS)
+        [e.get("sector", "all")], f"{at}.sector", file, SECTORS, "sector", "use one of " + ", ".join(SECTORS)
     )
-    issues += _material(e.get("material", "gallium"), f"{at}.material", file)
+    issues += _material([e.get("material", "gallium")], f"{at}.material", file)
     issues += _share(e.get("size", 0.0), f"{at}.size", file, -1.0, 100.0)
     issues += _nonnegative(e.get("duration_months", 0), f"{at}.duration_months", file)
     if "baseline_share" in e:
@@ -319,7 +390,7 @@ def _check_events(doc: Mapping[str, Any], file: str) -> list[Issue]:
         if kind is None:
             issues.append(_issue(file, f"{at}.kind", "missing", "add kind = " + " | ".join(CHECKS)))
             continue
-        if kind not in CHECKS:
+        if not isinstance(kind, str) or kind not in CHECKS:
             issues.append(
                 _issue(file, f"{at}.kind", f"{kind!r} is not a known event kind", "use one of " + ", ".join(CHECKS))
             )
@@ -351,9 +422,18 @@ def _check_policy(doc: Mapping[str, Any], file: str) -> list[Issue]:
     if not isinstance(policy.get("substitution", True), bool):
         issues.append(_issue(file, "policy.substitution", "not true or false", "write true or false"))
     allocation = policy.get("allocation", "pro_rata")
-    if allocation != "pro_rata":
+    if allocation != "pro_rata" and (not isinstance(allocation, list) or not allocation):
+        issues.append(
+            _issue(
+                file,
+                "policy.allocation",
+                "is an empty list" if allocation == [] else f"{allocation!r} is not a list",
+                'use a list, e.g. ["defence"], or "pro_rata"',
+            )
+        )
+    elif allocation != "pro_rata":
         issues += _check_codes(
-            allocation if isinstance(allocation, list) else [allocation],
+            allocation,
             "policy.allocation",
             file,
             SECTORS,
@@ -392,76 +472,17 @@ def _check_parameters(doc: Mapping[str, Any], file: str) -> list[Issue]:
                 )
             )
         elif not _number(value):
-            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number", "give a number"))
-    return issues
-
-
-def _check_target(key: str, doc: Mapping[str, Any], file: str) -> list[Issue]:
-    from critmin.shock.parameters import PARAMETERS
-
-    where = f"uncertain.{key}"
-    m = TARGET.match(key)
-    if m is None:
-        return [
-            _issue(file, where, "not a parameter or event field", 'write "parameters.<name>" or "events[<i>].<field>"')
-        ]
-    if m["param"] is not None:
-        if m["param"] in PARAMETERS:
-            return []
-        return [_issue(file, where, "not a known parameter", "use one of " + ", ".join(sorted(PARAMETERS)))]
-    events = doc.get("events", [])
-    index = int(m["index"])
-    if index >= len(events) or not isinstance(events[index], Mapping):
-        return [_issue(file, where, f"there is no event {index}", f"use an index below {len(events)}")]
-    allowed = NUMERIC_EVENT_FIELDS.get(events[index].get("kind"), frozenset())
-    if m["field"] not in allowed:
-        return [
-            _issue(
-                file,
-                where,
-                f"{m['field']!r} cannot be uncertain for this event",
-                "use one of " + ", ".join(sorted(allowed)),
+            issues.append(_issue(file, f"parameters.{name}", f"{value!r} is not a number", "give a finite number"))
+        elif value < 0:
+            spec = PARAMETERS[name]
+            issues.append(
+                _issue(
+                    file,
+                    f"parameters.{name}",
+                    f"{value!r} is negative",
+                    f"give a number >= 0 (plausible range {spec.low:g} to {spec.high:g} {spec.unit})",
+                )
             )
-        ]
-    return []
-
-
-def _check_distribution(spec: Any, where: str, file: str) -> list[Issue]:
-    kinds = ", ".join(DISTRIBUTIONS)
-    if not isinstance(spec, Mapping) or spec.get("dist") not in DISTRIBUTIONS:
-        dist = spec.get("dist") if isinstance(spec, Mapping) else spec
-        return [
-            _issue(
-                file,
-                where,
-                f"{dist!r} is not a known distribution",
-                f'write {{dist = "uniform", low = ..., high = ...}}; dist is one of {kinds}',
-            )
-        ]
-    needed = DISTRIBUTIONS[spec["dist"]]
-    fix = f"{spec['dist']} takes " + ", ".join(needed)
-    if set(spec) - {"dist"} != set(needed) or not all(_number(spec[k]) for k in needed):
-        return [_issue(file, where, f"{spec['dist']} needs numbers {', '.join(needed)}", fix)]
-    if spec["dist"] == "bernoulli" and not 0 <= spec["p"] <= 1:
-        return [_issue(file, where, f"p = {spec['p']!r} is outside [0, 1]", "give the probability of 1 as p in [0, 1]")]
-    low, high = spec.get("low", 0), spec.get("high", 1)
-    if not low <= spec.get("mode", low) <= high or low >= high or spec.get("sd", 1) <= 0 or spec.get("sigma", 1) <= 0:
-        return [
-            _issue(
-                file,
-                where,
-                "parameters out of order or not positive",
-                "need low < high, low <= mode <= high, sd > 0, sigma > 0",
-            )
-        ]
-    return []
-
-
-def _check_uncertain(doc: Mapping[str, Any], file: str) -> list[Issue]:
-    issues = []
-    for key, spec in doc.get("uncertain", {}).items():
-        issues += _check_target(key, doc, file)
-        issues += _check_distribution(spec, f"uncertain.{key}", file)
     return issues
 
 
@@ -473,10 +494,15 @@ def validate_document(doc: Mapping[str, Any], file: str) -> list[Issue]:
     >>> [i.field for i in validate_document({"name": "x"}, "s.toml")]
     ['horizon_months', 'start', 'seed', 'draws']
     """
+    structure = check_structure(doc, file)
+    if structure:
+        return [*_check_top(doc, file), *structure]
+    from critmin.scenarios.validate_uncertain import check_uncertain  # it builds on this module's helpers
+
     return [
         *_check_top(doc, file),
         *_check_events(doc, file),
         *_check_policy(doc, file),
         *_check_parameters(doc, file),
-        *_check_uncertain(doc, file),
+        *check_uncertain(doc, file),
     ]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from critmin._io import atomic_write
+from critmin._io import safe_stem
+from critmin._publish import publish_folder
+from critmin.errors import ScenarioError
+from critmin.limits import check_run
 from critmin.scenarios.spec import Scenario, load_scenario
 from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
@@ -62,6 +64,9 @@ def run(
 
         scenario = replace(scenario, seed=seed)
     n = scenario.draws if draws is None else draws
+    too_much = check_run(scenario.horizon_months, n, "command line", "--draws")
+    if too_much:
+        raise ScenarioError(too_much)
     network = build_network(dataset, year=baseline_year(dataset, scenario, year))
     return simulate_draws(network, scenario, range(n), trajectories=n <= TRAJECTORY_DRAWS, progress=progress)
 
@@ -109,7 +114,7 @@ def tidy(result: xr.Dataset) -> dict[str, pd.DataFrame]:
 
 
 def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
-    """Write ``<scenario>.nc`` and tidy CSVs ``<scenario>__<dims>.csv``, each atomically.
+    """Write ``<scenario>.nc`` and tidy CSVs ``<scenario>__<dims>.csv``, as one set (see :mod:`critmin._publish`).
 
     Examples
     --------
@@ -121,11 +126,15 @@ def write_results(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     '.nc'
     """
     out = Path(out_dir)
-    stem = str(result.attrs.get("scenario", "shock"))
-    written = [out / f"{stem}.nc"]
-    atomic_write(written[0], lambda p: result.to_netcdf(p, engine="netcdf4"))
-    for name, table in tidy(result).items():
-        path = out / f"{stem}__{name}.csv"
-        atomic_write(path, partial(_write_csv, table))
-        written.append(path)
-    return written
+    stem = safe_stem(str(result.attrs.get("scenario", "shock")))
+    names = [f"{stem}.nc"]
+
+    def write(folder: Path) -> None:
+        result.to_netcdf(folder / names[0], engine="netcdf4")
+        for name, table in tidy(result).items():
+            names.append(f"{stem}__{name}.csv")
+            _write_csv(table, folder / names[-1])
+
+    # files of an earlier run of this scenario are replaced as a set (never a mix of two runs)
+    publish_folder(out, write, owns=lambda name: name.startswith((f"{stem}.", f"{stem}__")))
+    return [out / name for name in names]

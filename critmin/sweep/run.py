@@ -48,6 +48,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 import sys
 import time
 import uuid
@@ -247,6 +248,21 @@ def whole_batches(size: int) -> int:
 
 def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
     store = Store(out)
+    if not store.exists() and resume:  # a mistyped --out would otherwise start the sweep again silently
+        here = Path(out).resolve().parent
+        stores = sorted(str(p) for p in here.iterdir() if p.is_dir() and Store(p).exists()) if here.is_dir() else []
+        hint = f"; sweep stores beside it: {', '.join(stores)}" if stores else ""
+        raise ScenarioError(
+            [
+                Issue(
+                    str(out),
+                    0,
+                    "--resume",
+                    f"there is no sweep store here to resume{hint}",
+                    "give the --out of the interrupted sweep, or leave out --resume to start a new one",
+                )
+            ]
+        )
     if not store.exists():
         return store
     if not resume:
@@ -277,25 +293,59 @@ def _open_store(out: str | Path, sweep: Sweep, key: str, resume: bool) -> Store:
     return store
 
 
+SCHEDULER_ADDRESS = re.compile(r"^(?P<scheme>tcp|tls)://(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
+"""A scheduler address critmin accepts: ``tcp://HOST:PORT`` or ``tls://HOST:PORT``."""
+TLS_FIX = (
+    "give the cluster's certificates in Dask's configuration (distributed.comm.tls.ca-file, "
+    "distributed.comm.tls.client.cert and .key, e.g. in ~/.config/dask/distributed.yaml; see the README)"
+)
+
+
+def _scheduler_issue(scheduler: str, problem: str, fix: str) -> ScenarioError:
+    return ScenarioError([Issue(str(scheduler), 0, "--scheduler", problem, fix)])
+
+
+def check_scheduler(scheduler: str) -> Any:
+    """The `Security` to connect to `scheduler` with; refuses a malformed address or TLS without certificates.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786").require_encryption
+    False
+    >>> check_scheduler("10.0.0.5")
+    Traceback (most recent call last):
+    ...
+    critmin.errors.ScenarioError: 1 problem(s) in input; nothing was loaded:
+      10.0.0.5, field '--scheduler': not a scheduler address. Fix: write tcp://HOST:PORT or tls://HOST:PORT, e.g. tcp://10.0.0.5:8786.
+    """
+    from distributed.security import Security
+
+    match = SCHEDULER_ADDRESS.match(scheduler)
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise _scheduler_issue(
+            scheduler, "not a scheduler address", "write tcp://HOST:PORT or tls://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+        )
+    security = Security()  # reads the distributed.comm.tls.* configuration
+    tls = security.get_tls_config_for_role("client")
+    if match["scheme"] == "tls" and not (tls["ca_file"] and tls["cert"]):
+        raise _scheduler_issue(scheduler, "a tls:// scheduler needs certificates and none are configured", TLS_FIX)
+    return security
+
+
 def _client(workers: int | None, scheduler: str | None) -> Any:
     from dask.distributed import Client
 
     if not scheduler:
         return Client(local_cluster(workers or 2))
+    security = check_scheduler(scheduler)
     try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as err:
-        raise ScenarioError(
-            [
-                Issue(
-                    str(scheduler),
-                    0,
-                    "--scheduler",
-                    f"cannot reach a Dask scheduler there ({err})",
-                    "start one with `dask scheduler` and give its tcp://HOST:PORT, or leave out --scheduler "
-                    "to run on a local cluster",
-                )
-            ]
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, security=security)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        raise _scheduler_issue(
+            scheduler,
+            f"cannot reach a Dask scheduler there ({err})",
+            "start one with `dask scheduler` and give its tcp://HOST:PORT, or leave out --scheduler "
+            "to run on a local cluster",
         ) from None
 
 
@@ -411,6 +461,8 @@ def run_sweep(
         The sweep file is invalid (all problems listed; nothing is created), or `out` holds
         another sweep.
     """
+    if scheduler:
+        check_scheduler(scheduler)
     data = resolve_dataset(dataset)
     sweep = load_sweep(sweep_path, data)
     if chunk_size is not None:

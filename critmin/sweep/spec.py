@@ -65,8 +65,8 @@ import csv
 import hashlib
 import itertools
 import json
+import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,7 +74,9 @@ from typing import Any
 
 import xarray as xr
 
+from critmin.documents import non_finite, read_toml
 from critmin.errors import Issue, ScenarioError
+from critmin.limits import check_sweep
 from critmin.scenarios.spec import (
     Destinations,
     Distribution,
@@ -194,7 +196,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
@@ -214,7 +216,8 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             issues.append(_issue(file, key, f"{doc[key]!r} is not text", f'write {key} = "..."'))
     allies = doc.get("allies", [])
     if not isinstance(allies, list):
-        allies = [allies]
+        issues.append(_issue(file, "allies", f"{allies!r} is not a list", 'use a list, e.g. ["JPN"]'))
+        allies = []
     issues += [
         _issue(
             file,
@@ -223,7 +226,7 @@ def _check_top(doc: Mapping[str, Any], file: str) -> list[Issue]:
             "use ISO 3166 alpha-3 codes such as JPN, KOR, USA, or EU27",
         )
         for a in allies
-        if a not in COUNTRIES
+        if not isinstance(a, str) or a not in COUNTRIES
     ]
     for key in ("grid", "uncertain", "policies"):
         if key in doc and not isinstance(doc[key], Mapping):
@@ -471,6 +474,8 @@ def read_portfolio(
     return tuple(sorted(out)), issues
 
 
+MAX_PORTFOLIO_BYTES = 64 * 2**20
+"""Largest portfolio.nc read (the optimiser writes well under 1 MB); checked before loading."""
 OptimisedPortfolio = tuple[
     tuple[tuple[str, str, float], ...], tuple[tuple[str, str], ...], tuple[Project, ...], list[Issue]
 ]
@@ -484,6 +489,10 @@ def read_optimised_portfolio(path: Path, holders: Mapping[str, str], file: str) 
     from critmin.optimise.pipeline import backed_projects, bought_by_holder
 
     fix = "give the portfolio.nc written by `critmin optimise --out FOLDER`, relative to the sweep file"
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_PORTFOLIO_BYTES:
+        problem = f"{path.name} is {size / 2**20:,.0f} MB (a portfolio is at most {MAX_PORTFOLIO_BYTES // 2**20} MB)"
+        return (), (), (), [_issue(file, "portfolio", problem, fix)]
     try:
         with xr.open_dataset(path, engine="h5netcdf") as opened:
             portfolio = opened.load()
@@ -541,6 +550,13 @@ def _policy(
         )
         release = None
     allocation = raw.get("allocation")
+    if allocation is not None and allocation != "pro_rata" and not isinstance(allocation, list):
+        issues.append(
+            _issue(
+                file, f"{at}.allocation", f"{allocation!r} is not a list", 'use a list, e.g. ["defence"], or "pro_rata"'
+            )
+        )
+        allocation = None
     policy = SweepPolicy(
         name,
         by_holder,
@@ -601,6 +617,19 @@ def _check_points(cases: Sequence[Case], file: str, limit: int = 20) -> list[Iss
     return issues
 
 
+def _check_size(doc: Mapping[str, Any], file: str) -> list[Issue]:
+    """Refuse a grid too large to run before any case is built (the product can be astronomical)."""
+    grid, policies = doc.get("grid", {}), doc.get("policies", {"base": {}})
+    if not isinstance(grid, Mapping) or not isinstance(policies, Mapping):
+        return []
+    axes = [values for values in grid.values() if isinstance(values, list)]
+    draws, months = doc.get("draws_per_case", 1), doc.get("horizon_months", 1)
+    if not _is_int(draws) or not _is_int(months) or draws < 1 or months < 1:
+        return []
+    longest = max([months, *(v for v in grid.get("horizon_months", []) if _is_int(v))])
+    return check_sweep(math.prod(len(a) for a in axes) * max(len(policies), 1) * draws, longest, file)
+
+
 def digest(doc: Mapping[str, Any], base: Scenario, policies: Sequence[SweepPolicy]) -> str:
     """sha256 of everything that determines the results (not chunking, not file paths)."""
     keep = {k: v for k, v in doc.items() if k not in ("chunk_size", "description", "base")}
@@ -610,13 +639,13 @@ def digest(doc: Mapping[str, Any], base: Scenario, policies: Sequence[SweepPolic
 
 def _read(path: Path) -> tuple[dict[str, Any], list[Issue]]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), []
+        doc, issues = read_toml(path.read_text(encoding="utf-8"), path.name)
     except OSError as err:
         return {}, [_issue(path.name, "(file)", f"cannot read: {err.strerror}", "check the path")]
-    except tomllib.TOMLDecodeError as err:
-        return {}, [
-            _issue(path.name, "(file)", f"not valid TOML: {err}", "correct the TOML syntax at the position given")
-        ]
+    except UnicodeDecodeError as err:
+        return {}, [_issue(path.name, "(file)", f"is not UTF-8 text ({err.reason})", "save the file as UTF-8")]
+    bad = non_finite(doc, path.name)
+    return ({} if bad else doc), issues + bad
 
 
 def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
@@ -653,6 +682,9 @@ def load_sweep(path: str | Path, dataset: xr.Dataset) -> Sweep:
     if not doc and issues:
         raise ScenarioError(issues)
     issues += _check_top(doc, file)
+    too_much = _check_size(doc, file)
+    if too_much:
+        raise ScenarioError(issues + too_much)
     base, more = _load_base(doc, file, p.parent)
     issues += more + _check_grid(doc, base, file)
     if base is not None:

@@ -184,7 +184,8 @@ def test_bad_cell_gets_exact_message(package: Path, case: str) -> None:
     found = messages(package)
     if case == "missing column":
         assert found == [
-            "production.csv, field 'unit': the column is missing. Fix: add a column named 'unit' to the header row."
+            "production.csv, row 1, field '(header)': the header has 7 cells but every data row has 8."
+            " Fix: give every column a name in the header row, or remove the trailing comma of each row."
         ]
     elif case == "EU27 beside a member state":
         assert found == [
