@@ -247,9 +247,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
         shock = run(ds, scenario, draws=args.draws, seed=args.seed)
-    html, pdf = write_report(ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed)
-    print(f"written {html}\nwritten {pdf}")
+    html, pdf = write_report(
+        ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed, pdf_optional=True
+    )
+    print(f"written {html}\n" + pdf_line(pdf))
     return 0
+
+
+def pdf_line(pdf: Path | None) -> str:
+    """One line on the PDF: where it was written, or that it was skipped and why."""
+    from critmin.report.pdf import printer_problem
+
+    return f"written {pdf}" if pdf is not None else f"PDF skipped: {printer_problem()}; the HTML briefing is complete"
 
 
 def cmd_eu_sr(args: argparse.Namespace) -> int:

@@ -141,9 +141,13 @@ def report_section(
     from critmin.scenarios import LIBRARY
 
     files = [str(Path(str(LIBRARY)) / f"{name}.toml") for name in shocks]
-    html, pdf = write_report(ds, out / "report", shock=shocks or None, response=response, scenario_files=files)
-    print(f"  briefing on {len(shocks)} example scenarios and the response: {html}, {pdf}")
-    return [html, pdf]
+    from critmin.cli import pdf_line
+
+    html, pdf = write_report(
+        ds, out / "report", shock=shocks or None, response=response, scenario_files=files, pdf_optional=True
+    )
+    print(f"  briefing on {len(shocks)} example scenarios and the response: {html}\n  " + pdf_line(pdf))
+    return [html] if pdf is None else [html, pdf]
 
 
 def main_job(data: str | None, out: Path) -> int:

@@ -451,7 +451,8 @@ def write_report(
     response: xr.Dataset | Mapping[str, Any] | None = None,
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
-) -> tuple[Path, Path]:
+    pdf_optional: bool = False,
+) -> tuple[Path, Path | None]:
     """Write ``briefing.html`` and ``briefing.pdf`` into `out_dir`.
 
     Parameters
@@ -473,16 +474,21 @@ def write_report(
         Scenario files the shock results come from, named in the briefing.
     seed : int, optional
         Monte Carlo seed of the shock results, stated in the briefing.
+    pdf_optional : bool
+        When no PDF printer (Chromium) is installed, write the HTML only and return None for the
+        PDF (:func:`critmin.report.pdf.printer_problem` says why) instead of raising.
 
     Returns
     -------
     tuple of pathlib.Path
-        Paths of the HTML and the PDF.
+        Paths of the HTML and the PDF (None when skipped, see `pdf_optional`).
     """
-    from critmin.report.pdf import print_pdf
+    from critmin.report.pdf import print_pdf, printer_problem
 
     folder = Path(out_dir)
     html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed)
     html_path = atomic_write_text(folder / "briefing.html", html)
+    if pdf_optional and printer_problem() is not None:
+        return html_path, None
     pdf_path = print_pdf(html_path, folder / "briefing.pdf")
     return html_path, pdf_path
