@@ -238,17 +238,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the briefing (self-contained HTML and its PDF) with the given scenarios' results."""
+    from critmin.optimise.results import read_response
     from critmin.report.html import write_report
     from critmin.scenarios import load_scenario
     from critmin.shock import run
 
+    response = read_response(args.response) if args.response else None
     ds = _dataset(args)
     shock = None
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
         shock = run(ds, scenario, draws=args.draws, seed=args.seed)
     html, pdf = write_report(
-        ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed, pdf_optional=True
+        ds,
+        Path(args.out),
+        shock=shock,
+        response=response,
+        scenario_files=args.scenarios or (),
+        seed=args.seed,
+        pdf_optional=True,
     )
     print(f"written {html}\n" + pdf_line(pdf))
     return 0
@@ -373,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--scenarios", nargs="*", help="scenario files or library names (the first is charted)")
     report.add_argument("--draws", type=_count(1), default=50, help="draws per scenario (default 50)")
     report.add_argument("--seed", type=int, help="seed (default: the scenario's)")
+    report.add_argument(
+        "--response",
+        metavar="FOLDER",
+        help="folder written by `critmin optimise --out FOLDER`: page 1 then gives the recommended portfolio",
+    )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)
 

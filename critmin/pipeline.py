@@ -122,15 +122,9 @@ def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
 
 def response_of(folder: Path) -> dict[str, Any] | None:
     """The portfolio, frontier and out-of-sample check the response section wrote, for the briefing."""
-    import pandas as pd
+    from critmin.optimise.results import RESPONSE_FILES, read_response
 
-    portfolio, frontier, check = folder / "portfolio.nc", folder / "frontier.nc", folder / "out_of_sample.csv"
-    if not (portfolio.exists() and frontier.exists()):
-        return None
-    out: dict[str, Any] = {"portfolio": xr.load_dataset(portfolio), "frontier": xr.load_dataset(frontier)}
-    if check.exists():
-        out["check"] = pd.read_csv(check).set_index("metric")["value"].to_dict()
-    return out
+    return read_response(folder) if all((folder / name).exists() for name in RESPONSE_FILES) else None
 
 
 def report_section(
