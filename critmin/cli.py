@@ -179,7 +179,7 @@ def cmd_shock(args: argparse.Namespace) -> int:
     total = args.draws or scenario.draws
     with tqdm(total=total, desc=f"{scenario.name}", unit="draw", disable=args.quiet) as bar:
         result = run(ds, scenario, draws=args.draws, seed=args.seed, progress=lambda done, _: bar.update(done - bar.n))
-    print(format_stops(stop_table(result), scenario.name))
+    print(format_stops(stop_table(result, ds=ds), scenario.name))
     if args.out:
         written = write_results(result, Path(args.out))
         print("written:\n" + "\n".join(f"  {path}" for path in written))
@@ -187,15 +187,24 @@ def cmd_shock(args: argparse.Namespace) -> int:
 
 
 def format_stops(table: pd.DataFrame, name: str) -> str:
-    """The stop table as text, allies first."""
+    """The stop table as text: allies first, largest loss in USD first, every row.
+
+    Tonnes short are listed per material, never added across materials.
+    """
+    from critmin.report.figures import usd
+    from critmin.report.stops import tonnes_by_material
+
     if table.empty:
         return f"{name}: no allied sector stops or runs short."
-    lines = [f"{name}: allied sectors that stop or run short (share of draws, median first month, mean shortfall)"]
+    lines = [
+        f"{name}: allied sectors that stop or run short, largest loss first "
+        "(share of draws that stop, median first month, median-draw loss, final shortfall per material)"
+    ]
     for row in table.itertuples():
         when = row.median_first_stop or "never"
         lines.append(
-            f"  {row.country:<5}{row.sector:<15} stops in {row.stop_share:5.0%} of draws, from {when:<8}"
-            f" shortfall {row.mean_final_shortfall_t:12,.1f} t"
+            f"  {row.country:<5}{vocab.sector_label(row.sector):<32} stops in {row.stop_share:5.0%} of draws, "
+            f"from {when:<8} loss {usd(row.loss_usd):>14}  short {tonnes_by_material(row.short_t)}"
         )
     return "\n".join(lines)
 

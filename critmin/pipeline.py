@@ -55,7 +55,7 @@ def shock_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], dict[str, xr.D
     for name in examples:
         scenario = load_scenario(name)
         result = run(ds, scenario, draws=EXAMPLE_DRAWS)
-        print(format_stops(stop_table(result), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
+        print(format_stops(stop_table(result, ds=ds), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
         written += write_results(headline(result), out / "shock" / name)
         results[name] = result
     return written, results

@@ -139,6 +139,20 @@ SECTORS: Final = MappingProxyType(
     }
 )
 
+SECTOR_LABELS: Final = MappingProxyType({"all": "demand not assigned to a sector"})
+"""How a sector code reads in tables and charts where the code alone would mislead: the simulator
+books final demand with no sourced sector split under ``all``, which is not "every sector"."""
+
+
+def sector_label(code: str) -> str:
+    """Display name of a sector code.
+
+    >>> sector_label("all"), sector_label("wind")
+    ('demand not assigned to a sector', 'wind')
+    """
+    return SECTOR_LABELS.get(code, code)
+
+
 MARKETS: Final = MappingProxyType(
     {
         "china_domestic": "price inside China (ex-works, VAT-inclusive where published)",

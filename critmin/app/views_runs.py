@@ -20,8 +20,9 @@ from critmin.report import content, figures, results
 from critmin.report.content import country_label
 from critmin.report.html import input_ids, loss_ids
 from critmin.report.sources import Citations
+from critmin.report.stops import tonnes_by_material
 from critmin.scenarios.spec import parse_scenario
-from critmin.vocabulary import ALLIES, SECTORS, stages_of
+from critmin.vocabulary import ALLIES, SECTORS, sector_label, stages_of
 
 KINDS = {"Export control": "export_control", "Outage": "outage", "Demand surge": "demand_surge"}
 POLL_MS = 400
@@ -335,14 +336,33 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
         parts.append(
             figure_html(figures.bands(band.months, lines, title, band.units, band.outer, band.inner), ids, cites, title)
         )
-    stops = results.stop_times(shock).head(10)
+    stops = results.stop_times(shock, results.value_per_tonne(ds))
     rows = [
-        [country_label(r.country), r.sector, r.first_month or "–", f"{r.months_idle:.1f}", f"{r.share_of_draws:.0%}"]
+        [
+            country_label(r.country),
+            sector_label(r.sector),
+            r.first_month or "–",
+            f"{r.months_idle:.1f}",
+            f"{r.share_of_draws:.0%}",
+            figures.usd(r.loss_usd),
+            tonnes_by_material(r.short_t),
+        ]
         for r in stops.itertuples()
     ]
     parts.append(
-        "<h3>Who stops when</h3>"
-        + html_table(["country", "sector", "first month idle", "months idle", "share of draws"], rows)
+        "<h3>Who stops when: allies first, largest loss first</h3>"
+        + html_table(
+            [
+                "country",
+                "sector",
+                "first month idle",
+                "months idle",
+                "share of draws",
+                "loss",
+                "shortfall per material",
+            ],
+            rows,
+        )
     )
     return "".join(parts)
 

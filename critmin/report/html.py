@@ -21,8 +21,10 @@ import pandas as pd
 import xarray as xr
 
 from critmin import __version__
+from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
 from critmin.report import content, figures, results
+from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
 
@@ -217,9 +219,14 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
         "figures": figs,
         "worst": worst if not isinstance(worst, str) else None,
         "reason": worst if isinstance(worst, str) else "",
-        "stops": [] if stops is None else stops.head(12).to_dict("records"),
+        "stops": [] if stops is None else stops.to_dict("records"),
+        "stops_shown": STOPS_SHOWN,
         "marks": cites.marks([*ids, *(loss_ids(ds) if by_usd else [])]),
     }
+
+
+STOPS_SHOWN = 12
+"""Stop-table rows in section 4; the appendix has them all."""
 
 
 def _short_materials(shock: xr.Dataset) -> list[str]:
@@ -381,6 +388,8 @@ def _environment() -> jinja2.Environment:
     env.filters["usd"] = figures.usd
     env.filters["pct"] = percent
     env.filters["country"] = country_label
+    env.filters["sector"] = vocab.sector_label
+    env.filters["short"] = stop_ranking.tonnes_by_material
     return env
 
 
