@@ -21,7 +21,13 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
     """Print stage control per material and each ally's largest hidden dependence; write both."""
     from critmin import vocabulary as vocab
     from critmin.exposure.summary import largest_hidden
-    from critmin.report.tables import control_with_sources, dependence_with_sources, last_stages, latest_trade_year
+    from critmin.report.tables import (
+        NOT_EXCLUSIVE,
+        control_with_sources,
+        dependence_with_sources,
+        last_stages,
+        latest_trade_year,
+    )
 
     year = latest_trade_year(ds)
     control = control_with_sources(ds, year)
@@ -31,7 +37,10 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
         print(f"  {row.material:<17}{row.stage:<11}{share}  HHI {row.hhi:5.3f}  N-1 {n1}")
     dependence = dependence_with_sources(ds, year, last_stages(ds), list(vocab.ALLIES))
     hidden = largest_hidden(dependence)
-    print(f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin")
+    print(
+        f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin, other than itself"
+    )
+    print(f"  ({NOT_EXCLUSIVE}.)")
     for row in hidden.itertuples():
         shares = f"direct {row.direct:6.1%}, ultimate {row.ultimate:6.1%} (hidden {row.hidden:+.1%})"
         print(f"  {row.importer:<5}{row.target:<22} on {row.origin}: {shares}")

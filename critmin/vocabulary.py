@@ -144,6 +144,18 @@ SECTOR_LABELS: Final = MappingProxyType({"all": "demand not assigned to a sector
 books final demand with no sourced sector split under ``all``, which is not "every sector"."""
 
 
+def is_own_supply(importer: str, origin: str) -> bool:
+    """Whether `origin` is `importer` itself (an EU member counts as the EU27's own supply).
+
+    A country's dependence on itself is not a dependence: it is left out of "largest hidden
+    dependence" lists.
+
+    >>> is_own_supply("AUS", "AUS"), is_own_supply("EU27", "DEU"), is_own_supply("JPN", "CHN")
+    (True, True, False)
+    """
+    return origin == importer or (importer == "EU27" and origin in EU27_MEMBERS)
+
+
 def sector_label(code: str) -> str:
     """Display name of a sector code.
 

@@ -27,6 +27,7 @@ from critmin.report import content, figures, results
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
 
 MAX_SHOCK_PANELS = 6
 
@@ -154,7 +155,7 @@ def _dependence_figures(exp: content.Exposure, cites: Citations) -> list[Figure]
             continue
         pairs = [(f"{r.importer} on {r.origin}", float(r.direct), float(r.ultimate)) for r in rows.itertuples()]
         title = f"{step_label((material, stage))}: each ally's direct and ultimate dependence, {exp.year}"
-        svg = figures.hbar_pairs(pairs, ("direct (last shipper)", "ultimate (any stage)"), title)
+        svg = figures.hbar_pairs(pairs, ULTIMATE_LEGEND, title)
         table = [
             [
                 country_label(r.importer),
@@ -171,7 +172,7 @@ def _dependence_figures(exp: content.Exposure, cites: Citations) -> list[Figure]
             _figure(
                 cites,
                 f"dependence-{material}-{stage}",
-                title,
+                f"{title}. {NOT_EXCLUSIVE}",
                 svg,
                 list(rows.sources),
                 table=table,
@@ -433,6 +434,7 @@ def render_html(
             sankey=sankey_fig,
             sankey_reason=sankey if isinstance(sankey, str) else "",
             dependence=dependence,
+            not_exclusive=NOT_EXCLUSIVE,
             shock=shock_part,
             response=response_part,
             sources=[s for s in sources if s.cited],

@@ -108,6 +108,15 @@ def control_with_sources(ds: xr.Dataset, year: int) -> pd.DataFrame:
     return table.assign(sources=sources)
 
 
+ULTIMATE_LEGEND = ("direct (last shipper)", "ultimate (any stage; origins overlap)")
+"""Legend of every direct-vs-ultimate chart."""
+NOT_EXCLUSIVE = (
+    "Ultimate shares are not exclusive: a tonne mined in one country and refined in another counts "
+    "for both, so one ally's ultimate shares over its origins can add to more than 100%"
+)
+"""Why an ally's ultimate shares per origin can sum past 100%: said beside every such number."""
+
+
 def dependence_with_sources(
     ds: xr.Dataset, year: int, targets: list[tuple[str, str]], importers: list[str]
 ) -> pd.DataFrame:
@@ -143,6 +152,7 @@ def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, 
             f"  top-3 {row.top3_share:6.1%}  N-1 {n1}  [{row.sources}]"
         )
     lines.append(f"\nDependence by origin, {year}: direct (last shipper) vs ultimate (through any upstream stage)")
+    lines.append(f"  {NOT_EXCLUSIVE}.")
     for (importer, target), rows in dependence.groupby(["importer", "target"], sort=False):
         final = rows[(rows.material + "/" + rows.stage) == target].sort_values("ultimate", ascending=False).head(top)
         for row in final.itertuples():

@@ -328,3 +328,14 @@ def test_out_of_sample_check_is_stated(chain_ds, response):
         "USD 10 m expected loss (USD 5.0 m in the draws it was optimised on), and the mean of the worst 5% "
         "of draws falls from USD 20 m to USD 12 m."
     ) in html
+
+
+def test_dependence_charts_say_ultimate_shares_overlap(briefing):
+    from html import unescape
+
+    from critmin.report.tables import NOT_EXCLUSIVE
+
+    html = briefing[0].read_text(encoding="utf-8")
+    captions = re.findall(r'<figure id="dependence-[^"]+".*?<figcaption>(.*?)</figcaption>', html, re.S)
+    assert captions and all(NOT_EXCLUSIVE in unescape(c) for c in captions)
+    assert "ultimate (any stage; origins overlap)" in html
