@@ -17,6 +17,7 @@ from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job,
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
 from critmin.errors import ScenarioError
 from critmin.report import content, figures, results
+from critmin.report import shock_charts as charting
 from critmin.report.content import country_label
 from critmin.report.html import input_ids, loss_ids
 from critmin.report.sources import Citations
@@ -328,14 +329,15 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
     chosen = {"material": material} if material and material in results.split_labels(shock) else {}
     parts = []
     for variable in results.shock_variables(shock):
-        band = results.shock_band(shock, variable, **chosen)
-        lines = {"this run (median)": band.median}
-        if previous is not None and variable in results.shock_variables(previous):
-            lines["previous run (median)"] = results.shock_band(previous, variable, **chosen).median
-        title = f"{variable} by month{f' of {material}' if chosen else ''}"
-        parts.append(
-            figure_html(figures.bands(band.months, lines, title, band.units, band.outer, band.inner), ids, cites, title)
-        )
+        for chart in charting.charts(shock, variable, chosen.get("material")):
+            lines = {"this run (median)": chart.band.median}
+            if previous is not None and variable in results.shock_variables(previous):
+                market = chart.key.rsplit("-", 1)[1] if chart.key.count("-") == 2 else None
+                earlier = {**chosen, **({"market": market} if market else {})}
+                lines["previous run (median)"] = results.shock_band(previous, variable, **earlier).median
+            parts.append(figure_html(chart.svg(lines), ids, cites, chart.title))
+            if chart.note:
+                parts.append(f'<p class="note">{escape(chart.note)}.</p>')
     stops = results.stop_times(shock, results.value_per_tonne(ds))
     rows = [
         [

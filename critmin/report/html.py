@@ -23,7 +23,7 @@ import xarray as xr
 from critmin import __version__
 from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
-from critmin.report import content, figures, results
+from critmin.report import content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
@@ -209,11 +209,9 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
     price = next((v for v in ("price_ratio", "price") if v in present), None)
     for variable in [v for v in ("shortfall", price) if v in present]:
         for material in materials:
-            band = results.shock_band(charted, variable, **({"material": material} if material else {}))
-            what = f"{variable} of {material.replace('_', ' ')}" if material else variable
-            title = f"Simulated {what} by month: median and range across draws"
-            svg = figures.bands(band.months, {"median": band.median}, title, band.units, band.outer, band.inner)
-            figs.append(_figure(cites, f"shock-{variable}-{material}", title, svg, ids))
+            for chart in shock_charts.charts(charted, variable, material):
+                caption = chart.title + (f". {chart.note}" if chart.note else "")
+                figs.append(_figure(cites, f"shock-{chart.key}", caption, chart.svg(), ids))
     stops = worst.stops if isinstance(worst, results.ScenarioOutcome) else None
     by_usd = isinstance(worst, results.ScenarioOutcome) and worst.basis == "USD"
     return {
