@@ -66,6 +66,29 @@ def _baseline(variable: str, band: results.Band) -> float | None:
     return band.median[0] if band.median else None  # stocks and price levels: the first month, before events
 
 
+def _alternates(series: list[float], tolerance: float = 0.25) -> bool:
+    """Whether the series rises and falls by more than `tolerance` of its peak at least twice running.
+
+    >>> _alternates([0, 7118, 903, 7118, 0]), _alternates([0, 100, 200, 200, 0])
+    (True, False)
+    """
+    peak = max((abs(v) for v in series if v == v), default=0.0)
+    if peak <= 0:
+        return False
+    moves = [b - a for a, b in zip(series, series[1:], strict=False) if abs(b - a) > tolerance * peak]
+    return any(x * y < 0 and z * y < 0 for x, y, z in zip(moves, moves[1:], moves[2:], strict=False))
+
+
+def stop_start_note(shock: xr.Dataset) -> str:
+    """Why a shortfall can saw up and down month to month (the engine's stop rule, not noise)."""
+    level = str(shock.attrs.get("parameter:min_operating_level", "")).split(" ")[0] or "the minimum"
+    return (
+        f"The shortfall alternates because users stop and restart: a user whose supply is below its "
+        f"minimum operating level ({level} of need) stops and keeps what arrives, then restarts the next "
+        f"month on that stock and runs it down; while supply stays short it runs every other month"
+    )
+
+
 def charts(shock: xr.Dataset, variable: str, material: str | None = None) -> list[ShockChart]:
     """The charts of `variable` for `material` (all materials when None): one per market for prices.
 
@@ -106,6 +129,8 @@ def charts(shock: xr.Dataset, variable: str, material: str | None = None) -> lis
         else:
             title = f"Simulated {variable}{f' of {what}' if what else ''} by month: median and range across draws"
             note = ""
+        if variable == "shortfall" and _alternates(band.median):
+            note = stop_start_note(shock)
         if variable == "stockpile":
             note = "Release rule: " + str(shock.attrs.get("stockpile_release", "not recorded in these results"))
         key = f"{variable}-{material}" + (f"-{market}" if market else "")

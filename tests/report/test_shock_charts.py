@@ -27,3 +27,31 @@ def test_real_run_charts_carry_their_context():
         "Release rule: stockpiles release 25% of their stock a month once a holder's users have less than 30 days "
         "of cover; own country's users first"
     )
+
+
+OUTAGE = """
+name = "magnet_outage"
+horizon_months = 12
+start = "2026-01"
+seed = 1
+draws = 2
+[[events]]
+kind = "outage"
+country = "CHN"
+material = "ndfeb"
+stage = "magnet"
+capacity_lost = 0.8
+start = 2
+duration_months = 6
+"""
+
+
+def test_magnet_outage_stop_start_cycle_is_explained_on_its_chart():
+    from critmin.scenarios.spec import parse_scenario
+
+    result = run(critmin.load(), parse_scenario(OUTAGE), draws=2)
+    chart = shock_charts.charts(result, "shortfall", "ndfeb")[0]
+    months = chart.band.median
+    assert max(months) > 5_000 and min(months[5:8]) < 0.2 * max(months)  # the 7k -> 1k -> 7k sawtooth
+    assert chart.note.startswith("The shortfall alternates because users stop and restart: a user whose supply")
+    assert chart.marks == [(2, "CHN outage")]
