@@ -35,26 +35,43 @@ SOURCE_DIMS = (
 """Labels ``critmin source`` filters on (besides ``--year``)."""
 
 
-def _dataset(args: argparse.Namespace) -> xr.Dataset:
-    """The dataset of ``--data`` (packaged by default), with ``--year``, if given, checked in it."""
+def _dataset(args: argparse.Namespace, variable: str | None = None) -> xr.Dataset:
+    """The dataset of ``--data`` (packaged by default), with ``--year``, if given, checked in it.
+
+    With `variable`, ``--year`` must be a year in which that variable has data (``shares``
+    reads production, so price-only years are not offered).
+    """
     from critmin.data import load
 
     ds = load(args.data)
     year = getattr(args, "year", None)
-    if year is not None and year not in ds["year"].values:
-        years = ds["year"].values
+    years = ds["year"].values if variable is None else years_with_data(ds, variable)
+    if year is not None and year not in years:
+        what = "a year of the dataset" if variable is None else f"a year with {variable} data"
         raise DataError(
             [
                 Issue(
                     args.data or "the packaged dataset",
                     0,
                     "--year",
-                    f"{year} is not a year of the dataset",
-                    "give one of the dataset's years: " + ", ".join(map(str, years)),
+                    f"{year} is not {what}",
+                    "give one of: " + ", ".join(map(str, years)),
                 )
             ]
         )
     return ds
+
+
+def years_with_data(ds: xr.Dataset, variable: str, **labels: str) -> list[int]:
+    """Years in which `variable` (optionally at `labels`) has any value.
+
+    >>> import critmin
+    >>> 2024 in years_with_data(critmin.load(), "production", material="gallium")
+    True
+    """
+    array = ds[variable].sel({k: v for k, v in labels.items() if k in ds[variable].dims})
+    has = array.notnull().any([d for d in array.dims if d != "year"])
+    return [int(y) for y in array["year"].values[has.values]]
 
 
 def _count(least: int) -> Callable[[str], int]:
@@ -84,9 +101,25 @@ def cmd_shares(args: argparse.Namespace) -> int:
     from critmin._io import atomic_write_csv
     from critmin.report.tables import format_stage_shares, stage_share_table
 
-    table = stage_share_table(_dataset(args), year=args.year)
+    ds = _dataset(args, "production")
+    table = stage_share_table(ds, year=args.year)
     if args.material:
         table = table[table.material.isin(args.material)]
+        missing = [m for m in args.material if m not in set(table.material)]
+        if missing and args.year is not None:
+            raise DataError(
+                [
+                    Issue(
+                        args.data or "the packaged dataset",
+                        0,
+                        "--year",
+                        f"no production data for {m} in {args.year}",
+                        f"give one of {m}'s years: "
+                        + ", ".join(map(str, years_with_data(ds, "production", material=m))),
+                    )
+                    for m in missing
+                ]
+            )
     print(format_stage_shares(table, top=args.top))
     if args.out:
         path = atomic_write_csv(table, Path(args.out) / "stage_shares.csv")
@@ -288,7 +321,7 @@ def cmd_eu_sr(args: argparse.Namespace) -> int:
     if args.out:
         print(f"written {atomic_write_csv(table, args.out)}")
     else:
-        print(table.to_csv(index=False, lineterminator="\n"), end="")
+        print(table.round(6).to_csv(index=False, lineterminator="\n"), end="")
     return 0
 
 
