@@ -332,6 +332,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_glossary(args: argparse.Namespace) -> int:
+    """Print the terms critmin's outputs use (the same list as the briefing and the app)."""
+    from critmin.glossary import glossary_text
+
+    print(glossary_text())
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job on the packaged (or --data) dataset: every capability's headline output."""
     from critmin.pipeline import main_job
@@ -441,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     eu_sr.add_argument("--inputs", required=True, help="CSV: material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr[,ei]")
     eu_sr.add_argument("--out", help="CSV to write (default: print)")
     eu_sr.set_defaults(handler=cmd_eu_sr)
+
+    glossary = commands.add_parser("glossary", help="the terms the outputs use: grades, HHI, N-1, CVaR, holders")
+    glossary.set_defaults(handler=cmd_glossary)
 
     validate = commands.add_parser("validate", help="check a data package and list every problem")
     validate.add_argument("path", help="folder of the data package, or its datapackage.json")

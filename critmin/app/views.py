@@ -367,12 +367,13 @@ def session_view(
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
-    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage] = [
+    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage | GlossaryPage] = [
         ExposurePage(session),
         ScenarioPage(session),
         ResponsePage(session),
         SourcesPage(session),
         DataPage(session),
+        GlossaryPage(),
     ]
     label = _html()
 
@@ -389,6 +390,16 @@ def session_view(
     )
     tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
     return pn.Column(header, tabs, sizing_mode="stretch_width", css_classes=["app"])
+
+
+class GlossaryPage:
+    """The terms the pages use, word for word as in the briefing and ``critmin glossary``."""
+
+    def __init__(self) -> None:
+        from critmin.glossary import TERMS
+
+        rows = "".join(f"<dt>{escape(t)}</dt><dd>{escape(m)}.</dd>" for t, m in TERMS.items())
+        self.view = pn.Column(_html(f'<dl class="glossary">{rows}</dl>'), sizing_mode="stretch_width", name="Glossary")
 
 
 def frame(rows: pd.DataFrame) -> str:

@@ -23,6 +23,7 @@ import xarray as xr
 from critmin import __version__
 from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
+from critmin.glossary import TERMS, tail_caveat
 from critmin.report import content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
@@ -348,7 +349,8 @@ def _what_it_buys(view: results.ResponseView) -> list[str]:
             f"Budget {num(figures.usd(view.budget or 0.0))} (outlay {figures.usd(view.outlay_usd)}): expected allied "
             f"loss {num(figures.usd(view.expected_loss_usd))} against {num(figures.usd(view.do_nothing_loss_usd))} "
             f"doing nothing, so {num(figures.usd(view.loss_avoided_usd))} avoided; CVaR {view.cvar_alpha:.0%} "
-            f"{num(figures.usd(view.cvar_usd))} against {num(figures.usd(view.do_nothing_cvar_usd))}."
+            f"{num(figures.usd(view.cvar_usd))} against {num(figures.usd(view.do_nothing_cvar_usd))}"
+            + (f" ({tail_caveat(view.draws)})." if view.draws else ".")
         )
     if view.cover:
         best: dict[str, list[tuple[str, float]]] = {}
@@ -433,6 +435,7 @@ def render_html(
             sankey_reason=sankey if isinstance(sankey, str) else "",
             dependence=dependence,
             not_exclusive=NOT_EXCLUSIVE,
+            glossary=TERMS,
             shock=shock_part,
             response=response_part,
             sources=[s for s in sources if s.cited],

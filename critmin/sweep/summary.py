@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.glossary import tail_caveat
 from critmin.scenarios.spec import ExportControl, Project
 from critmin.sweep.spec import Case, Sweep
 from critmin.sweep.store import atomic_json, atomic_write
@@ -159,6 +160,7 @@ class SweepSummary:
     best_cvar: str
     basis: str
     by_grid: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    draws_per_policy: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (floats rounded to 6 significant digits)."""
@@ -194,7 +196,9 @@ class SweepSummary:
                 "Loss of each ally by policy (USD over the horizon; quantiles over grid x draws):",
                 money_table(self.loss_by_policy, usd_columns),
                 "",
-                f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%):",
+                f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%"
+                + (f", {tail_caveat(self.draws_per_policy)}" if self.draws_per_policy else "")
+                + "):",
                 money_table(self.policy_risk, usd_columns),
                 f"Policy minimising expected loss: {self.best_expected}; "
                 f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}",
@@ -349,6 +353,7 @@ def summarise_sweep(result: xr.Dataset, allies: list[str] | None = None) -> Swee
         best_cvar=str(risk_df.loc[risk_df["cvar"].idxmin(), "policy"]),
         basis=str(result.attrs.get("loss_basis", "")),
         by_grid=_grid_table(result, allies),
+        draws_per_policy=int((policy == policy[0]).sum()) if policy.size else 0,
     )
 
 
