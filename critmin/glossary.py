@@ -56,8 +56,8 @@ def tail_caveat(draws: int) -> str:
     """Sample-size caveat printed beside a tail figure computed from `draws` draws.
 
     >>> tail_caveat(12)
-    'from 12 draws: the worst 5% is 1 draw, a rough figure'
+    'from 12 draws, worst 5% = 1 draw: rough'
     """
     tail = max(1, round(draws * 0.05))
-    rough = ", a rough figure" if draws < 200 else ""
-    return f"from {draws} draws: the worst 5% is {tail} draw{'s' if tail != 1 else ''}{rough}"
+    rough = ": rough" if draws < 200 else ""
+    return f"from {draws} draws, worst 5% = {tail} draw{'s' if tail != 1 else ''}{rough}"

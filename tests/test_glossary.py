@@ -28,5 +28,5 @@ def test_briefing_has_the_same_glossary():
 
 
 def test_tail_caveat_names_the_draws():
-    assert tail_caveat(12) == "from 12 draws: the worst 5% is 1 draw, a rough figure"
-    assert tail_caveat(400) == "from 400 draws: the worst 5% is 20 draws"
+    assert tail_caveat(12) == "from 12 draws, worst 5% = 1 draw: rough"
+    assert tail_caveat(400) == "from 400 draws, worst 5% = 20 draws"
