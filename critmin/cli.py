@@ -35,26 +35,43 @@ SOURCE_DIMS = (
 """Labels ``critmin source`` filters on (besides ``--year``)."""
 
 
-def _dataset(args: argparse.Namespace) -> xr.Dataset:
-    """The dataset of ``--data`` (packaged by default), with ``--year``, if given, checked in it."""
+def _dataset(args: argparse.Namespace, variable: str | None = None) -> xr.Dataset:
+    """The dataset of ``--data`` (packaged by default), with ``--year``, if given, checked in it.
+
+    With `variable`, ``--year`` must be a year in which that variable has data (``shares``
+    reads production, so price-only years are not offered).
+    """
     from critmin.data import load
 
     ds = load(args.data)
     year = getattr(args, "year", None)
-    if year is not None and year not in ds["year"].values:
-        years = ds["year"].values
+    years = ds["year"].values if variable is None else years_with_data(ds, variable)
+    if year is not None and year not in years:
+        what = "a year of the dataset" if variable is None else f"a year with {variable} data"
         raise DataError(
             [
                 Issue(
                     args.data or "the packaged dataset",
                     0,
                     "--year",
-                    f"{year} is not a year of the dataset",
-                    "give one of the dataset's years: " + ", ".join(map(str, years)),
+                    f"{year} is not {what}",
+                    "give one of: " + ", ".join(map(str, years)),
                 )
             ]
         )
     return ds
+
+
+def years_with_data(ds: xr.Dataset, variable: str, **labels: str) -> list[int]:
+    """Years in which `variable` (optionally at `labels`) has any value.
+
+    >>> import critmin
+    >>> 2024 in years_with_data(critmin.load(), "production", material="gallium")
+    True
+    """
+    array = ds[variable].sel({k: v for k, v in labels.items() if k in ds[variable].dims})
+    has = array.notnull().any([d for d in array.dims if d != "year"])
+    return [int(y) for y in array["year"].values[has.values]]
 
 
 def _count(least: int) -> Callable[[str], int]:
@@ -84,9 +101,25 @@ def cmd_shares(args: argparse.Namespace) -> int:
     from critmin._io import atomic_write_csv
     from critmin.report.tables import format_stage_shares, stage_share_table
 
-    table = stage_share_table(_dataset(args), year=args.year)
+    ds = _dataset(args, "production")
+    table = stage_share_table(ds, year=args.year)
     if args.material:
         table = table[table.material.isin(args.material)]
+        missing = [m for m in args.material if m not in set(table.material)]
+        if missing and args.year is not None:
+            raise DataError(
+                [
+                    Issue(
+                        args.data or "the packaged dataset",
+                        0,
+                        "--year",
+                        f"no production data for {m} in {args.year}",
+                        f"give one of {m}'s years: "
+                        + ", ".join(map(str, years_with_data(ds, "production", material=m))),
+                    )
+                    for m in missing
+                ]
+            )
     print(format_stage_shares(table, top=args.top))
     if args.out:
         path = atomic_write_csv(table, Path(args.out) / "stage_shares.csv")
@@ -197,7 +230,7 @@ def cmd_shock(args: argparse.Namespace) -> int:
             progress=lambda done, _: bar.update(done - bar.n),
             year=args.year,
         )
-    print(format_stops(stop_table(result), scenario.name))
+    print(format_stops(stop_table(result, ds=ds), scenario.name))
     if args.out:
         written = write_results(result, Path(args.out))
         print("written:\n" + "\n".join(f"  {path}" for path in written))
@@ -205,15 +238,24 @@ def cmd_shock(args: argparse.Namespace) -> int:
 
 
 def format_stops(table: pd.DataFrame, name: str) -> str:
-    """The stop table as text, allies first."""
+    """The stop table as text: allies first, largest loss in USD first, every row.
+
+    Tonnes short are listed per material, never added across materials.
+    """
+    from critmin.report.figures import usd
+    from critmin.report.stops import tonnes_by_material
+
     if table.empty:
         return f"{name}: no allied sector stops or runs short."
-    lines = [f"{name}: allied sectors that stop or run short (share of draws, median first month, mean shortfall)"]
+    lines = [
+        f"{name}: allied sectors that stop or run short, largest loss first "
+        "(share of draws that stop, median first month, median-draw loss, final shortfall per material)"
+    ]
     for row in table.itertuples():
         when = row.median_first_stop or "never"
         lines.append(
-            f"  {row.country:<5}{row.sector:<15} stops in {row.stop_share:5.0%} of draws, from {when:<8}"
-            f" shortfall {row.mean_final_shortfall_t:12,.1f} t"
+            f"  {row.country:<5}{vocab.sector_label(row.sector):<32} stops in {row.stop_share:5.0%} of draws, "
+            f"from {when:<8} loss {usd(row.loss_usd):>14}  short {tonnes_by_material(row.short_t)}"
         )
     return "\n".join(lines)
 
@@ -256,18 +298,35 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the briefing (self-contained HTML and its PDF) with the given scenarios' results."""
+    from critmin.optimise.results import read_response
     from critmin.report.html import write_report
     from critmin.scenarios import load_scenario
     from critmin.shock import run
 
+    response = read_response(args.response) if args.response else None
     ds = _dataset(args)
     shock = None
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
         shock = run(ds, scenario, draws=args.draws, seed=args.seed, year=args.year)
-    html, pdf = write_report(ds, Path(args.out), shock=shock, scenario_files=args.scenarios or (), seed=args.seed)
-    print(f"written {html}\nwritten {pdf}")
+    html, pdf = write_report(
+        ds,
+        Path(args.out),
+        shock=shock,
+        response=response,
+        scenario_files=args.scenarios or (),
+        seed=args.seed,
+        pdf_optional=True,
+    )
+    print(f"written {html}\n" + pdf_line(pdf))
     return 0
+
+
+def pdf_line(pdf: Path | None) -> str:
+    """One line on the PDF: where it was written, or that it was skipped and why."""
+    from critmin.report.pdf import printer_problem
+
+    return f"written {pdf}" if pdf is not None else f"PDF skipped: {printer_problem()}; the HTML briefing is complete"
 
 
 def cmd_eu_sr(args: argparse.Namespace) -> int:
@@ -280,7 +339,7 @@ def cmd_eu_sr(args: argparse.Namespace) -> int:
     if args.out:
         print(f"written {atomic_write_csv(table, args.out)}")
     else:
-        print(table.to_csv(index=False, lineterminator="\n"), end="")
+        print(table.round(6).to_csv(index=False, lineterminator="\n"), end="")
     return 0
 
 
@@ -289,6 +348,14 @@ def cmd_app(args: argparse.Namespace) -> int:
     from critmin.app.server import run
 
     return run(args)
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    """Print the terms critmin's outputs use (the same list as the briefing and the app)."""
+    from critmin.glossary import glossary_text
+
+    print(glossary_text())
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -394,6 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--draws", type=_count(1), default=50, help="draws per scenario (default 50)")
     report.add_argument("--seed", type=int, help="seed (default: the scenario's)")
     report.add_argument("--year", type=int, help="year of the data the charted scenario runs on (as for shock)")
+    report.add_argument(
+        "--response",
+        metavar="FOLDER",
+        help="folder written by `critmin optimise --out FOLDER`: page 1 then gives the recommended portfolio",
+    )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)
 
@@ -407,6 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
     eu_sr.add_argument("--inputs", required=True, help="CSV: material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr[,ei]")
     eu_sr.add_argument("--out", help="CSV to write (default: print)")
     eu_sr.set_defaults(handler=cmd_eu_sr)
+
+    glossary = commands.add_parser("glossary", help="the terms the outputs use: grades, HHI, N-1, CVaR, holders")
+    glossary.set_defaults(handler=cmd_glossary)
 
     validate = commands.add_parser("validate", help="check a data package and list every problem")
     validate.add_argument("path", help="folder of the data package, or its datapackage.json")

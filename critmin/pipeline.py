@@ -22,7 +22,13 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
     """Print stage control per material and each ally's largest hidden dependence; write both."""
     from critmin import vocabulary as vocab
     from critmin.exposure.summary import largest_hidden
-    from critmin.report.tables import control_with_sources, dependence_with_sources, last_stages, latest_trade_year
+    from critmin.report.tables import (
+        NOT_EXCLUSIVE,
+        control_with_sources,
+        dependence_with_sources,
+        last_stages,
+        latest_trade_year,
+    )
 
     year = latest_trade_year(ds)
     control = control_with_sources(ds, year)
@@ -32,7 +38,10 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
         print(f"  {row.material:<17}{row.stage:<11}{share}  HHI {row.hhi:5.3f}  N-1 {n1}")
     dependence = dependence_with_sources(ds, year, last_stages(ds), list(vocab.ALLIES))
     hidden = largest_hidden(dependence)
-    print(f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin")
+    print(
+        f"\n  largest hidden dependence per ally ({year}): ultimate minus direct share of one origin, other than itself"
+    )
+    print(f"  ({NOT_EXCLUSIVE}.)")
     for row in hidden.itertuples():
         shares = f"direct {row.direct:6.1%}, ultimate {row.ultimate:6.1%} (hidden {row.hidden:+.1%})"
         print(f"  {row.importer:<5}{row.target:<22} on {row.origin}: {shares}")
@@ -56,7 +65,7 @@ def shock_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], dict[str, xr.D
     for name in examples:
         scenario = load_scenario(name)
         result = run(ds, scenario, draws=EXAMPLE_DRAWS)
-        print(format_stops(stop_table(result), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
+        print(format_stops(stop_table(result, ds=ds), f"{name} ({EXAMPLE_DRAWS} draws, seed {scenario.seed})") + "\n")
         written += write_results(headline(result), out / "shock" / name)
         results[name] = result
     return written, results
@@ -123,15 +132,9 @@ def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
 
 def response_of(folder: Path) -> dict[str, Any] | None:
     """The portfolio, frontier and out-of-sample check the response section wrote, for the briefing."""
-    import pandas as pd
+    from critmin.optimise.results import RESPONSE_FILES, read_response
 
-    portfolio, frontier, check = folder / "portfolio.nc", folder / "frontier.nc", folder / "out_of_sample.csv"
-    if not (portfolio.exists() and frontier.exists()):
-        return None
-    out: dict[str, Any] = {"portfolio": xr.load_dataset(portfolio), "frontier": xr.load_dataset(frontier)}
-    if check.exists():
-        out["check"] = pd.read_csv(check).set_index("metric")["value"].to_dict()
-    return out
+    return read_response(folder) if all((folder / name).exists() for name in RESPONSE_FILES) else None
 
 
 def report_section(
@@ -142,9 +145,13 @@ def report_section(
     from critmin.scenarios import LIBRARY
 
     files = [str(Path(str(LIBRARY)) / f"{name}.toml") for name in shocks]
-    html, pdf = write_report(ds, out / "report", shock=shocks or None, response=response, scenario_files=files)
-    print(f"  briefing on {len(shocks)} example scenarios and the response: {html}, {pdf}")
-    return [html, pdf]
+    from critmin.cli import pdf_line
+
+    html, pdf = write_report(
+        ds, out / "report", shock=shocks or None, response=response, scenario_files=files, pdf_optional=True
+    )
+    print(f"  briefing on {len(shocks)} example scenarios and the response: {html}\n  " + pdf_line(pdf))
+    return [html] if pdf is None else [html, pdf]
 
 
 def main_job(data: str | None, out: Path) -> int:

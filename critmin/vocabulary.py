@@ -139,6 +139,32 @@ SECTORS: Final = MappingProxyType(
     }
 )
 
+SECTOR_LABELS: Final = MappingProxyType({"all": "demand not assigned to a sector"})
+"""How a sector code reads in tables and charts where the code alone would mislead: the simulator
+books final demand with no sourced sector split under ``all``, which is not "every sector"."""
+
+
+def is_own_supply(importer: str, origin: str) -> bool:
+    """Whether `origin` is `importer` itself (an EU member counts as the EU27's own supply).
+
+    A country's dependence on itself is not a dependence: it is left out of "largest hidden
+    dependence" lists.
+
+    >>> is_own_supply("AUS", "AUS"), is_own_supply("EU27", "DEU"), is_own_supply("JPN", "CHN")
+    (True, True, False)
+    """
+    return origin == importer or (importer == "EU27" and origin in EU27_MEMBERS)
+
+
+def sector_label(code: str) -> str:
+    """Display name of a sector code.
+
+    >>> sector_label("all"), sector_label("wind")
+    ('demand not assigned to a sector', 'wind')
+    """
+    return SECTOR_LABELS.get(code, code)
+
+
 MARKETS: Final = MappingProxyType(
     {
         "china_domestic": "price inside China (ex-works, VAT-inclusive where published)",

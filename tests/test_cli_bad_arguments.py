@@ -86,10 +86,23 @@ def test_year_without_data(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["shares", "--year", "1900"]) == 2
     line = capsys.readouterr().err.splitlines()[1]
     assert line.startswith(
-        "  the packaged dataset, field '--year': 1900 is not a year of the dataset. "
-        "Fix: give one of the dataset's years: 2008, "
+        "  the packaged dataset, field '--year': 1900 is not a year with production data. Fix: give one of: "
     )
     assert ", 2024, " in line
+
+
+def test_shares_year_lists_only_production_years(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["shares", "--year", "2030"]) == 2
+    line = capsys.readouterr().err.splitlines()[1]
+    assert "2008" not in line and "2011" not in line  # price-only years are not shares years
+
+
+def test_shares_for_a_material_without_data_that_year(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["shares", "--year", "2020", "--material", "gallium"]) == 2
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "  the packaged dataset, field '--year': no production data for gallium in 2020. "
+        "Fix: give one of gallium's years: 2024, 2025."
+    )
 
 
 def test_stage_not_of_every_material(capsys: pytest.CaptureFixture[str]) -> None:

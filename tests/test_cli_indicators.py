@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +60,21 @@ def test_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         "field 'si_sr': the column is missing. Fix: add a column named 'si_sr' to the header row."
         in capsys.readouterr().err
     )
+
+
+def test_shipped_template_runs_and_is_named_in_the_readme(capsys) -> None:
+    root = Path(__file__).parents[1]
+    template = root / "critmin" / "data" / "templates" / "eu_sr_inputs.csv"
+    assert main(["indicators", "eu-sr", "--inputs", str(template)]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert table.sr.round(6).tolist() == [2.916, 0.8]
+    assert "critmin/data/templates/eu_sr_inputs.csv" in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_printed_numbers_are_rounded(tmp_path: Path, capsys) -> None:
+    inputs = tmp_path / "in.csv"
+    # (7 x 0.35 + 3.5 x 0.65) x 0.9 x 0.99 = 4.900... with float noise in the last digits
+    inputs.write_text(HEADER + "x,7,3.5,0.7,0.1,0.99,3\n", encoding="utf-8")
+    assert main(["indicators", "eu-sr", "--inputs", str(inputs)]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split(",")
+    assert all(len(cell.replace(".", "").lstrip("0")) <= 7 for cell in row[1:-1]), row

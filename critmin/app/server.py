@@ -63,6 +63,7 @@ def build_app(data: str | Path | None = None, config: AppConfig | None = None) -
         inline=True, raw_css=[(STATIC / "app.css").read_text(encoding="utf-8")], notifications=False, design=None
     )
     pn.config.inline = True  # type: ignore[misc]  # panel declares config.inline a read-only property; it has a setter at runtime
+    serve_panel_css_locally()
     from critmin.report.content import exposure
 
     base, label = _dataset(data)
@@ -72,6 +73,20 @@ def build_app(data: str | Path | None = None, config: AppConfig | None = None) -
         return session_view(base, label, shared)
 
     return app
+
+
+def serve_panel_css_locally() -> None:
+    """Make Panel point the stylesheets of components built outside a page render at this server.
+
+    Panel resolves a component's stylesheets (``loading.css`` among them) against the page's
+    ``dist_url``; a component built in a callback with no document (after an upload or a session
+    switch) falls back to Panel's CDN, which a browser on a closed network cannot reach. Panel
+    serves the same files under ``/static/extensions/panel/``; that is the fallback here.
+    """
+    import panel.reactive
+    from panel.io.resources import LOCAL_DIST
+
+    panel.reactive.CDN_DIST = f"/{LOCAL_DIST}"  # type: ignore[attr-defined]
 
 
 def serve(

@@ -24,6 +24,7 @@ from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.html import data_version
 from critmin.report.sources import Citations, split_ids
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
 
 ANY = "(any)"
 MAX_ROWS = 50
@@ -198,7 +199,7 @@ class ExposurePage:
             for r in top.itertuples()
         ]
         title = f"{country_label(ally)}: direct and ultimate dependence on its largest origin, {exp.year}"
-        chart = figures.hbar_pairs(pairs, ("direct (last shipper)", "ultimate (any stage)"), title)
+        chart = figures.hbar_pairs(pairs, ULTIMATE_LEGEND, title)
         mine = final[final.target.str.startswith(f"{self.material.value}/")]
         rows = [
             [
@@ -223,6 +224,7 @@ class ExposurePage:
         self.dependence.object = (
             f"<h3>{escape(country_label(ally))}: dependence by origin</h3>"
             f"{figure_html(chart, list(top.sources), cites, title)}"
+            f'<p class="note">{escape(NOT_EXCLUSIVE)}.</p>'
             f"<p>{escape(country_label(ally))}'s origins for "
             f"{escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
         )
@@ -369,12 +371,13 @@ def session_view(
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
-    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage] = [
+    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage | GlossaryPage] = [
         ExposurePage(session),
         ScenarioPage(session),
         ResponsePage(session),
         SourcesPage(session),
         DataPage(session),
+        GlossaryPage(),
     ]
     label = _html()
 
@@ -391,6 +394,16 @@ def session_view(
     )
     tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
     return pn.Column(header, tabs, sizing_mode="stretch_width", css_classes=["app"])
+
+
+class GlossaryPage:
+    """The terms the pages use, word for word as in the briefing and ``critmin glossary``."""
+
+    def __init__(self) -> None:
+        from critmin.glossary import TERMS
+
+        rows = "".join(f"<dt>{escape(t)}</dt><dd>{escape(m)}.</dd>" for t, m in TERMS.items())
+        self.view = pn.Column(_html(f'<dl class="glossary">{rows}</dl>'), sizing_mode="stretch_width", name="Glossary")
 
 
 def frame(rows: pd.DataFrame) -> str:

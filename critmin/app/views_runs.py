@@ -19,11 +19,13 @@ from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job,
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
 from critmin.errors import Issue, ScenarioError
 from critmin.report import content, figures, results
+from critmin.report import shock_charts as charting
 from critmin.report.content import country_label
 from critmin.report.html import input_ids, loss_ids
 from critmin.report.sources import Citations
+from critmin.report.stops import tonnes_by_material
 from critmin.scenarios.spec import parse_scenario
-from critmin.vocabulary import ALLIES, SECTORS, stages_of
+from critmin.vocabulary import ALLIES, SECTORS, sector_label, stages_of
 
 KINDS = {"Export control": "export_control", "Outage": "outage", "Demand surge": "demand_surge"}
 POLL_MS = 400
@@ -351,22 +353,42 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
     chosen = {"material": material} if material and material in results.split_labels(shock) else {}
     parts = []
     for variable in results.shock_variables(shock):
-        band = results.shock_band(shock, variable, **chosen)
-        lines = {"this run (median)": band.median}
-        if previous is not None and variable in results.shock_variables(previous):
-            lines["previous run (median)"] = results.shock_band(previous, variable, **chosen).median
-        title = f"{variable} by month{f' of {material}' if chosen else ''}"
-        parts.append(
-            figure_html(figures.bands(band.months, lines, title, band.units, band.outer, band.inner), ids, cites, title)
-        )
-    stops = results.stop_times(shock).head(10)
+        for chart in charting.charts(shock, variable, chosen.get("material")):
+            lines = {"this run (median)": chart.band.median}
+            if previous is not None and variable in results.shock_variables(previous):
+                market = chart.key.rsplit("-", 1)[1] if chart.key.count("-") == 2 else None
+                earlier = {**chosen, **({"market": market} if market else {})}
+                lines["previous run (median)"] = results.shock_band(previous, variable, **earlier).median
+            parts.append(figure_html(chart.svg(lines), ids, cites, chart.title))
+            if chart.note:
+                parts.append(f'<p class="note">{escape(chart.note)}.</p>')
+    stops = results.stop_times(shock, results.value_per_tonne(ds))
     rows = [
-        [country_label(r.country), r.sector, r.first_month or "–", f"{r.months_idle:.1f}", f"{r.share_of_draws:.0%}"]
+        [
+            country_label(r.country),
+            sector_label(r.sector),
+            r.first_month or "–",
+            f"{r.months_idle:.1f}",
+            f"{r.share_of_draws:.0%}",
+            figures.usd(r.loss_usd),
+            tonnes_by_material(r.short_t),
+        ]
         for r in stops.itertuples()
     ]
     parts.append(
-        "<h3>Who stops when</h3>"
-        + html_table(["country", "sector", "first month idle", "months idle", "share of draws"], rows)
+        "<h3>Who stops when: allies first, largest loss first</h3>"
+        + html_table(
+            [
+                "country",
+                "sector",
+                "first month idle",
+                "months idle",
+                "share of draws",
+                "loss",
+                "shortfall per material",
+            ],
+            rows,
+        )
     )
     return "".join(parts)
 

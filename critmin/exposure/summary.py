@@ -234,7 +234,9 @@ def largest_hidden(table: pd.DataFrame, n: int = 1) -> pd.DataFrame:
     table : pandas.DataFrame
         Output of :func:`dependence_table`.
     n : int, default 1
-        Rows kept per importer; rows with unknown hidden exposure are never chosen.
+        Rows kept per importer; rows with unknown hidden exposure, rows of an upstream step
+        (when the table has ``target``, ``material`` and ``stage``) and an importer's
+        dependence on itself are never chosen.
 
     Returns
     -------
@@ -251,7 +253,13 @@ def largest_hidden(table: pd.DataFrame, n: int = 1) -> pd.DataFrame:
     """
     if n < 1:
         raise ValueError(f"largest_hidden: n must be at least 1, not {n}")
+    from critmin.vocabulary import is_own_supply
+
     known = table.loc[table["hidden"].notna()]
+    if {"target", "material", "stage"} <= set(known.columns):  # the target's own step, not an upstream row
+        known = known.loc[(known["material"] + "/" + known["stage"]) == known["target"]]
+    own = [is_own_supply(str(i), str(o)) for i, o in zip(known["importer"], known["origin"], strict=True)]
+    known = known.loc[[not x for x in own]] if own else known
     ranked = known.sort_values("hidden", ascending=False, kind="stable")
     top = ranked.groupby("importer", sort=False).head(n)
     order = {a: i for i, a in enumerate(pd.unique(table["importer"]))}

@@ -28,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from critmin.errors import DataError, Issue
+from critmin.glossary import tail_caveat
 from critmin.model.build import with_holders
 from critmin.optimise.api import frontier, optimise
 from critmin.optimise.inputs import (
@@ -509,7 +510,8 @@ def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset
         f"  expected loss {_usd(float(result.expected_loss_usd))} USD "
         f"(do nothing {_usd(float(result.do_nothing_loss_usd))}); "
         f"CVaR{int(100 * result.attrs.get('cvar_alpha', 0.95))} "
-        f"{_usd(float(result.cvar_usd))} (do nothing {_usd(float(result.do_nothing_cvar_usd))})",
+        f"{_usd(float(result.cvar_usd))} (do nothing {_usd(float(result.do_nothing_cvar_usd))}; "
+        f"{tail_caveat(result.sizes['scenario'])})",
         f"  outlay {_usd(float(result.outlay_usd))} USD, net cost "
         f"{_usd(float(result.programme_cost_usd))} USD, MIP gap {float(result.mip_gap):.1e}",
         "",

@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from critmin._io import atomic_write, atomic_write_csv
+from critmin.errors import DataError, Issue
 from critmin.optimise.prepare import ModelData
 from critmin.optimise.solve import SolveReport
 
@@ -205,4 +206,50 @@ def _netcdf_ready(result: xr.Dataset) -> xr.Dataset:
     for name in list(out.variables):
         if out[name].dtype == object:
             out[name] = out[name].astype(str)
+    return out
+
+
+RESPONSE_FILES = ("portfolio.nc", "frontier.nc")
+"""Files of a ``critmin optimise --out`` folder the briefing needs (``out_of_sample.csv`` is optional)."""
+
+
+def read_response(folder: str | Path) -> dict[str, object]:
+    """The portfolio, frontier and out-of-sample check ``critmin optimise --out FOLDER`` wrote.
+
+    Returns a mapping with keys ``"portfolio"`` and ``"frontier"`` (Datasets) and, when the
+    folder has ``out_of_sample.csv``, ``"check"`` (metric -> value), as
+    :func:`critmin.report.html.write_report` takes it.
+
+    Raises
+    ------
+    DataError
+        Naming each missing file and the command that writes it.
+
+    Examples
+    --------
+    >>> try:
+    ...     read_response("no-such-folder")
+    ... except DataError as error:
+    ...     print(error.issues[0])  # doctest: +NORMALIZE_WHITESPACE
+    no-such-folder/portfolio.nc, field '--response': the optimiser's results are not there.
+    Fix: run `critmin optimise --out no-such-folder` first, or give the folder it wrote.
+    """
+    root = Path(folder)
+    missing = [
+        Issue(
+            str(root / name),
+            0,
+            "--response",
+            "the optimiser's results are not there",
+            f"run `critmin optimise --out {folder}` first, or give the folder it wrote",
+        )
+        for name in RESPONSE_FILES
+        if not (root / name).exists()
+    ]
+    if missing:
+        raise DataError(missing)
+    out: dict[str, object] = {name.removesuffix(".nc"): xr.load_dataset(root / name) for name in RESPONSE_FILES}
+    check = root / "out_of_sample.csv"
+    if check.exists():
+        out["check"] = pd.read_csv(check).set_index("metric")["value"].to_dict()
     return out

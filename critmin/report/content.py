@@ -142,6 +142,8 @@ def top_hidden(exp: Exposure, n: int = 3) -> pd.DataFrame:
     """The `n` largest hidden dependences, one per (importer, target), largest first."""
     final = final_rows(exp.dependence)
     final = final[final.hidden.notna() & (final.hidden > 1e-9)]
+    others = [not vocab.is_own_supply(str(i), str(o)) for i, o in zip(final.importer, final.origin, strict=True)]
+    final = final.loc[np.asarray(others, dtype=bool)]
     ranked = final.sort_values("hidden", ascending=False, kind="stable")
     return ranked.drop_duplicates(["importer", "target"]).head(n).reset_index(drop=True)
 

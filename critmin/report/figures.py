@@ -252,10 +252,18 @@ def bands(
     units: str,
     outer: tuple[Sequence[float], Sequence[float]] | None = None,
     inner: tuple[Sequence[float], Sequence[float]] | None = None,
+    baseline: float | None = None,
+    marks: Sequence[tuple[int, str]] = (),
 ) -> str:
-    """Lines over time with an outer (e.g. 5-95 %) and inner (25-75 %) uncertainty band."""
+    """Lines over time with an outer (e.g. 5-95 %) and inner (25-75 %) uncertainty band.
+
+    `baseline` draws a dashed horizontal line (the value without the shock); `marks` are
+    (month index, label) of events, drawn as dashed vertical lines so a jump reads as the event.
+    """
     left, right, top, bottom, height = 58, WIDTH - 14, 14, 220, 250
     every = [v for series in (*lines.values(), *(outer or ()), *(inner or ())) for v in series if math.isfinite(v)]
+    if baseline is not None and math.isfinite(baseline):
+        every.append(baseline)
     low, high = (min(every + [0.0]), max(every + [1.0])) if every else (0.0, 1.0)
     n = len(x_labels)
 
@@ -282,6 +290,20 @@ def bands(
         body.append(
             f'<polygon points="{" ".join(points)}" fill="{shade}" fill-opacity="0.8"><title>{name}</title></polygon>'
         )
+    if baseline is not None and math.isfinite(baseline):
+        y = py(baseline)
+        body.append(
+            f'<line class="baseline" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{MUTED}" '
+            f'stroke-dasharray="6 3"><title>baseline (no shock): {_axis_label(baseline)}</title></line>'
+        )
+        body.append(_text(left + 4, y - 4, "baseline", size=10, fill=MUTED))
+    for k, (month, label) in enumerate(m for m in marks if 0 <= m[0] < n):
+        x = px(month)
+        body.append(
+            f'<line class="event" x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}" stroke="#b8312f" '
+            f'stroke-dasharray="3 3"><title>{escape(label)}</title></line>'
+        )
+        body.append(_text(x + 3, bottom - 6 - 12 * k, label, size=10, fill="#b8312f"))
     for k, (name, series) in enumerate(lines.items()):
         line = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(series) if math.isfinite(v))
         shade = ("#08306b", "#b8312f", "#2e8540", "#6a3d9a")[k % 4]

@@ -21,10 +21,14 @@ import pandas as pd
 import xarray as xr
 
 from critmin import __version__
+from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
-from critmin.report import content, figures, results
+from critmin.glossary import TERMS, tail_caveat
+from critmin.report import content, figures, results, shock_charts
+from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
 
 MAX_SHOCK_PANELS = 6
 
@@ -152,7 +156,7 @@ def _dependence_figures(exp: content.Exposure, cites: Citations) -> list[Figure]
             continue
         pairs = [(f"{r.importer} on {r.origin}", float(r.direct), float(r.ultimate)) for r in rows.itertuples()]
         title = f"{step_label((material, stage))}: each ally's direct and ultimate dependence, {exp.year}"
-        svg = figures.hbar_pairs(pairs, ("direct (last shipper)", "ultimate (any stage)"), title)
+        svg = figures.hbar_pairs(pairs, ULTIMATE_LEGEND, title)
         table = [
             [
                 country_label(r.importer),
@@ -169,7 +173,7 @@ def _dependence_figures(exp: content.Exposure, cites: Citations) -> list[Figure]
             _figure(
                 cites,
                 f"dependence-{material}-{stage}",
-                title,
+                f"{title}. {NOT_EXCLUSIVE}",
                 svg,
                 list(rows.sources),
                 table=table,
@@ -206,20 +210,23 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
     price = next((v for v in ("price_ratio", "price") if v in present), None)
     for variable in [v for v in ("shortfall", price) if v in present]:
         for material in materials:
-            band = results.shock_band(charted, variable, **({"material": material} if material else {}))
-            what = f"{variable} of {material.replace('_', ' ')}" if material else variable
-            title = f"Simulated {what} by month: median and range across draws"
-            svg = figures.bands(band.months, {"median": band.median}, title, band.units, band.outer, band.inner)
-            figs.append(_figure(cites, f"shock-{variable}-{material}", title, svg, ids))
+            for chart in shock_charts.charts(charted, variable, material):
+                caption = chart.title + (f". {chart.note}" if chart.note else "")
+                figs.append(_figure(cites, f"shock-{chart.key}", caption, chart.svg(), ids))
     stops = worst.stops if isinstance(worst, results.ScenarioOutcome) else None
     by_usd = isinstance(worst, results.ScenarioOutcome) and worst.basis == "USD"
     return {
         "figures": figs,
         "worst": worst if not isinstance(worst, str) else None,
         "reason": worst if isinstance(worst, str) else "",
-        "stops": [] if stops is None else stops.head(12).to_dict("records"),
+        "stops": [] if stops is None else stops.to_dict("records"),
+        "stops_shown": STOPS_SHOWN,
         "marks": cites.marks([*ids, *(loss_ids(ds) if by_usd else [])]),
     }
+
+
+STOPS_SHOWN = 12
+"""Stop-table rows in section 4; the appendix has them all."""
 
 
 def _short_materials(shock: xr.Dataset) -> list[str]:
@@ -342,7 +349,8 @@ def _what_it_buys(view: results.ResponseView) -> list[str]:
             f"Budget {num(figures.usd(view.budget or 0.0))} (outlay {figures.usd(view.outlay_usd)}): expected allied "
             f"loss {num(figures.usd(view.expected_loss_usd))} against {num(figures.usd(view.do_nothing_loss_usd))} "
             f"doing nothing, so {num(figures.usd(view.loss_avoided_usd))} avoided; CVaR {view.cvar_alpha:.0%} "
-            f"{num(figures.usd(view.cvar_usd))} against {num(figures.usd(view.do_nothing_cvar_usd))}."
+            f"{num(figures.usd(view.cvar_usd))} against {num(figures.usd(view.do_nothing_cvar_usd))}"
+            + (f" ({tail_caveat(view.draws)})." if view.draws else ".")
         )
     if view.cover:
         best: dict[str, list[tuple[str, float]]] = {}
@@ -381,6 +389,8 @@ def _environment() -> jinja2.Environment:
     env.filters["usd"] = figures.usd
     env.filters["pct"] = percent
     env.filters["country"] = country_label
+    env.filters["sector"] = vocab.sector_label
+    env.filters["short"] = stop_ranking.tonnes_by_material
     return env
 
 
@@ -424,6 +434,8 @@ def render_html(
             sankey=sankey_fig,
             sankey_reason=sankey if isinstance(sankey, str) else "",
             dependence=dependence,
+            not_exclusive=NOT_EXCLUSIVE,
+            glossary=TERMS,
             shock=shock_part,
             response=response_part,
             sources=[s for s in sources if s.cited],
@@ -451,7 +463,8 @@ def write_report(
     response: xr.Dataset | Mapping[str, Any] | None = None,
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
-) -> tuple[Path, Path]:
+    pdf_optional: bool = False,
+) -> tuple[Path, Path | None]:
     """Write ``briefing.html`` and ``briefing.pdf`` into `out_dir`.
 
     Parameters
@@ -473,20 +486,26 @@ def write_report(
         Scenario files the shock results come from, named in the briefing.
     seed : int, optional
         Monte Carlo seed of the shock results, stated in the briefing.
+    pdf_optional : bool
+        When no PDF printer (Chromium) is installed, write the HTML only and return None for the
+        PDF (:func:`critmin.report.pdf.printer_problem` says why) instead of raising.
 
     Returns
     -------
     tuple of pathlib.Path
-        Paths of the HTML and the PDF.
+        Paths of the HTML and the PDF (None when skipped, see `pdf_optional`).
     """
     from critmin._publish import publish_folder
-    from critmin.report.pdf import print_pdf
+    from critmin.report.pdf import print_pdf, printer_problem
 
     folder = Path(out_dir)
     html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed)
+    skip_pdf = pdf_optional and printer_problem() is not None
 
     def write(staging: Path) -> None:
-        print_pdf(atomic_write_text(staging / "briefing.html", html), staging / "briefing.pdf")
+        html_path = atomic_write_text(staging / "briefing.html", html)
+        if not skip_pdf:
+            print_pdf(html_path, staging / "briefing.pdf")
 
     publish_folder(folder, write)  # the HTML and its PDF appear together
-    return folder / "briefing.html", folder / "briefing.pdf"
+    return folder / "briefing.html", None if skip_pdf else folder / "briefing.pdf"

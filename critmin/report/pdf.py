@@ -15,17 +15,36 @@ from pathlib import Path
 from critmin._io import publish_mode
 from critmin.errors import CritminError
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+"""Executables looked up on ``PATH``, in this order."""
 TIMEOUT_S = 120
 
 
+class PrinterUnavailable(CritminError):
+    """No Chromium on ``PATH``: the briefing can be written as HTML only."""
+
+
+def printer_problem() -> str | None:
+    """Why the PDF cannot be printed here (no Chromium on ``PATH``), or None when it can.
+
+    >>> printer_problem() is None or "Chromium" in printer_problem()
+    True
+    """
+    if any(shutil.which(candidate) for candidate in CHROMIUM_CANDIDATES):
+        return None
+    return (
+        "no Chromium on PATH (looked for " + ", ".join(CHROMIUM_CANDIDATES) + "); "
+        "install it with `apt-get install chromium` (Debian) to get the PDF"
+    )
+
+
 def chromium_path() -> str:
-    """Path of a Chromium executable, or raise :class:`CritminError` saying how to install one."""
+    """Path of a Chromium executable, or raise :class:`PrinterUnavailable` saying how to install one."""
     for candidate in CHROMIUM_CANDIDATES:
         found = shutil.which(candidate)
         if found:
             return found
-    raise CritminError(
+    raise PrinterUnavailable(
         "Chromium is needed to print the briefing to PDF; install it with "
         "`apt-get install chromium` (Debian) and run again."
     )

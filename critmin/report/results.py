@@ -122,14 +122,19 @@ def split_labels(shock: xr.Dataset, dim: str = "material") -> list[str]:
     return [str(v) for v in shock[dim].values] if dim in shock.dims else []
 
 
-def stop_times(shock: xr.Dataset) -> pd.DataFrame:
+def stop_times(shock: xr.Dataset, per_tonne: xr.DataArray | str | None = None) -> pd.DataFrame:
     """Who stops when: first month each country's sector stands idle, in the median draw.
 
     Uses ``downtime`` (> 0 means idle) or, without it, ``shortfall`` > 0. Columns country,
-    sector, first_month, months_idle, share_of_draws (draws in which it stops at all).
+    sector, first_month, months_idle, share_of_draws (draws in which it stops at all), loss_usd
+    (median-draw loss: final shortfall x `per_tonne`, USD per tonne by material and sector; NaN
+    without) and short_t (median cumulative tonnes per material, never added across materials).
+    Ranked by :func:`critmin.report.stops.rank`: allies first, then loss, then first month.
     """
+    from critmin.report import stops as ranking
+
     name = next((n for n in ("downtime", "stopped", "shortfall") if n in shock), None)
-    columns = ["country", "sector", "first_month", "months_idle", "share_of_draws"]
+    columns = ["country", "sector", "first_month", "months_idle", "share_of_draws", "loss_usd", "short_t"]
     if name is None or "country" not in shock[name].dims:
         return pd.DataFrame(columns=columns)
     array = shock[name].astype(float)
@@ -138,7 +143,7 @@ def stop_times(shock: xr.Dataset) -> pd.DataFrame:
     if others:
         array = array.max(others) if name != "shortfall" else array.sum(others, min_count=1)
     idle = array > 1e-9
-    rows = []
+    rows: list[dict[str, Any]] = []
     months = month_labels(shock) if "month" in array.dims else []
     for key in _keys(array, groups):
         cell = idle.sel(key)
@@ -161,14 +166,13 @@ def stop_times(shock: xr.Dataset) -> pd.DataFrame:
                     "share_of_draws": share,
                 }
             )
-    table = pd.DataFrame(rows, columns=columns)
-    order = table.first_month.replace("", "9999")
-    return (
-        table.assign(_o=order)
-        .sort_values(["_o", "share_of_draws"], ascending=[True, False])
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    losses = ranking.pair_losses(shock, per_tonne).set_index(["country", "sector"])
+    for row in rows:
+        pair = (row["country"], row["sector"])
+        known = pair in losses.index
+        row["loss_usd"] = float(losses.loc[pair, "loss_usd"]) if known else float("nan")
+        row["short_t"] = losses.loc[pair, "short_t"] if known else {}
+    return ranking.rank(pd.DataFrame(rows, columns=columns))
 
 
 def _keys(array: xr.DataArray, groups: Sequence[str]) -> list[dict[str, str]]:
@@ -204,6 +208,8 @@ class ScenarioOutcome:
     basis: str = "tonnes"
     basis_note: str = ""
     ranked: int = 1
+    shortfall_by_material: dict[str, float] = dataclasses.field(default_factory=dict)
+    shortfall_material: str = ""
 
 
 def value_per_tonne(ds: xr.Dataset | None) -> xr.DataArray | str:
@@ -291,29 +297,56 @@ def worst_scenario(shock: xr.Dataset | Mapping[str, xr.Dataset], ds: xr.Dataset 
     if not all("shortfall" in p or all(v in p for v in FINAL) for p in parts.values()):
         return "the shock results carry no shortfall variable"
     value = value_per_tonne(ds)
-    outcomes, reasons = [], []
+    outcomes, reasons, per_material = [], [], {}
     for name, part in parts.items():
         gap = _allied_gap(part)
-        median, span = _quantiles(gap.sum([d for d in gap.dims if d != "draw"], min_count=1))
+        # tonnes are added over months, stages, countries and sectors, never across materials
+        materials = split_labels(gap.to_dataset(name="gap"))
+        quantiles = {
+            m: _quantiles(gap.sel(material=m).sum([d for d in gap.dims if d not in ("draw", "material")], min_count=1))
+            for m in materials
+        } or {"": _quantiles(gap.sum([d for d in gap.dims if d != "draw"], min_count=1))}
+        per_material[name] = quantiles
         loss = _allied_loss(part, value)
         if isinstance(loss, str):
             reasons.append(loss)
             usd, usd_span = None, None
         else:
             usd, usd_span = _quantiles(loss)
-        outcomes.append(ScenarioOutcome(name, median, span, stop_times(part), usd, usd_span))
+        short = {m: q[0] for m, q in quantiles.items() if m and np.isfinite(q[0]) and q[0] > 0.5}
+        median, span = next(iter(quantiles.values())) if len(quantiles) == 1 else (float("nan"), None)
+        outcomes.append(
+            ScenarioOutcome(name, median, span, stop_times(part, value), usd, usd_span, shortfall_by_material=short)
+        )
     by_usd = not reasons and all(o.loss_median_usd is not None and np.isfinite(o.loss_median_usd) for o in outcomes)
     if by_usd:
         key = lambda o: o.loss_median_usd  # noqa: E731
         basis, note = "USD", ""
     else:
+        # Without USD, one material's tonnes are the common basis: the material most short anywhere.
+        most = max(
+            {m for q in per_material.values() for m in q},
+            key=lambda m: max((q[m][0] for q in per_material.values() if m in q and np.isfinite(q[m][0])), default=-1),
+        )
+        outcomes = [
+            dataclasses.replace(
+                o, shortfall_median=per_material[o.name][most][0], shortfall_range=per_material[o.name][most][1]
+            )
+            if most in per_material[o.name]
+            else o
+            for o in outcomes
+        ]
         known = [o for o in outcomes if np.isfinite(o.shortfall_median)]
         if not known:
             return "every scenario's shortfall is unknown"
-        outcomes = known
+        outcomes = [dataclasses.replace(o, shortfall_material=most) for o in known]
         key = lambda o: o.shortfall_median  # noqa: E731
         basis = "tonnes"
-        note = f"Ranked by tonnes, not USD: {reasons[0] if reasons else 'a scenario has no loss in USD'}"
+        what = f" of {most}, the material most short" if most else ""
+        note = (
+            f"Ranked by tonnes{what} (tonnes of different materials are not added), not USD: "
+            f"{reasons[0] if reasons else 'a scenario has no loss in USD'}"
+        )
     worst = max(outcomes, key=key)
     return dataclasses.replace(worst, basis=basis, basis_note=note, ranked=len(outcomes))
 

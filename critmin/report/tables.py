@@ -134,6 +134,15 @@ def control_with_sources(ds: xr.Dataset, year: int) -> pd.DataFrame:
     return table.assign(sources=sources)
 
 
+ULTIMATE_LEGEND = ("direct (last shipper)", "ultimate (any stage; origins overlap)")
+"""Legend of every direct-vs-ultimate chart."""
+NOT_EXCLUSIVE = (
+    "Ultimate shares are not exclusive: a tonne mined in one country and refined in another counts "
+    "for both, so one ally's ultimate shares over its origins can add to more than 100%"
+)
+"""Why an ally's ultimate shares per origin can sum past 100%: said beside every such number."""
+
+
 def dependence_with_sources(
     ds: xr.Dataset, year: int, targets: list[tuple[str, str]], importers: list[str]
 ) -> pd.DataFrame:
@@ -173,6 +182,7 @@ def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, 
             f"  top-3 {row.top3_share:6.1%}  N-1 {n1}  [{row.sources}]"
         )
     lines.append(f"\nDependence by origin, {year}: direct (last shipper) vs ultimate (through any upstream stage)")
+    lines.append(f"  {NOT_EXCLUSIVE}.")
     for (importer, target), rows in dependence.groupby(["importer", "target"], sort=False):
         final = rows[(rows.material + "/" + rows.stage) == target].sort_values("ultimate", ascending=False).head(top)
         for row in final.itertuples():
@@ -184,12 +194,19 @@ def format_exposure(control: pd.DataFrame, dependence: pd.DataFrame, year: int, 
     return "\n".join(lines)
 
 
-def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+def stop_table(result: xr.Dataset, countries: list[str] | None = None, ds: xr.Dataset | None = None) -> pd.DataFrame:
     """Who stops producing when: per country × sector, the share of draws in which it stops,
-    the median first month it stops (over those draws) and the mean cumulative final shortfall (t).
+    the median first month it stops (over those draws), the median-draw loss in USD (final
+    shortfall valued with `ds`'s value of lost production per tonne; NaN without `ds`) and the
+    median cumulative final shortfall per material (``short_t``; tonnes are never added across
+    materials).
 
     Only country × sector pairs with any need are listed; `countries` defaults to the allies.
+    Ranked by :func:`critmin.report.stops.rank`: allies first, then loss, then first month.
     """
+    from critmin.report.results import value_per_tonne
+    from critmin.report.stops import pair_losses, rank
+
     wanted = [c for c in (countries or list(vocab.ALLIES)) if c in result.country.values]
     summary = result[["first_stop_offset", "cumulative_final_shortfall"]].sel(country=wanted)
     stops = summary.first_stop_offset >= 0
@@ -202,7 +219,7 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
             {
                 "stop_share": stops.mean("draw"),
                 "median_offset": median_offset,
-                "mean_final_shortfall_t": summary.cumulative_final_shortfall.mean("draw"),
+                "mean_final_shortfall": summary.cumulative_final_shortfall.mean("draw"),
             }
         )
         .to_dataframe()
@@ -213,10 +230,12 @@ def stop_table(result: xr.Dataset, countries: list[str] | None = None) -> pd.Dat
     frame["median_first_stop"] = [
         (start + pd.DateOffset(months=int(o))).strftime("%Y-%m") if pd.notna(o) else "" for o in frame.median_offset
     ]
-    keep = (frame.stop_share > 0) | (frame.mean_final_shortfall_t > 0.5)
-    return frame.loc[
-        keep, ["country", "sector", "stop_share", "median_first_stop", "mean_final_shortfall_t"]
-    ].reset_index(drop=True)
+    per_pair = pair_losses(result.sel(country=wanted), value_per_tonne(ds) if ds is not None else None)
+    frame = frame.merge(per_pair, on=["country", "sector"], how="left")
+    frame["short_t"] = [v if isinstance(v, dict) else {} for v in frame.short_t]
+    keep = (frame.stop_share > 0) | (frame.mean_final_shortfall > 0.5)
+    columns = ["country", "sector", "stop_share", "median_first_stop", "loss_usd", "short_t"]
+    return rank(frame.loc[keep, columns], month="median_first_stop")
 
 
 def format_over_time(table: pd.DataFrame) -> str:

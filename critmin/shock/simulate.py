@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -245,7 +246,50 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
         attrs[f"parameter:{name}"] = f"{value:g} ({where})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
+    attrs["events"] = json.dumps(event_marks(scenario))
+    attrs["stockpile_release"] = release_rule(scenario)
     return attrs
+
+
+def event_marks(scenario: Scenario) -> list[tuple[int, str]]:
+    """(month offset, short label) of each event's start, for marking charts.
+
+    >>> from critmin.scenarios import load_scenario
+    >>> event_marks(load_scenario("japan_ree_magnet_halt_6m"))
+    [(1, 'CHN export control'), (7, 'CHN control lifted')]
+    """
+    from critmin.scenarios.validate import month_index
+
+    marks: list[tuple[int, str]] = []
+    for event in scenario.events:
+        kind = event.kind.replace("_", " ")
+        who = getattr(event, "controller", None) or getattr(event, "country", None) or getattr(event, "region", "")
+        when = {"export_control": "effective", "project": "online"}.get(event.kind, "start")
+        month = month_index(getattr(event, when), scenario.start)
+        if month is not None:
+            marks.append((month, f"{who} {kind}"))
+        lifted = getattr(event, "lifted", None)
+        if lifted is not None and (end := month_index(lifted, scenario.start)) is not None:
+            marks.append((end, f"{who} control lifted"))
+    return marks
+
+
+def release_rule(scenario: Scenario) -> str:
+    """The scenario's stockpile release rule in words (stated on stockpile charts).
+
+    >>> from critmin.scenarios import load_scenario
+    >>> print(release_rule(load_scenario("japan_ree_magnet_halt_6m")))  # doctest: +NORMALIZE_WHITESPACE
+    stockpiles release 25% of their stock a month once a holder's users have less than 30 days of cover;
+    own country's users first
+    """
+    rule = scenario.policy.stockpile_release
+    if rule is None:
+        return "no release rule in the scenario: strategic stockpiles are held, not released"
+    who = {"own_first": "own country's users first", "pro_rata_consumption": "shared among allies pro rata to use"}
+    return (
+        f"stockpiles release {rule.monthly_rate:.0%} of their stock a month once a holder's users have less than "
+        f"{rule.trigger_days:g} days of cover; {who.get(rule.coordination, rule.coordination)}"
+    )
 
 
 def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None = None) -> xr.Dataset:

@@ -16,6 +16,7 @@ array([2, 3])
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.glossary import tail_caveat
 from critmin.scenarios.spec import ExportControl, Project
 from critmin.sweep.spec import Case, Sweep
 from critmin.sweep.store import atomic_json, atomic_write
@@ -157,6 +159,8 @@ class SweepSummary:
     best_expected: str
     best_cvar: str
     basis: str
+    by_grid: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    draws_per_policy: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (floats rounded to 6 significant digits)."""
@@ -175,32 +179,79 @@ class SweepSummary:
             "policy_risk": rows(self.policy_risk),
             "tail_shares": rows(self.tail_shares),
             "rank_correlation": rows(self.rank_correlation),
+            "loss_by_grid_point": rows(self.by_grid),
         }
 
     def text(self) -> str:
-        """Plain-text report."""
-        fmt = {"float_format": lambda v: f"{v:,.4g}"}
+        """Plain-text report: first the loss at each grid point (the question the sweep asks)."""
+        usd_columns = {"mean", "q05", "q50", "q95", "expected", "cvar"} | set(self.by_grid.columns[1:])
+        grid = [
+            "Expected loss by grid point and policy (USD over the horizon, mean over draws):",
+            money_table(self.by_grid, usd_columns) if len(self.by_grid) else "  (no grid)",
+            "",
+        ]
         return "\n".join(
             [
+                *grid,
                 "Loss of each ally by policy (USD over the horizon; quantiles over grid x draws):",
-                self.loss_by_policy.to_string(index=False, **fmt),
+                money_table(self.loss_by_policy, usd_columns),
                 "",
-                f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%):",
-                self.policy_risk.to_string(index=False, **fmt),
+                f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%"
+                + (f", {tail_caveat(self.draws_per_policy)}" if self.draws_per_policy else "")
+                + "):",
+                money_table(self.policy_risk, usd_columns),
                 f"Policy minimising expected loss: {self.best_expected}; "
                 f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}",
                 "",
                 f"Tail (top {100 * TAIL:.0f}% total ally loss) by factor value (lift = share of tail / share of all):",
-                self.tail_shares.to_string(index=False, **fmt),
+                self.tail_shares.to_string(index=False, float_format=lambda v: f"{v:,.2f}"),
                 "",
                 "Spearman rank correlation of total ally loss with each varying factor:",
-                self.rank_correlation.to_string(index=False, **fmt)
+                self.rank_correlation.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
                 if len(self.rank_correlation)
                 else "  (no numeric factor varies)",
                 "",
                 f"Loss basis: {self.basis}.",
             ]
         )
+
+
+def money_table(table: pd.DataFrame, usd_columns: set[str]) -> str:
+    """A table as text with USD columns written for people (USD 1.25 bn, USD 480 m), never 1.2e+09.
+
+    >>> print(money_table(pd.DataFrame({"policy": ["a"], "expected": [1.234e9]}), {"expected"}))
+    policy    expected
+         a USD 1.23 bn
+    """
+    from critmin.report.figures import usd
+
+    shown = table.copy()
+    for column in shown.columns:
+        if column in usd_columns and shown[column].dtype.kind == "f":
+            shown[column] = [usd(float(v)) for v in shown[column]]
+        elif shown[column].dtype.kind == "f":
+            shown[column] = [f"{v:,.6g}" for v in shown[column]]
+    return shown.to_string(index=False)
+
+
+def _grid_table(result: xr.Dataset, allies: list[str]) -> pd.DataFrame:
+    """Mean loss per grid point × policy: one row per grid point and policy, a column per ally and the total."""
+    case = result["scenario_case"].values
+    axes = [str(n) for n in result.coords if str(n).startswith("grid_")]
+    if not axes:
+        return pd.DataFrame()
+    frame = pd.DataFrame({axis[5:]: result[axis].values[case] for axis in axes})
+    frame["policy"] = result["case_policy"].values[case].astype(str)
+    for ally in allies:
+        frame[ally] = result["loss_usd"].sel(country=ally).values
+    frame["total"] = frame[allies].sum(axis=1)
+    keys = [axis[5:] for axis in axes] + ["policy"]
+    table = frame.groupby(keys, sort=False)[[*allies, "total"]].mean().reset_index()
+    for axis in axes:
+        column = axis[5:]
+        if table[column].dtype.kind == "f" and (table[column] == table[column].round()).all():
+            table[column] = table[column].astype(int)
+    return table
 
 
 def _factors(result: xr.Dataset) -> dict[str, np.ndarray]:
@@ -301,6 +352,8 @@ def summarise_sweep(result: xr.Dataset, allies: list[str] | None = None) -> Swee
         best_expected=str(risk_df.loc[risk_df["expected"].idxmin(), "policy"]),
         best_cvar=str(risk_df.loc[risk_df["cvar"].idxmin(), "policy"]),
         basis=str(result.attrs.get("loss_basis", "")),
+        by_grid=_grid_table(result, allies),
+        draws_per_policy=int((policy == policy[0]).sum()) if policy.size else 0,
     )
 
 

@@ -103,15 +103,23 @@ class Offline:
         self.context.close()
 
 
+def _no_request_left_the_machine(session: Offline) -> None:
+    # After every test, whatever it clicked or uploaded: a request to any other host fails it.
+    session.page.wait_for_timeout(500)  # late stylesheet and font loads after the last action
+    blocked = list(session.blocked)
+    session.close()
+    assert blocked == [], f"requests to non-local hosts: {blocked}"
+
+
 @pytest.fixture
 def offline(browser):
     session = Offline(browser)
     yield session
-    session.close()
+    _no_request_left_the_machine(session)
 
 
 @pytest.fixture
 def second(browser):
     session = Offline(browser)
     yield session
-    session.close()
+    _no_request_left_the_machine(session)

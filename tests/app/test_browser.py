@@ -15,7 +15,7 @@ from .conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 PACKAGE = Path(__file__).parents[1] / "report" / "data" / "re_chain"
-PAGES = ["Exposure", "Scenario", "Response", "Sources", "Data"]
+PAGES = ["Exposure", "Scenario", "Response", "Sources", "Data", "Glossary"]
 
 
 def chart_values(page, name: str) -> list:
@@ -154,3 +154,13 @@ def test_response_budget_changes_portfolio_and_frontier(offline, app_url):
     assert stock_after != stock or losses_after != losses
     page.screenshot(path=str(SCREENSHOTS / "response-run.png"), full_page=True)
     assert offline.blocked == []
+
+
+def test_glossary_page_uses_the_cli_words(offline, app_url):
+    from critmin.glossary import TERMS
+
+    offline.open(app_url)
+    offline.tab("Glossary")
+    offline.page.wait_for_selector("dl.glossary", timeout=10_000)
+    text = offline.page.locator("dl.glossary").first.inner_text()
+    assert TERMS["stockpile holder codes"] in text and TERMS["N-1"] in text

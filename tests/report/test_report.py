@@ -106,7 +106,8 @@ def test_shock_and_response_sections_render(briefing):
     html = briefing[0].read_text(encoding="utf-8")
     assert 'id="shock-shortfall-ndfeb"' in html and 'id="response-frontier"' in html
     # the re_chain package has no value of lost production: ranked by tonnes, and the briefing says so
-    assert "test-control, by tonnes: allied final shortfall" in html and "Ranked by tonnes, not USD" in html
+    assert re.search(r"test-control, by tonnes: allied final shortfall of (ndfeb|gallium) <b", html)
+    assert re.search(r"Ranked by tonnes of (ndfeb|gallium), the material most short \(tonnes of different", html)
     assert "Budget <b class='num'>USD 1.5 m</b>" in html and "<b class='num'>USD 5.0 m</b> avoided" in html
     assert "JOGMEC: NdPr" in html and 'id="response-portfolio"' in html
 
@@ -136,9 +137,17 @@ def test_citations_number_in_order_of_first_use(chain_ds):
     assert [r.source_id for r in cites.appendix()][:3] == ["eu-crm-2023", "adamas-2021", "usgs-mcs-2026-ree"]
 
 
-def test_stop_times_orders_by_first_month(shock):
+def test_stop_times_without_a_valuation_orders_allies_by_first_month(shock):
     stops = results.stop_times(shock)
-    assert list(stops.columns) == ["country", "sector", "first_month", "months_idle", "share_of_draws"]
+    assert list(stops.columns) == [
+        "country",
+        "sector",
+        "first_month",
+        "months_idle",
+        "share_of_draws",
+        "loss_usd",
+        "short_t",
+    ]
     assert stops.first_month.tolist() == sorted(stops.first_month.tolist())
 
 
@@ -232,10 +241,14 @@ def test_worst_scenario_by_allied_loss_in_usd_else_tonnes():
     by_usd = results.worst_scenario(shock, critmin.load())
     assert by_usd.name == "gallium-light" and by_usd.basis == "USD" and by_usd.ranked == 2
     # 10 t x the dataset's value_lost_production_semiconductors for gallium (116 m USD/t)
-    assert by_usd.loss_median_usd == pytest.approx(10 * 116e6) and by_usd.shortfall_median == pytest.approx(10.0)
+    assert by_usd.loss_median_usd == pytest.approx(10 * 116e6)
+    assert by_usd.shortfall_by_material == {"gallium": pytest.approx(10.0)}  # tonnes per material, never summed
     by_tonnes = results.worst_scenario(shock)
     assert by_tonnes.name == "graphite-heavy" and by_tonnes.basis == "tonnes"
-    assert by_tonnes.basis_note.startswith("Ranked by tonnes, not USD: no dataset")
+    assert by_tonnes.basis_note.startswith(
+        "Ranked by tonnes of graphite_natural, the material most short (tonnes of different materials are not "
+        "added), not USD: no dataset"
+    )
     as_mapping = results.worst_scenario({n: shock.sel(scenario=n) for n in shock.scenario.values}, critmin.load())
     assert as_mapping.name == "gallium-light"
 
@@ -315,3 +328,14 @@ def test_out_of_sample_check_is_stated(chain_ds, response):
         "USD 10 m expected loss (USD 5.0 m in the draws it was optimised on), and the mean of the worst 5% "
         "of draws falls from USD 20 m to USD 12 m."
     ) in html
+
+
+def test_dependence_charts_say_ultimate_shares_overlap(briefing):
+    from html import unescape
+
+    from critmin.report.tables import NOT_EXCLUSIVE
+
+    html = briefing[0].read_text(encoding="utf-8")
+    captions = re.findall(r'<figure id="dependence-[^"]+".*?<figcaption>(.*?)</figcaption>', html, re.S)
+    assert captions and all(NOT_EXCLUSIVE in unescape(c) for c in captions)
+    assert "ultimate (any stage; origins overlap)" in html

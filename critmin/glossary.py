@@ -1,0 +1,63 @@
+"""The terms critmin's outputs use, defined once: the CLI (``critmin glossary``), the briefing's
+glossary appendix and the app's Glossary page all print this list, word for word."""
+
+from __future__ import annotations
+
+from critmin.vocabulary import GRADES
+
+TERMS: dict[str, str] = {
+    **{f"grade {g}": f"source grade {g}: {meaning}" for g, meaning in GRADES.items()},
+    "HHI": (
+        "Herfindahl-Hirschman index of one stage's producers: the sum of squared world shares, on a 0-1 "
+        "scale (1 = one producer). The EU supply-risk inputs of `critmin indicators eu-sr` use the EU "
+        "method's own 0-10 scale (ten times the 0-1 value)"
+    ),
+    "N-1": (
+        "IEA cover without the largest supplier: the world output of a stage less the largest producer's, "
+        "as a share of demand (100% = the others alone meet demand)"
+    ),
+    "direct dependence": "share of an ally's supply of a product shipped to it by one origin at the last step",
+    "ultimate dependence": (
+        "share of an ally's supply of a product that passes through one origin at any upstream stage; not "
+        "exclusive across origins, so one ally's ultimate shares can add to more than 100%"
+    ),
+    "hidden dependence": "ultimate minus direct dependence on one origin",
+    "CVaR 95%": (
+        "conditional value at risk: the mean loss over the worst 5% of simulated draws; with n draws it "
+        "rests on about n/20 of them, so it is stated with its draw count and is rough below a few hundred"
+    ),
+    "loss (USD)": (
+        "tonnes of final demand not met times the dataset's value of lost production per tonne "
+        "(value_lost_production_<sector>); tonnes of different materials are only ever added in USD"
+    ),
+    "demand not assigned to a sector": (
+        "final demand with no sourced sector split (sector code `all` in the data), not every sector"
+    ),
+    "stockpile holder codes": (
+        "COUNTRY-AGENCY: EU27-RESOURCEEU (EU RESourceEU stockpile), JPN-JOGMEC (Japan Organization for "
+        "Metals and Energy Security), KOR-KOMIR (Korea Mine Rehabilitation and Mineral Resources Corp.), "
+        "USA-NDS (US National Defense Stockpile); ALLIANCE is a joint stockpile the optimiser may create"
+    ),
+    "draw": "one Monte Carlo run of a scenario with its uncertain inputs sampled; medians and bands are across draws",
+}
+"""Each term and its definition (a sentence without a final full stop)."""
+
+
+def glossary_text() -> str:
+    """The glossary as plain text, one term a paragraph.
+
+    >>> glossary_text().splitlines()[0]
+    'grade V: source grade V: read in a primary document, or reproduced by arithmetic from published inputs.'
+    """
+    return "\n".join(f"{term}: {meaning}." for term, meaning in TERMS.items())
+
+
+def tail_caveat(draws: int) -> str:
+    """Sample-size caveat printed beside a tail figure computed from `draws` draws.
+
+    >>> tail_caveat(12)
+    'from 12 draws, worst 5% = 1 draw: rough'
+    """
+    tail = max(1, round(draws * 0.05))
+    rough = ": rough" if draws < 200 else ""
+    return f"from {draws} draws, worst 5% = {tail} draw{'s' if tail != 1 else ''}{rough}"

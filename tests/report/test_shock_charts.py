@@ -1,0 +1,57 @@
+"""Shock charts name the price market, state the release rule, mark the events and draw the baseline."""
+
+from __future__ import annotations
+
+import re
+
+import critmin
+from critmin.report import shock_charts
+from critmin.scenarios import load_scenario
+from critmin.shock import run
+
+
+def test_real_run_charts_carry_their_context():
+    result = run(critmin.load(), load_scenario("japan_ree_magnet_halt_6m"), draws=2)
+    prices = shock_charts.charts(result, "price_ratio", "ndfeb")
+    assert [c.key for c in prices] == ["price_ratio-ndfeb-inside", "price_ratio-ndfeb-outside"]
+    assert (
+        prices[1].title
+        == "Simulated price of ndfeb outside the controlling country, ratio to the baseline price, by month"
+    )
+    assert "inside the controlling country" in prices[0].title
+    svg = prices[1].svg()
+    assert re.search(r'<line class="baseline"[^>]*><title>baseline \(no shock\): 1', svg)
+    assert "<title>CHN export control</title>" in svg and "<title>CHN control lifted</title>" in svg
+    stock = shock_charts.charts(result, "stockpile", "ndfeb")[0]
+    assert stock.note == (
+        "Release rule: stockpiles release 25% of their stock a month once a holder's users have less than 30 days "
+        "of cover; own country's users first"
+    )
+
+
+OUTAGE = """
+name = "magnet_outage"
+horizon_months = 12
+start = "2026-01"
+seed = 1
+draws = 2
+[[events]]
+kind = "outage"
+country = "CHN"
+material = "ndfeb"
+stage = "magnet"
+capacity_lost = 0.8
+start = 2
+duration_months = 6
+"""
+
+
+def test_magnet_outage_stop_start_cycle_is_explained_on_its_chart():
+    from critmin.scenarios.spec import parse_scenario
+
+    result = run(critmin.load(), parse_scenario(OUTAGE), draws=2)
+    chart = shock_charts.charts(result, "shortfall", "ndfeb")[0]
+    months = chart.band.median
+    assert max(months) > 5_000 and min(months[5:8]) < 0.2 * max(months)  # the 7k -> 1k -> 7k sawtooth
+    assert chart.note.startswith("The shortfall alternates because users stop and restart: a user whose supply")
+    assert chart.marks == [(2, "CHN outage")]
