@@ -25,6 +25,7 @@ from critmin.report.content import country_label, percent, step_label
 from critmin.report.html import data_version
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.trend import trend_rows, trend_table
 
 ANY = "(any)"
 MAX_ROWS = 50
@@ -110,6 +111,7 @@ class ExposurePage:
         self.control = _html(css_classes=["chart-control"])
         self.dependence = _html(css_classes=["chart-dependence"])
         self.sankey = _html(css_classes=["chart-sankey"])
+        self.trend = _html(css_classes=["chart-trend"])
         self.material.param.watch(lambda _: self.draw_material(), "value")
         self.ally.param.watch(lambda _: self.draw_dependence(), "value")
         session.listeners.append(self.reset)
@@ -121,6 +123,7 @@ class ExposurePage:
             ),
             pn.Row(self.material, self.ally),
             pn.Row(self.control, self.dependence, sizing_mode="stretch_width"),
+            self.trend,
             self.sankey,
             sizing_mode="stretch_width",
             name="Exposure",
@@ -182,6 +185,12 @@ class ExposurePage:
         self.control.object = (
             "<h3>Who controls each stage</h3>"
             f"{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
+        )
+        trend = trend_table(trend_rows(ds, material), cites)
+        self.trend.object = (
+            f"<h3>Concentration over time: {escape(material.replace('_', ' '))}</h3>{trend}"
+            if trend
+            else '<p class="absent">Only one year of production data for this material.</p>'
         )
 
     def draw_dependence(self) -> None:

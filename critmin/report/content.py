@@ -81,11 +81,10 @@ class Exposure:
 
 
 def exposure_year(ds: xr.Dataset) -> int:
-    """Latest year with trade data (latest production year when the dataset has no trade)."""
-    name = "trade" if "trade" in ds and bool(ds.trade.notnull().any()) else "production"
-    array = ds[name]
-    known = array.notnull().any([d for d in array.dims if d != "year"])
-    return int(array.year.where(known, drop=True).max())
+    """The dataset's base year (:func:`critmin.exposure.years.base_year`)."""
+    from critmin.exposure.years import base_year
+
+    return base_year(ds)
 
 
 def exposure(ds: xr.Dataset, year: int | None = None, importers: list[str] | None = None) -> Exposure:

@@ -29,6 +29,7 @@ from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.trend import trend_rows, trend_table
 
 MAX_SHOCK_PANELS = 6
 
@@ -394,6 +395,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+TREND_MATERIALS = ("rare_earths", "graphite_natural", "tungsten", "antimony", "cobalt")
+"""Materials whose mine output the briefing shows over time (those with a sourced series)."""
+
+
 def render_html(
     ds: xr.Dataset,
     *,
@@ -413,6 +418,7 @@ def render_html(
         title = f"Rare-earth chain {exp.year}, mine to magnet: who supplies whom at each step"
         sankey_fig = _figure(cites, "sankey", title, figures.sankey(sankey, title), sankey.sources)
     dependence = _dependence_figures(exp, cites)
+    trends = [(m, trend_table(trend_rows(ds, m), cites)) for m in TREND_MATERIALS]
     shock_part = _shock_section(ds, shock, cites) if shock is not None else None
     response_part = _response_section(ds, response, cites) if response is not None else None
     seeds = _seed_text(seed, shock)
@@ -434,6 +440,7 @@ def render_html(
             sankey=sankey_fig,
             sankey_reason=sankey if isinstance(sankey, str) else "",
             dependence=dependence,
+            trends=[(m.replace("_", " "), t) for m, t in trends if t],
             not_exclusive=NOT_EXCLUSIVE,
             glossary=TERMS,
             shock=shock_part,
