@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from critmin.optimise.pipeline import OPTIMISE_FILES
+
 ROOT = Path(__file__).parents[2]
+STAMP = re.compile(rb"generated \d+ \w+ \d{4}, \d\d:\d\d UTC")
 
 SLOW_WRITER = textwrap.dedent(
     """
@@ -32,8 +36,9 @@ SLOW_WRITER = textwrap.dedent(
 
 
 def _contents(folder: Path) -> dict[str, str]:
+    """Hash of every file under `folder`; the briefing's time stamp is left out so two runs compare."""
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(folder)): hashlib.sha256(STAMP.sub(b"generated", p.read_bytes())).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -44,6 +49,16 @@ def _kill_after(argv: list[str], seconds: float) -> None:
     time.sleep(seconds)
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+def _kill_when(argv: list[str], ready: Callable[[], bool], timeout: float = 300) -> None:
+    """Start `argv` and SIGKILL it the moment ``ready()`` holds (polled every 5 ms)."""
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the command ended before the kill point"
 
 
 def test_publish_folder_killed_at_every_stage(tmp_path: Path) -> None:
@@ -82,24 +97,75 @@ def test_failed_write_leaves_the_old_result(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-@pytest.mark.slow
-def test_shock_killed_at_several_points(tmp_path: Path) -> None:
-    shock = [sys.executable, "-m", "critmin.cli", "shock", "backtest_ga_ge_2023", "--quiet"]
+def _kill_at_shares(
+    tmp_path: Path, command: list[str], old_args: list[str], new_args: list[str], shares: tuple[float, ...]
+) -> None:
+    """Run `command` to an old result, kill a new run at `shares` of its duration, check the folder each time.
+
+    Files whose bytes differ between the old and the new run must never be found half old, half
+    new; after a later successful run no staging folder of a killed run is left beside ``--out``.
+    """
     out = tmp_path / "out"
-    subprocess.run([*shock, "--draws", "2", "--out", str(out)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run([*command, *old_args, "--out", str(out)], cwd=ROOT, check=True, **quiet)  # type: ignore[call-overload]
     old = _contents(out)
     reference = tmp_path / "reference"
     started = time.monotonic()
-    subprocess.run([*shock, "--draws", "3", "--out", str(reference)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*command, *new_args, "--out", str(reference)], cwd=ROOT, check=True, **quiet)  # type: ignore[call-overload]
     duration = time.monotonic() - started
     new = _contents(reference)
-    differing = [name for name in old if name.endswith(".csv") and old[name] != new[name]]
+    differing = [name for name in old if name.endswith((".csv", ".txt", ".html")) and old[name] != new.get(name)]
     assert set(old) == set(new) and differing
-    for share in (0.5, 0.8, 0.9, 0.97):
-        _kill_after([*shock, "--draws", "3", "--out", str(out)], duration * share)
+    for share in shares:
+        _kill_after([*command, *new_args, "--out", str(out)], duration * share)
         found = _contents(out)
         # the old run whole, or the new run whole: never some files of each
         assert found == old or (set(found) == set(new) and all(found[n] == new[n] for n in differing)), share
-    subprocess.run([*shock, "--draws", "3", "--out", str(out)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([*command, *new_args, "--out", str(out)], cwd=ROOT, check=True, **quiet)  # type: ignore[call-overload]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "reference"]
-    assert os.listdir(out) and set(_contents(out)) == set(new)
+    assert set(_contents(out)) == set(new) and all(_contents(out)[n] == new[n] for n in differing)
+
+
+CRITMIN = [sys.executable, "-m", "critmin.cli"]
+
+
+@pytest.mark.slow
+def test_shock_killed_at_several_points(tmp_path: Path) -> None:
+    shock = [*CRITMIN, "shock", "backtest_ga_ge_2023", "--quiet"]
+    _kill_at_shares(tmp_path, shock, ["--draws", "2"], ["--draws", "3"], (0.5, 0.8, 0.9, 0.97))
+
+
+@pytest.mark.slow
+def test_optimise_killed_at_several_points(tmp_path: Path) -> None:
+    optimise = [*CRITMIN, "optimise", "--scenarios", "backtest_ga_ge_2023", "--draws", "1", "--quiet"]
+    _kill_at_shares(tmp_path, optimise, ["--budget", "5e8"], ["--budget", "1e9"], (0.6, 0.9, 0.97))
+
+
+@pytest.mark.slow
+def test_report_killed_at_several_points(tmp_path: Path) -> None:
+    report = [*CRITMIN, "report", "--scenarios", "backtest_ga_ge_2023", "--draws", "1"]
+    _kill_at_shares(tmp_path, report, ["--seed", "1"], ["--seed", "2"], (0.6, 0.9, 0.98))
+
+
+def test_optimise_killed_while_writing_keeps_the_previous_result(tmp_path: Path) -> None:
+    # the kill point is found, not guessed: the moment the first new file exists beside --out
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = {name: f"previous {name}" for name in ("portfolio.nc", "summary.csv", "frontier.csv", "notes.txt")}
+    for name, text in previous.items():
+        (out / name).write_text(text, encoding="utf-8")
+    old = _contents(out)
+    optimise = [*CRITMIN, "optimise", "--scenarios", "backtest_ga_ge_2023", "--draws", "1", "--quiet"]
+
+    def writing() -> bool:
+        return any(any(staging.iterdir()) for staging in tmp_path.glob(".out.new-*"))
+
+    _kill_when([*optimise, "--out", str(out)], writing)
+    assert _contents(out) == old
+    assert [p.name for p in tmp_path.glob(".out.new-*")]  # the killed run's files stayed out of --out
+    subprocess.run([*optimise, "--out", str(out)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    found = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in out.iterdir()}
+    assert found["notes.txt"] == previous["notes.txt"]  # another command's file is kept
+    assert OPTIMISE_FILES | {"summary.csv", "stockpiles.csv", "projects.csv"} <= set(found)
+    assert all(found[name] != previous[name] for name in ("portfolio.nc", "summary.csv", "frontier.csv"))
