@@ -22,10 +22,12 @@ Examples
 from __future__ import annotations
 
 import io
+import math
 import re
 import shutil
+import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 import xarray as xr
@@ -35,6 +37,50 @@ from critmin.errors import DataError
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FILES = 40
 KEPT = re.compile(r"^[A-Za-z0-9_.-]{1,100}\.(csv|json)$")
+MAX_UPLOADS = 20
+"""Uploads one browser session may make per hour: each is unpacked and validated on the shared server."""
+UPLOAD_WINDOW_SECONDS = 3600.0
+
+
+class UploadQuota:
+    """At most `limit` uploads in any `window` seconds, for one session.
+
+    Examples
+    --------
+    >>> now = [0.0]
+    >>> quota = UploadQuota(limit=2, clock=lambda: now[0])
+    >>> quota.take(), quota.take()
+    (None, None)
+    >>> print(quota.take())
+    upload: this session already made 2 uploads in the last hour (at most 2 allowed). Fix: wait 60 minutes, \
+or put every file in one ZIP of the data package and upload that once.
+    >>> now[0] = 3600.0
+    >>> print(quota.take())
+    None
+    """
+
+    def __init__(
+        self,
+        limit: int = MAX_UPLOADS,
+        window: float = UPLOAD_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._times: list[float] = []
+
+    def take(self) -> str | None:
+        """Count one upload and return None, or return the refusal when the session is over its limit."""
+        now = self.clock()
+        self._times = [t for t in self._times if now - t < self.window]
+        if len(self._times) >= self.limit:
+            minutes = math.ceil((self.window - (now - self._times[0])) / 60)
+            return (
+                f"upload: this session already made {len(self._times)} uploads in the last hour "
+                f"(at most {self.limit} allowed). Fix: wait {minutes} minutes, or put every file in one ZIP "
+                "of the data package and upload that once."
+            )
+        self._times.append(now)
+        return None
 
 
 def _plain(name: str) -> str:

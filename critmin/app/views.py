@@ -18,7 +18,7 @@ import pandas as pd
 import panel as pn
 import xarray as xr
 
-from critmin.app.uploads import validate
+from critmin.app.uploads import MAX_UPLOADS, UploadQuota, validate
 from critmin.model.schema import SCHEMA
 from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
@@ -41,6 +41,7 @@ class Session:
         self.listeners: list[Callable[[], None]] = []
         self.results: dict[str, Any] = {}
         self._exposure: content.Exposure | None = None
+        self.upload_quota = UploadQuota()
 
     @property
     def upload_folder(self) -> Path:
@@ -334,7 +335,8 @@ class DataPage:
             _intro(
                 "Upload your own data package: a ZIP of the package folder, or its CSV files (and "
                 "datapackage.json). It is checked like the packaged data; every problem is listed with file, "
-                "row, field and fix. An upload is kept for this browser session only and is seen by no one else."
+                "row, field and fix. An upload is kept for this browser session only and is seen by no one else. "
+                f"A session may upload at most {MAX_UPLOADS} times an hour."
             ),
             self.status,
             pn.Row(self.upload, self.reset_button),
@@ -359,7 +361,11 @@ class DataPage:
             return
         values = values if isinstance(values, list) else [values]
         names = names if isinstance(names, list) else [names]
-        ds, problems = validate(list(zip(names, values, strict=True)), self.session.upload_folder)
+        refused = self.session.upload_quota.take()  # checked first: a refused upload costs the server nothing
+        if refused:
+            ds, problems = None, [refused]
+        else:
+            ds, problems = validate(list(zip(names, values, strict=True)), self.session.upload_folder)
         if ds is None:
             items = "".join(f"<li>{escape(line)}</li>" for line in problems)
             self.messages.object = (

@@ -10,6 +10,8 @@ from critmin.app import auth
 from critmin.app.server import WEBSOCKET_MAX_BYTES
 from critmin.app.uploads import MAX_BYTES
 
+MINI = Path(__file__).parents[1] / "data" / "mini"
+
 
 @pytest.mark.parametrize(
     ("text", "message"),
@@ -90,3 +92,33 @@ def test_briefing_template_links_only_web_addresses() -> None:
     rendered = [template.render(s={"url": url}) for url in ("javascript:alert(1)", "https://example.org/a")]
     assert "<a " not in rendered[0] and "javascript:alert(1)" in rendered[0]
     assert '<a href="https://example.org/a">' in rendered[1]
+
+
+def test_uploads_are_bounded_in_count_per_session() -> None:
+    import critmin
+    from critmin.app.uploads import MAX_FILES, MAX_UPLOADS
+    from critmin.app.views import DataPage, Session
+
+    session, other = (Session(critmin.load(MINI), "mini") for _ in range(2))
+    try:
+        page, other_page = DataPage(session), DataPage(other)
+        for attempt in range(MAX_UPLOADS):
+            page.upload.filename, page.upload.value = [f"notes{attempt}.txt"], [b"x" * (attempt + 1)]
+            assert "is not a .csv or .json file" in str(page.messages.object)
+        page.upload.filename, page.upload.value = ["production.csv"], [b"material\n"]
+        assert (
+            "<li>upload: this session already made 20 uploads in the last hour (at most 20 allowed). "
+            "Fix: wait 60 minutes, or put every file in one ZIP of the data package and upload that once.</li>"
+        ) in str(page.messages.object)
+        assert not (session.upload_folder / "production.csv").exists()  # refused before unpacking
+        assert f"A session may upload at most {MAX_UPLOADS} times an hour." in str(page.view[0].object)
+        other_page.upload.filename, other_page.upload.value = ["notes.txt"], [b"x"]
+        assert "is not a .csv or .json file" in str(other_page.messages.object)  # another session is not limited
+    finally:
+        session.close()
+        other.close()
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert (
+        f"at most 50 MB and {MAX_FILES} files, and a session may\nupload at most {MAX_UPLOADS} times an hour" in readme
+    )
+    assert MAX_BYTES == 50 * 2**20
