@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from critmin.data.read import ROW_COLUMN, read_table
-from critmin.data.validate import validate_sources, validate_variable
+from critmin.data.validate import check_overlap_with_base, validate_sources, validate_variable
 from critmin.documents import read_json
 from critmin.errors import DataError, Issue
 from critmin.model.build import build_dataset
@@ -160,6 +160,17 @@ def read_package(path: Path, label: str) -> Package:
     return package
 
 
+def _overlaps(default: Package, user: Package) -> list[Issue]:
+    """EU27 beside a member state once the override's rows join the packaged ones (valid files only)."""
+    issues: list[Issue] = []
+    for name, table in user.tables.items():
+        file = _file_label(user, SCHEMA[name].file)
+        base = default.tables.get(name)
+        if base is not None and not any(issue.file == file for issue in user.issues):
+            issues += check_overlap_with_base(table, base, file, SCHEMA[name].dims)
+    return issues
+
+
 def _validate(package: Package, source_ids: set[str]) -> list[Issue]:
     issues: list[Issue] = []
     if package.sources is not None:
@@ -233,6 +244,8 @@ def load(path: str | Path | None = None) -> xr.Dataset:
             # sources.csv could not be read: every id would look unknown, so that check waits
             known |= {sid for table in user.tables.values() for sid in table.get("source_id", [])}
         user.issues += _validate(user, known)
+        if user.mode == "override":
+            user.issues += _overlaps(default, user)
         if user.mode == "replace" and user.sources is None and not user.issues:
             user.issues.append(
                 Issue(str(path), 0, SOURCES_FILE, "a replacing package has no sources.csv", "add sources.csv")

@@ -83,6 +83,10 @@ RULES: Mapping[str, Rule] = {
         "EU27 and its member {value!r} are both listed for the same key",
         "list either EU27 or its member states, never both",
     ),
+    "override_overlap": Rule(
+        "{value!r} would be counted beside {other}, listed for the same key in the packaged {file} (row {rows})",
+        "{fix_hint}, or set critmin.mode to 'replace' in datapackage.json to use your data alone",
+    ),
     "low_le_value_le_high": Rule("{value!r} lies outside its own range low..high", "check value, low and high"),
 }
 
@@ -303,6 +307,43 @@ def check_aggregate_overlap(table: pd.DataFrame, file: str, key: tuple[str, ...]
                 issues.append(
                     Issue(file, int(table.at[index, ROW_COLUMN]), column, rule.problem.format(value=value), rule.fix)
                 )
+    return issues
+
+
+def check_overlap_with_base(table: pd.DataFrame, base: pd.DataFrame, file: str, key: tuple[str, ...]) -> list[Issue]:
+    """Rows of an override that would put EU27 beside a member state among the packaged rows it keeps.
+
+    An override replaces packaged rows key by key, so an EU27 row never replaces the packaged
+    rows of its members (nor a member row the packaged EU27 row): both would be counted.
+    """
+    if not set(key) <= set(table.columns) & set(base.columns):
+        return []
+    replaced = set(map(tuple, table[list(key)].to_numpy().tolist()))
+    kept = base[[tuple(row) not in replaced for row in base[list(key)].to_numpy().tolist()]]
+    issues = []
+    for column in (c for c in key if c in COUNTRY_DIMS):
+        rest = [c for c in key if c != column]
+        listed: dict[tuple[object, ...], list[tuple[int, str]]] = {}
+        for *values, country, row in kept[[*rest, column, ROW_COLUMN]].itertuples(index=False):
+            listed.setdefault(tuple(values), []).append((int(row), country))
+        for *values, country, row in table[[*rest, column, ROW_COLUMN]].itertuples(index=False):
+            if country == "EU27":
+                clash = [(r, c) for r, c in listed.get(tuple(values), []) if c in vocab.EU27_MEMBERS]
+                hint = "give rows for the member states instead of EU27 (each replaces the packaged row)"
+            elif country in vocab.EU27_MEMBERS:
+                clash = [(r, c) for r, c in listed.get(tuple(values), []) if c == "EU27"]
+                hint = "give one EU27 row instead of member rows (it replaces the packaged row)"
+            else:
+                continue
+            if clash:
+                rule = RULES["override_overlap"]
+                problem = rule.problem.format(
+                    value=country,
+                    other=" and ".join(sorted({c for _, c in clash})),
+                    file=file.rsplit("/", 1)[-1],
+                    rows=", ".join(str(r) for r, _ in sorted(clash)),
+                )
+                issues.append(Issue(file, int(row), column, problem, rule.fix.format(fix_hint=hint)))
     return issues
 
 
