@@ -17,7 +17,8 @@ import pytest
 from critmin.optimise.pipeline import OPTIMISE_FILES
 
 ROOT = Path(__file__).parents[2]
-STAMP = re.compile(rb"generated \d+ \w+ \d{4}, \d\d:\d\d UTC")
+VARYING = re.compile(rb"generated \d+ \w+ \d{4}, \d\d:\d\d UTC|\n\w+_seconds,[^\n]*")
+"""The briefing's time stamp and the timings in summary.csv: they differ between two runs of one command."""
 
 SLOW_WRITER = textwrap.dedent(
     """
@@ -36,9 +37,9 @@ SLOW_WRITER = textwrap.dedent(
 
 
 def _contents(folder: Path) -> dict[str, str]:
-    """Hash of every file under `folder`; the briefing's time stamp is left out so two runs compare."""
+    """Hash of every file under `folder`, without the parts that vary between two identical runs."""
     return {
-        str(p.relative_to(folder)): hashlib.sha256(STAMP.sub(b"generated", p.read_bytes())).hexdigest()
+        str(p.relative_to(folder)): hashlib.sha256(VARYING.sub(b"generated", p.read_bytes())).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -169,3 +170,28 @@ def test_optimise_killed_while_writing_keeps_the_previous_result(tmp_path: Path)
     assert found["notes.txt"] == previous["notes.txt"]  # another command's file is kept
     assert OPTIMISE_FILES | {"summary.csv", "stockpiles.csv", "projects.csv"} <= set(found)
     assert all(found[name] != previous[name] for name in ("portfolio.nc", "summary.csv", "frontier.csv"))
+
+
+@pytest.mark.slow
+def test_run_killed_while_writing_keeps_the_previous_result(tmp_path: Path) -> None:
+    # `critmin run` takes minutes: killed at its first file and once its last section is written
+    out = tmp_path / "out"
+    (out / "report").mkdir(parents=True)
+    previous = {"stage_shares.csv": "previous", "report/briefing.html": "previous", "notes.txt": "mine"}
+    for name, text in previous.items():
+        (out / name).write_text(text, encoding="utf-8")
+    old = _contents(out)
+    run = [*CRITMIN, "run", "--out", str(out)]
+
+    def staged(name: str) -> Callable[[], bool]:
+        return lambda: any((staging / name).exists() for staging in tmp_path.glob(".out.new-*"))
+
+    for ready in (staged("stage_shares.csv"), staged("report/briefing.html")):
+        _kill_when(run, ready, timeout=1800)
+        assert _contents(out) == old
+    subprocess.run(run, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    found = _contents(out)
+    assert {"stage_shares.csv", "report/briefing.html", "response/portfolio.nc", "sweep/sweep.nc"} <= set(found)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert all(found[name] != old[name] for name in ("stage_shares.csv", "report/briefing.html"))
