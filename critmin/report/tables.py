@@ -161,7 +161,9 @@ def last_stages(ds: xr.Dataset, materials: list[str] | None = None) -> list[tupl
     targets = []
     for material in materials or [str(m) for m in ds.material.values if m in vocab.MATERIAL_STAGES]:
         stages = [
-            s for s in vocab.stages_of(material) if bool(ds.production.sel(material=material, stage=s).notnull().any())
+            s
+            for s in vocab.stages_of(material)
+            if s in ds.production.stage.values and bool(ds.production.sel(material=material, stage=s).notnull().any())
         ]
         if stages:
             targets.append((material, stages[-1]))

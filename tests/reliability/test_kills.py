@@ -136,13 +136,13 @@ def test_shock_killed_at_several_points(tmp_path: Path) -> None:
     _kill_at_shares(tmp_path, shock, ["--draws", "2"], ["--draws", "3"], (0.5, 0.8, 0.9, 0.97))
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_optimise_killed_at_several_points(tmp_path: Path) -> None:
     optimise = [*CRITMIN, "optimise", "--scenarios", "backtest_ga_ge_2023", "--draws", "1", "--quiet"]
     _kill_at_shares(tmp_path, optimise, ["--budget", "5e8"], ["--budget", "1e9"], (0.6, 0.9, 0.97))
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_report_killed_at_several_points(tmp_path: Path) -> None:
     report = [*CRITMIN, "report", "--scenarios", "backtest_ga_ge_2023", "--draws", "1"]
     _kill_at_shares(tmp_path, report, ["--seed", "1"], ["--seed", "2"], (0.6, 0.9, 0.98))
@@ -172,7 +172,7 @@ def test_optimise_killed_while_writing_keeps_the_previous_result(tmp_path: Path)
     assert all(found[name] != previous[name] for name in ("portfolio.nc", "summary.csv", "frontier.csv"))
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_run_killed_while_writing_keeps_the_previous_result(tmp_path: Path) -> None:
     # `critmin run` takes minutes: killed at its first file and once its last section is written
     out = tmp_path / "out"
