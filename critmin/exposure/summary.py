@@ -211,7 +211,12 @@ def dependence_table(
     chosen = dict(paths or {})
     frames = []
     for target in targets:
-        path = list(chosen[target]) if target in chosen else chain_path(data["chain"], *target)
+        if target in chosen:
+            path = list(chosen[target])
+        elif "chain" in data:
+            path = chain_path(data["chain"], *target)
+        else:  # a dataset without chain links: the target's own step only (direct = ultimate)
+            path = [target]
         if tuple(path[-1]) != tuple(target):
             raise ValueError(f"dependence_table: the path for {target} ends at {path[-1]}, not at the target")
         matrices = _stage_matrices(data, path, year, importers)

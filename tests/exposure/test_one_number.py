@@ -45,3 +45,18 @@ def test_a_year_naming_only_china_is_not_itemised(ds):
     early = trend[trend.year == 2018].iloc[0]
     assert not early.itemised and pd.isna(early.hhi)
     assert 0.0 < early.china_share < 0.05  # China mined 1.4% of the world's cobalt in 2018 (USGS)
+
+
+def test_dependence_without_chain_links_is_the_direct_share():
+    import xarray as xr
+
+    from critmin.exposure.summary import dependence_table
+
+    made = xr.DataArray(
+        [[[[90.0], [10.0]]]],
+        dims=("material", "stage", "country", "year"),
+        coords={"material": ["gallium"], "stage": ["refining"], "country": ["CHN", "JPN"], "year": [2024]},
+    )
+    table = dependence_table(xr.Dataset({"production": made}), 2024, [("gallium", "refining")], importers=["USA"])
+    row = table[table.origin == "CHN"].iloc[0]
+    assert row.direct == row.ultimate == pytest.approx(0.9)
