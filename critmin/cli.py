@@ -158,13 +158,13 @@ def cmd_exposure(args: argparse.Namespace) -> int:
     import json
 
     from critmin import vocabulary as vocab
+    from critmin.exposure.years import base_year
     from critmin.report.tables import (
         control_with_sources,
         dependence_with_sources,
         format_exposure,
         format_over_time,
         last_stages,
-        latest_trade_year,
         over_time_with_sources,
     )
 
@@ -186,7 +186,7 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         else:
             print(format_over_time(trend))
         return 0
-    year = args.year or latest_trade_year(ds)
+    year = args.year or base_year(ds)
     materials = args.material or None
     targets = [(m, args.stage) for m in materials] if (args.stage and materials) else last_stages(ds, materials)
     control = control_with_sources(ds, year)

@@ -22,15 +22,15 @@ def exposure_section(ds: xr.Dataset, out: Path) -> list[Path]:
     """Print stage control per material and each ally's largest hidden dependence; write both."""
     from critmin import vocabulary as vocab
     from critmin.exposure.summary import largest_hidden
+    from critmin.exposure.years import base_year
     from critmin.report.tables import (
         NOT_EXCLUSIVE,
         control_with_sources,
         dependence_with_sources,
         last_stages,
-        latest_trade_year,
     )
 
-    year = latest_trade_year(ds)
+    year = base_year(ds)
     control = control_with_sources(ds, year)
     for row in control.itertuples():
         n1 = f"{row.n1_coverage:5.0%}" if row.n1_coverage == row.n1_coverage else "    -"

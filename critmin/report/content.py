@@ -23,6 +23,7 @@ import xarray as xr
 from critmin import vocabulary as vocab
 from critmin.exposure.dependence import EXPORTER, IMPORTER, chain_path, sourcing_matrix
 from critmin.exposure.summary import DEPENDENCE_COLUMNS
+from critmin.exposure.years import base_year
 from critmin.report.sources import split_ids
 from critmin.report.tables import (
     control_with_sources,
@@ -80,13 +81,6 @@ class Exposure:
     notes: list[str] = field(default_factory=list)
 
 
-def exposure_year(ds: xr.Dataset) -> int:
-    """The dataset's base year (:func:`critmin.exposure.years.base_year`)."""
-    from critmin.exposure.years import base_year
-
-    return base_year(ds)
-
-
 def exposure(ds: xr.Dataset, year: int | None = None, importers: list[str] | None = None) -> Exposure:
     """Stage control and every ally's dependence at each material's last stage.
 
@@ -95,11 +89,11 @@ def exposure(ds: xr.Dataset, year: int | None = None, importers: list[str] | Non
     ds : xarray.Dataset
         A critmin dataset.
     year : int, optional
-        Year tabulated; default :func:`exposure_year`.
+        Year tabulated; default :func:`critmin.exposure.years.base_year`.
     importers : list of str, optional
         Importers reported; default the alliance members present in the trade data.
     """
-    chosen = exposure_year(ds) if year is None else year
+    chosen = base_year(ds) if year is None else year
     control = control_with_sources(ds, chosen)
     notes: list[str] = []
     allies = importers or [a for a in vocab.ALLIES if "importer" in ds.dims and a in ds.importer.values]
@@ -220,7 +214,7 @@ def chain_sankey(ds: xr.Dataset, target: tuple[str, str] = MAGNET_TARGET, year: 
         return "the dataset has no chain coefficients (chain.csv)"
     if target[0] not in ds.material.values:
         return f"the dataset has no {target[0]} {target[1]} production"
-    chosen = exposure_year(ds) if year is None else year
+    chosen = base_year(ds) if year is None else year
     try:
         steps = chain_path(ds["chain"], *target)
     except ValueError as error:

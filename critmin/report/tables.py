@@ -14,11 +14,6 @@ from critmin.exposure.summary import dependence_table
 from critmin.exposure.years import base_year, concentration_over_time, data_years, stage_control_as_of
 
 
-def latest_trade_year(ds: xr.Dataset) -> int:
-    """The dataset's base year (:func:`critmin.exposure.years.base_year`): every table's default."""
-    return base_year(ds)
-
-
 def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
     """World shares of production per material × stage × country, with each value's source.
 
