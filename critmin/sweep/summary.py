@@ -310,6 +310,8 @@ def _tail_table(total: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFra
 
 def _rank_table(total: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = []
+    if np.unique(total).size < 2:  # a loss that never varies has no rank correlation with anything
+        factors = {}
     for name, values in factors.items():
         if values.dtype.kind not in "fi" or np.unique(values).size < 2:
             continue

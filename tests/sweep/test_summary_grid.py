@@ -39,3 +39,14 @@ def test_summary_tabulates_loss_over_the_grid_in_usd():
     assert text.startswith("Expected loss by grid point and policy (USD over the horizon, mean over draws):")
     assert "10000                3 pro_rata USD 23.40 bn" in text
     assert "e+" not in text
+
+
+def test_constant_loss_has_no_rank_table() -> None:
+    # A sweep whose loss never varies (every case loses nothing) gets no correlation rows and no
+    # warning, instead of a ConstantInputWarning and a spurious 0.0 per factor.
+    import numpy as np
+
+    from critmin.sweep.summary import _rank_table
+
+    table = _rank_table(np.zeros(8), {"leakage": np.linspace(0.0, 0.3, 8)})
+    assert table.empty and list(table.columns) == ["factor", "spearman"]
