@@ -163,7 +163,9 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         control_with_sources,
         dependence_with_sources,
         format_exposure,
+        format_imports_over_time,
         format_over_time,
+        imports_over_time,
         last_stages,
         over_time_with_sources,
     )
@@ -179,12 +181,17 @@ def cmd_exposure(args: argparse.Namespace) -> int:
         )
     if args.over_time:
         trend = over_time_with_sources(ds, args.material or None, args.stage)
+        imports = imports_over_time(ds, args.material or None, args.stage, args.country or list(vocab.ALLIES))
         if args.format == "csv":
-            print(trend.to_csv(index=False, lineterminator="\n"), end="")
+            print(trend.to_csv(index=False, lineterminator="\n"))
+            print(imports.to_csv(index=False, lineterminator="\n"), end="")
         elif args.format == "json":
-            print(json.dumps(trend.to_dict("records"), indent=1, default=str))
+            print(json.dumps({"concentration": trend.to_dict("records"), "imports": imports.to_dict("records")},
+                             indent=1, default=str))  # fmt: skip
         else:
             print(format_over_time(trend))
+            if not imports.empty:
+                print("\n" + format_imports_over_time(imports))
         return 0
     year = args.year or base_year(ds)
     materials = args.material or None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -135,3 +136,49 @@ def concentration_over_time(
         table[column] = table[column].where(itemised)
     table["dominant"] = table["dominant"].where(itemised, "")
     return _upstream_first(table)
+
+
+def import_origins_over_time(
+    import_value: xr.DataArray,
+    materials: Sequence[str] | None = None,
+    stages: Sequence[str] | None = None,
+    importers: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Each importer's imports by value per year: total, largest origin and China's share.
+
+    Reads the ``import_value`` variable (customs value of the HS code that measures the stage),
+    so every year is measured, including years without quantities. ``ROW`` (origins summed for
+    being small) is never named the largest origin.
+
+    Examples
+    --------
+    >>> v = xr.DataArray([[[[[30.0, 20.0]], [[70.0, 60.0]], [[0.0, 20.0]]]]],
+    ...                  dims=("material", "stage", "exporter", "importer", "year"),
+    ...                  coords={"material": ["ndfeb"], "stage": ["magnet"], "exporter": ["CHN", "PHL", "ROW"],
+    ...                          "importer": ["JPN"], "year": [2023, 2024]})
+    >>> t = import_origins_over_time(v)
+    >>> t[["year", "top_origin", "top_share", "china_share"]].values.tolist()
+    [[2023, 'PHL', 0.7, 0.3], [2024, 'PHL', 0.6, 0.2]]
+    """
+    cols = ["material", "stage", "importer", "year", "total_usd", "top_origin", "top_share", "china_share"]
+    sel = {
+        dim: [v for v in values if v in import_value[dim].values]
+        for dim, values in (("material", materials), ("stage", stages), ("importer", importers))
+        if values
+    }
+    values = import_value.sel(sel).fillna(0.0)
+    rows = []
+    for m in values["material"].values:
+        for s in values["stage"].values:
+            for i in values["importer"].values:
+                for y in values["year"].values:
+                    cell = values.sel(material=m, stage=s, importer=i, year=y)
+                    total = float(cell.sum())
+                    if total <= 0:
+                        continue
+                    named = cell.drop_sel(exporter="ROW") if "ROW" in cell["exporter"].values else cell
+                    top = str(named["exporter"].values[int(np.argmax(named.values))])
+                    china = float(cell.sel(exporter="CHN")) if "CHN" in cell["exporter"].values else 0.0
+                    rows.append([str(m), str(s), str(i), int(y), total, top, float(cell.sel(exporter=top)) / total,
+                                 china / total])  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)

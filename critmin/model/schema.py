@@ -74,6 +74,13 @@ SCHEMA: Final = MappingProxyType(
             "t/year",
             "shipments of a stage's product from exporter to importer",
         ),
+        "import_value": VariableSpec(
+            "import_value.csv",
+            ("material", "stage", "exporter", "importer", "year"),
+            "USD/year",
+            "value of an importer's imports from an exporter under the HS code that measures a stage "
+            "(CEPII BACI, FOB-type reconciled value); the note names the code and how much of the stage it covers",
+        ),
         "demand": VariableSpec(
             "demand.csv",
             ("material", "region", "sector", "year"),

@@ -11,7 +11,13 @@ import xarray as xr
 from critmin import vocabulary as vocab
 from critmin.exposure.concentration import stage_shares
 from critmin.exposure.summary import dependence_table
-from critmin.exposure.years import base_year, concentration_over_time, data_years, stage_control_as_of
+from critmin.exposure.years import (
+    base_year,
+    concentration_over_time,
+    data_years,
+    import_origins_over_time,
+    stage_control_as_of,
+)
 
 
 def stage_share_table(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
@@ -262,3 +268,38 @@ def over_time_with_sources(ds: xr.Dataset, materials: list[str] | None, stage: s
         cell = ds.production_source.sel(material=row.material, stage=row.stage, year=row.year)
         sources.append(";".join(sorted({str(s) for s in cell.values if s})))
     return table.assign(sources=sources)
+
+
+def imports_over_time(
+    ds: xr.Dataset, materials: list[str] | None, stage: str | None, importers: list[str] | None
+) -> pd.DataFrame:
+    """:func:`~critmin.exposure.years.import_origins_over_time` on the dataset's ``import_value``, with the
+    note that says which code measures the stage; empty when the dataset has no such variable."""
+    if "import_value" not in ds:
+        return pd.DataFrame()
+    table = import_origins_over_time(ds.import_value, materials, [stage] if stage else None, importers)
+    coverage, complete = [], []
+    for row in table.itertuples():
+        cell = ds.import_value_note.sel(material=row.material, stage=row.stage, importer=row.importer, year=row.year)
+        text = next((str(n) for n in cell.values.ravel() if isinstance(n, str) and n), "")
+        code, covers = (text.split("; ") + ["", ""])[:2]
+        coverage.append(f"HS {code.split(' ')[3] if code.count(' ') >= 3 else '?'}, {covers.replace('the code ', '')}")
+        complete.append("complete file" in text)
+    return table.assign(code_coverage=coverage, complete_year=complete, source="cepii-baci-hs17-v202601")
+
+
+def format_imports_over_time(table: pd.DataFrame) -> str:
+    """Imports by origin per year as text: total value, the largest origin and China's share."""
+    lines = [
+        "Imports by origin over time (shares of customs value, CEPII BACI; the code measuring each stage is",
+        "named, and years marked * keep top partners only, so their total is a lower bound).",
+    ]
+    for (material, stage, importer), rows in table.groupby(["material", "stage", "importer"], sort=False):
+        lines.append(f"  {importer} imports of {material} / {stage}: {rows.code_coverage.iloc[0]}")
+        for row in rows.itertuples():
+            mark = " " if row.complete_year else "*"
+            lines.append(
+                f"    {row.year}{mark} USD {row.total_usd / 1e6:9,.1f} m  China {row.china_share:6.1%}"
+                f"  largest {row.top_origin:<4}{row.top_share:6.1%}  [{row.source}]"
+            )
+    return "\n".join(lines)

@@ -40,7 +40,7 @@ def two_builds(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes]]:
 def test_two_builds_write_identical_bytes(two_builds):
     first, second = two_builds
     assert sorted(first) == sorted(second)
-    assert len(first) == 23
+    assert len(first) == 24
     for name in first:
         assert first[name] == second[name], name
 

@@ -29,6 +29,7 @@ from .cover import build_inventory_cover
 from .demand import build_defence_demand, build_demand, build_demand_alternatives
 from .factors import build_factors
 from .history import build_production_history, build_reserves
+from .import_value import build_import_value
 from .package import write_package
 from .parameters import build_parameters
 from .prices import build_prices
@@ -63,6 +64,7 @@ STEPS: tuple[Callable[[Context], None], ...] = (
     build_demand_alternatives,
     build_defence_demand,
     build_trade,
+    build_import_value,
     build_inventory_cover,
     build_stockpile,
     build_prices,
