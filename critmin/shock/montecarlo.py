@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 import xarray as xr
 
 from critmin.scenarios.spec import Scenario
+from critmin.shock.bands import band_dataset
 from critmin.shock.network import Network
 from critmin.shock.simulate import run_batch, to_dataset
 
@@ -87,4 +88,4 @@ def simulate_draws(
         if len(parts) > 1
         else parts[0]
     )
-    return result.assign_attrs(parts[0].attrs)
+    return band_dataset(result.assign_attrs(parts[0].attrs))
