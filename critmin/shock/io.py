@@ -46,7 +46,7 @@ def run(
         Year of the data the network is built on; default :func:`baseline_year`.
     trajectories : bool, optional
         Keep full monthly trajectories (draw, month, material, stage, country[, sector |
-        market], ~19 MB a draw on the default data over 24 months; see
+        market], ~25 MB a draw on the default data over 24 months; see
         :func:`trajectory_bytes`). Default: only for at most 50 draws.
 
     Returns
