@@ -19,8 +19,8 @@ depend on the batch size), and the quantile sees the same array either way.
 
 Memory: with M materials, C countries and S sectors a draw keeps ``8 x months x 7 x M`` bytes of
 series plus ``months x C x S`` bytes of stops and ``8 x M x C x S`` bytes of cumulative final
-gap. On the default data (10 materials, 69 countries, 11 sectors) and 24 months that is 13 KB +
-18 KB + 61 KB = 92 KB a draw: 92 MB for 1,000 draws, 1.8 GB for the 20,000 of
+gap. On the default data (16 materials, 69 countries, 11 sectors) and 24 months that is
+21 KB + 18 KB + 97 KB = 137 KB a draw: 137 MB for 1,000 draws, 2.7 GB for the 20,000 of
 :data:`critmin.limits.MAX_DRAWS`. Full trajectories cost ~25 MB a draw on the same run.
 
 Examples
