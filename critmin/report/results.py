@@ -104,7 +104,7 @@ def _stored_band(shock: xr.Dataset, variable: str, labels: Mapping[str, str]) ->
     band = shock[f"band_{variable}"]
     chosen = {dim: value for dim, value in labels.items() if dim in band.dims}
     band = band.sel(chosen) if chosen else band
-    left = [d for d in band.dims if d not in ("quantile", "month")]
+    left = [str(d) for d in band.dims if d not in ("quantile", "month")]
     if left:
         names = ", ".join(f"{d}={', '.join(str(v) for v in band[d].values)}" for d in left)
         raise ValueError(f"the bands of {variable} are kept per {', '.join(left)}: choose one of {names}")

@@ -142,11 +142,11 @@ def band_dataset(result: xr.Dataset) -> xr.Dataset:
     """
     if PREFIX + "shortfall" not in result:
         return result
-    out = {}
+    out: dict[str, tuple] = {}
     for name, (what, units) in BANDED.items():
         per_draw = result[PREFIX + name]
         values = per_draw.transpose("draw", ...).values
-        others = [d for d in per_draw.dims if d != "draw"]
+        others = tuple(str(d) for d in per_draw.dims if d != "draw")
         attrs = {"units": units, "long_name": what, "stage": "each material's last stage in the network"}
         out[f"band_{name}"] = (("quantile", *others), np.quantile(values, QUANTILES, axis=0), attrs)
         out[f"mean_{name}"] = (others, values.mean(axis=0), attrs)

@@ -43,7 +43,11 @@ def test_stored_bands_equal_the_bands_read_from_trajectories(full, variable, lab
     assert results.banded_only(lean, variable) and not results.banded_only(full, variable)
     read, stored = results.shock_band(full, variable, **labels), results.shock_band(lean, variable, **labels)
     assert stored.units == read.units and stored.months == read.months
-    for a, b in [(stored.median, read.median), *zip(stored.outer, read.outer), *zip(stored.inner, read.inner)]:
+    for a, b in [
+        (stored.median, read.median),
+        *zip(stored.outer, read.outer, strict=True),
+        *zip(stored.inner, read.inner, strict=True),
+    ]:
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-6)
     assert max(read.outer[1]) > 0
 
