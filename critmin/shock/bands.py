@@ -75,7 +75,12 @@ def last_stage_items(net: Network, materials: list[str]) -> np.ndarray:
 
 
 class MonthReducer:
-    """Reduce one month's flows of a batch to the banded series, row by row (draw by draw)."""
+    """Reduce one month's flows of a batch to the banded series, row by row (draw by draw).
+
+    Final need and use are summed per (material, country) pair present (G of them, from the F
+    nodes with final demand) and kept as (B, G, S); :meth:`dense` spreads a (B, G, S) array
+    over (B, M, C, S) once, at the end of a batch.
+    """
 
     def __init__(self, net: Network, materials: list[str], to_material: np.ndarray) -> None:
         item, country = net.final_pairs
@@ -84,16 +89,26 @@ class MonthReducer:
         key = to_material[item].argmax(axis=1) * nc + country
         self.order = np.argsort(key, kind="stable")
         self.groups, self.starts = np.unique(key[self.order], return_index=True)
+        # groups are sorted by material, so each material's groups are consecutive
+        self.group_materials, self.material_starts = np.unique(self.groups // nc, return_index=True)
+        self.by_country = np.argsort(country, kind="stable")
+        self.countries, self.country_starts = np.unique(country[self.by_country], return_index=True)
         self.last = last_stage_items(net, materials)
         self.has_last = self.last >= 0
 
-    def by_pair(self, x: np.ndarray) -> np.ndarray:
-        """(B, F, S) on final-demand nodes -> (B, M, C, S) summed per material and country."""
+    def gap_zeros(self, draws: int) -> np.ndarray:
+        """A (B, G, S) array of zeros to add final gaps to."""
+        return np.zeros((draws, len(self.groups), self.shape[2]))
+
+    def dense(self, per_group: np.ndarray) -> np.ndarray:
+        """(B, G, S) per (material, country) pair present -> (B, M, C, S), zero elsewhere."""
         nm, nc, ns = self.shape
-        out = np.zeros((x.shape[0], nm * nc, ns))
-        if len(self.groups):
-            out[:, self.groups] = np.add.reduceat(x[:, self.order], self.starts, axis=1)
-        return out.reshape(x.shape[0], nm, nc, ns)
+        out = np.zeros((per_group.shape[0], nm * nc, ns))
+        out[:, self.groups] = per_group
+        return out.reshape(per_group.shape[0], nm, nc, ns)
+
+    def _per_group(self, x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(x[:, self.order], self.starts, axis=1)
 
     def _last(self, x: np.ndarray) -> np.ndarray:
         """(B, I, ...) -> (B, M, ...) at each material's last stage, NaN without one."""
@@ -102,14 +117,20 @@ class MonthReducer:
         return out
 
     def reduce(self, d: dict[str, np.ndarray], imports: np.ndarray, usd: np.ndarray) -> dict[str, np.ndarray]:
-        """This month's banded series (B, ...) and the final gap (B, M, C, S) from `step`'s flows,
+        """This month's banded series (B, ...) and the final gap (B, G, S) from `step`'s flows,
         with the month's `imports` (B, I, C) and prices in USD/kg `usd` (B, I, 2)."""
-        gap = np.clip(self.by_pair(d["final_need"]) - self.by_pair(d["final_use"]), 0.0, None)
-        b, nm = gap.shape[:2]
-        stopped = (self.by_pair(d["stopped"].astype(float)) > 0).any(axis=1)
+        b = d["final_need"].shape[0]
+        nm, nc, ns = self.shape
+        gap = np.clip(self._per_group(d["final_need"]) - self._per_group(d["final_use"]), 0.0, None)
+        shortfall = np.zeros((b, nm))
+        shortfall[:, self.group_materials] = np.add.reduceat(gap.sum(axis=2), self.material_starts, axis=1)
+        stopped = np.zeros((b, nc, ns), dtype=bool)
+        stopped[:, self.countries] = np.logical_or.reduceat(
+            d["stopped"][:, self.by_country], self.country_starts, axis=1
+        )
         return {
             "final_gap": gap,
-            "shortfall": gap.reshape(b, nm, -1).sum(axis=2),
+            "shortfall": shortfall,
             "inventory": self._last(d["inventory"]).sum(axis=2),
             "stockpile": self._last(d["stockpile"]).sum(axis=2),
             "imports": self._last(imports).sum(axis=2),

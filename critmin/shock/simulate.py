@@ -94,7 +94,7 @@ def run_batch(
     reducer = MonthReducer(net, materials, to_material)
     china = inside_is_china(net, scenario)
     monthly: dict[str, list[np.ndarray]] = {}
-    final_gap = np.zeros((len(draws), *reducer.shape))
+    final_gap = reducer.gap_zeros(len(draws))
     initial = {
         "inventory_initial": state.inventory,
         "stockpile_initial": state.stockpile,
@@ -123,7 +123,7 @@ def run_batch(
     if trajectories:
         stacked.update(initial)
     stacked.update(summary.arrays())
-    stacked["summary_final_gap"] = final_gap
+    stacked["summary_final_gap"] = reducer.dense(final_gap)
     stacked.update({f"parameter_{k}": v for k, v in params.items()})
     return stacked
 
@@ -203,8 +203,7 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
         np.where(np.isfinite(stacked["summary_peak_price"]), stacked["summary_peak_price"], np.nan), net, 1
     )
     ds = ds.merge(summary_dataset(stacked, net, materials, stages, peak, months(scenario), draws))
-    for name in PARAMETERS:
-        ds[f"parameter_{name}"] = ("draw", stacked[f"parameter_{name}"])
+    ds = ds.assign({f"parameter_{name}": ("draw", stacked[f"parameter_{name}"]) for name in PARAMETERS})
     return ds.assign_attrs(result_attrs(net, scenario))
 
 
