@@ -68,14 +68,15 @@ def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
 
 
 def run_batch(
-    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True
+    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True, bands: bool = True
 ) -> dict[str, np.ndarray]:
     """Arrays of one batch of draws; checks mass balance every month.
 
     With `trajectories`, every flow as (draw, month, ...); always the per-draw monthly series
     that :mod:`critmin.shock.bands` bands (``monthly_*``), the per-draw summary arrays of
     :class:`critmin.shock.summary.Accumulator` (``summary_*``, with ``summary_final_gap``, the
-    final gap summed over months) and ``parameter_*``.
+    final gap summed over months) and ``parameter_*``. Without `bands` (a sweep keeps only
+    the summary), no ``monthly_*`` series and no ``summary_final_gap``.
 
     Raises
     ------
@@ -112,10 +113,11 @@ def run_batch(
             d["shipments"][:, self_edges], net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape
         )
         imports = d["receipts"] - own
-        reduced = reducer.reduce(d, imports, usd_price(d["price"], net, scenario, china))
-        final_gap = final_gap + reduced.pop("final_gap")
-        for k, v in reduced.items():
-            monthly.setdefault(PREFIX + k, []).append(v)
+        if bands:
+            reduced = reducer.reduce(d, imports, usd_price(d["price"], net, scenario, china))
+            final_gap = final_gap + reduced.pop("final_gap")
+            for k, v in reduced.items():
+                monthly.setdefault(PREFIX + k, []).append(v)
         if trajectories:
             for k, v in _month_record(d, net, imports, to_material).items():
                 out.setdefault(k, []).append(v)
@@ -123,7 +125,8 @@ def run_batch(
     if trajectories:
         stacked.update(initial)
     stacked.update(summary.arrays())
-    stacked["summary_final_gap"] = reducer.dense(final_gap)
+    if bands:
+        stacked["summary_final_gap"] = reducer.dense(final_gap)
     stacked.update({f"parameter_{k}": v for k, v in params.items()})
     return stacked
 
@@ -181,7 +184,8 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
     data: dict[str, tuple] = {}
     if "production" in stacked:
         data = _trajectory_variables(stacked, net, scenario)
-    data.update(monthly_variables(stacked))
+    if PREFIX + "shortfall" in stacked:
+        data.update(monthly_variables(stacked))
     coords = {
         **base,
         "material": materials,

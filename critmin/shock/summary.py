@@ -160,12 +160,13 @@ def summary_dataset(
             "cumulative_final_shortfall": (dcs, arrays["summary_final_shortfall"], {"units": "t"}),
             "peak_price_ratio": (("draw", "material", "stage", "market"), peak, {"units": "1"}),
             "stockpile_months_bought": (dmc, arrays["summary_bought"], {"units": "month"}),
-            "cumulative_final_gap": (
-                ("draw", "material", "country", "sector"),
-                arrays["summary_final_gap"],
-                {"units": "t", "long_name": "final need not met, max(need - use, 0) by month, summed over months"},
-            ),
         },
         coords={k: v for k, v in coords.items()},
     )
+    if "summary_final_gap" in arrays:
+        ds["cumulative_final_gap"] = (
+            ("draw", "material", "country", "sector"),
+            arrays["summary_final_gap"],
+            {"units": "t", "long_name": "final need not met, max(need - use, 0) by month, summed over months"},
+        )
     return ds

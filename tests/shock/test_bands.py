@@ -90,3 +90,13 @@ def test_the_trajectory_size_estimate_is_the_size_of_the_trajectories(ree_networ
     actual = sum(v.nbytes for v in out.data_vars.values() if is_trajectory(v))
     assert trajectory_nbytes(ree_network, scenario.horizon_months, 3) == actual
     assert "production" not in compact(out) and "band_price" in compact(out)
+
+
+def test_a_run_without_bands_keeps_the_same_summary(ree_network, scenario):
+    banded = simulate_draws(ree_network, scenario, range(3), trajectories=False)
+    lean = simulate_draws(ree_network, scenario, range(3), trajectories=False, bands=False)
+    assert not [
+        v for v in lean.data_vars if str(v).startswith(("band_", "mean_", "stopped_share", "cumulative_final_gap"))
+    ]
+    for name in lean.data_vars:
+        np.testing.assert_array_equal(lean[name].values, banded[name].values, err_msg=str(name))
