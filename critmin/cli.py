@@ -11,13 +11,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xarray as xr
 
 from critmin import vocabulary as vocab
 from critmin.app.server import add_arguments as add_app_arguments
-from critmin.errors import CritminError, DataError, Issue
+from critmin.errors import CritminError, DataError, Issue, ScenarioError
+
+if TYPE_CHECKING:
+    from critmin.scenarios.spec import Scenario
 
 Handler = Callable[[argparse.Namespace], int]
 SOURCE_DIMS = (
@@ -228,6 +232,8 @@ def cmd_shock(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     ds = _dataset(args)
     total = args.draws or scenario.draws
+    if args.trajectories:
+        check_trajectory_size(ds, scenario, total, args)
     with tqdm(total=total, desc=f"{scenario.name}", unit="draw", disable=args.quiet) as bar:
         result = run(
             ds,
@@ -236,12 +242,29 @@ def cmd_shock(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=lambda done, _: bar.update(done - bar.n),
             year=args.year,
+            trajectories=args.trajectories,
         )
     print(format_stops(stop_table(result, ds=ds), scenario.name))
     if args.out:
         written = write_results(result, Path(args.out))
         print("written:\n" + "\n".join(f"  {path}" for path in written))
     return 0
+
+
+def check_trajectory_size(ds: xr.Dataset, scenario: Scenario, draws: int, args: argparse.Namespace) -> None:
+    """Print the size of the full trajectories asked for; refuse above the limit without --allow-large."""
+    from critmin.limits import check_trajectories, size_text
+    from critmin.shock.io import trajectory_bytes
+
+    nbytes = trajectory_bytes(ds, scenario, draws, args.year)
+    print(
+        f"full trajectories: about {size_text(nbytes)} in memory for {draws:,} draws x {scenario.horizon_months} "
+        "months (the NetCDF file is smaller: it is compressed)",
+        flush=True,
+    )
+    problems = check_trajectories(nbytes, draws, "command line", "--trajectories")
+    if problems and not args.allow_large:
+        raise ScenarioError(problems)
 
 
 def format_stops(table: pd.DataFrame, name: str) -> str:
@@ -439,7 +462,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="year of the data the network is built on (default: the scenario's baseline_year, "
         "else the base year, or the year before the scenario starts if earlier)",
     )
-    shock.add_argument("--out", help="folder for NetCDF and CSV results")
+    shock.add_argument("--out", help="folder for the NetCDF result and its CSV summaries")
+    shock.add_argument(
+        "--trajectories",
+        action="store_true",
+        help="also keep full monthly trajectories of every draw, node and edge (prints their size first; "
+        "by default only monthly bands across draws and the per-draw summary are kept)",
+    )
+    shock.add_argument(
+        "--allow-large", action="store_true", help="keep --trajectories even above the size limit (2 GB)"
+    )
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
 

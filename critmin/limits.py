@@ -26,6 +26,9 @@ MAX_SWEEP_SCENARIOS = 2_000_000
 """Most scenarios (cases x draws per case) of one sweep."""
 MAX_SWEEP_DRAW_MONTHS = 50_000_000
 """Most scenarios x months of one sweep (about 17 core-hours)."""
+MAX_TRAJECTORY_BYTES = 2_000_000_000
+"""Largest full trajectories (arrays in memory) a run keeps without ``--allow-large`` (2 GB; the
+default data take ~25 MB a draw over 24 months, so about 80 draws)."""
 SECONDS_PER_MONTH = 0.06
 SECONDS_PER_DRAW_MONTH = 0.0012
 
@@ -85,6 +88,43 @@ def check_run(months: int, draws: int, file: str, field: str) -> list[Issue]:
             )
         ]
     return []
+
+
+def size_text(nbytes: float) -> str:
+    """Bytes in words.
+
+    >>> size_text(925e6), size_text(1.86e9), size_text(24.6e9), size_text(4e5)
+    ('925 MB', '1.9 GB', '25 GB', '0.4 MB')
+    """
+    if nbytes >= 1e10:
+        return f"{nbytes / 1e9:,.0f} GB"
+    if nbytes >= 1e9:
+        return f"{nbytes / 1e9:.1f} GB"
+    return f"{nbytes / 1e6:.0f} MB" if nbytes >= 1e7 else f"{nbytes / 1e6:.1f} MB"
+
+
+def check_trajectories(nbytes: int, draws: int, file: str, field: str) -> list[Issue]:
+    """Problems of keeping `nbytes` of full trajectories of `draws` draws (`field` is the option to add).
+
+    >>> check_trajectories(10**9, 50, "command line", "--trajectories")
+    []
+    >>> print(check_trajectories(19 * 10**9, 1000, "command line", "--trajectories")[0].problem)
+    full trajectories of 1,000 draws take about 19 GB in memory, above the limit of 2.0 GB
+    """
+    if nbytes <= MAX_TRAJECTORY_BYTES:
+        return []
+    most = max(1, MAX_TRAJECTORY_BYTES * draws // nbytes)
+    return [
+        Issue(
+            file,
+            0,
+            field,
+            f"full trajectories of {draws:,} draws take about {size_text(nbytes)} in memory, above the limit of "
+            f"{size_text(MAX_TRAJECTORY_BYTES)}",
+            f"leave out --trajectories (the monthly bands are kept for any number of draws), ask for at most "
+            f"{most:,} draws, or add --allow-large to keep them anyway",
+        )
+    ]
 
 
 def check_sweep(scenarios: int, months: int, file: str) -> list[Issue]:

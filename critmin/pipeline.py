@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -72,24 +71,13 @@ def shock_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], dict[str, xr.D
 
 
 def headline(result: xr.Dataset) -> xr.Dataset:
-    """What the main job keeps of a run: the per-draw summary and monthly 5/50/95% bands.
+    """What the main job keeps of a run: the per-draw summary and the monthly bands across draws.
 
-    Full trajectories (every draw, node and edge) are for ``critmin shock --out``; here the
-    bands of shortfall, inventory, stockpile and price per material × country are enough.
+    Full trajectories (every draw, node and edge) are for ``critmin shock --trajectories``.
     """
-    summary = [name for name in result.data_vars if "month" not in result[name].dims and "draw" in result[name].dims]
-    monthly = {
-        "shortfall": result.shortfall.sum("stage"),
-        "inventory": result.inventory.sum("stage"),
-        "stockpile": result.stockpile.sum("stage"),
-        "price_ratio": result.price_ratio,
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a cell unknown in every draw has an unknown band
-        bands = xr.Dataset(
-            {f"{name}_band": value.quantile([0.05, 0.5, 0.95], dim="draw") for name, value in monthly.items()}
-        )
-    return xr.merge([result[summary], bands]).assign_attrs(result.attrs)
+    from critmin.shock.io import compact
+
+    return compact(result)
 
 
 RESPONSE_DRAWS = 4

@@ -33,7 +33,11 @@ SHOCK_KEPT = (
     "price",
     "stopped",
     "downtime",
+    "stopped_share",
+    "first_stop_offset",
+    "cumulative_final_gap",
 )
+"""What the Shock page draws; with the monthly bands (``band_*``, ``mean_*``) of every run."""
 RESPONSE_ENGINE = "critmin.optimise"
 RESPONSE_ENTRY = "optimise_from_scenarios"
 SIMULATED_SHARE = 0.8
@@ -105,7 +109,7 @@ def _work(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) ->
                 parse_scenario(toml_text),
                 progress=lambda done, total: out.put(("progress", done / max(total, 1))),
             )
-            kept = [v for v in SHOCK_KEPT if v in result]
+            kept = [v for v in result.data_vars if v in SHOCK_KEPT or str(v).startswith(("band_", "mean_"))]
             result = result[kept] if kept else result  # only what the page draws crosses the process boundary
         else:
             result = response_run(*args, **kwargs, progress=lambda fraction: out.put(("progress", float(fraction))))

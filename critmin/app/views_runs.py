@@ -357,7 +357,9 @@ def shock_charts(ds: xr.Dataset, shock: xr.Dataset, previous: xr.Dataset | None,
             lines = {"this run (median)": chart.band.median}
             if previous is not None and variable in results.shock_variables(previous):
                 market = chart.key.rsplit("-", 1)[1] if chart.key.count("-") == 2 else None
-                earlier = {**chosen, **({"market": market} if market else {})}
+                dims = results.series(previous, variable).dims
+                dim = next((d for d in ("market", "price_market") if d in dims), "market")
+                earlier = {**chosen, **({dim: market} if market else {})}
                 lines["previous run (median)"] = results.shock_band(previous, variable, **earlier).median
             parts.append(figure_html(chart.svg(lines), ids, cites, chart.title))
             if chart.note:

@@ -9,6 +9,12 @@ and the one a chart splits by), ``price`` (USD/kg; averaged instead), ``downtime
 the month a country's sector stands idle, or a boolean; without ``month`` it is read as months
 idle). Bands are the 5-95 % and 25-75 % ranges across draws; the line is the median.
 
+Results without trajectories (``critmin.shock.run`` above 50 draws, or ``critmin shock --out``
+files) carry the bands already computed across all draws (:mod:`critmin.shock.bands`):
+``band_<variable>`` (quantile, month, material[, market]) at each material's last stage,
+``stopped_share`` (month, country, sector) and per draw ``first_stop_offset`` and
+``cumulative_final_gap`` (draw, material, country, sector). Every reader here takes either form.
+
 Worst scenario: scenarios are ranked by the allies' loss in USD (final shortfall by material
 and sector x the dataset's ``value_lost_production_<sector>`` per tonne) when the results and
 the dataset allow it, else by tonnes of allied final shortfall, and the briefing says which.
@@ -53,6 +59,8 @@ INTENSIVE = ("price", "price_ratio")
 FINAL = ("final_need", "final_use")
 """With both, the shortfall charted is final need minus final use (last-stage basis, by sector)."""
 SHOCK_VARIABLES = (*EXTENSIVE, *INTENSIVE)
+GAP = "cumulative_final_gap"
+"""Per draw, final need not met summed over months (material, country, sector): results without trajectories."""
 KEEP = ("draw", "month")
 
 
@@ -76,8 +84,44 @@ def month_labels(shock: xr.Dataset) -> list[str]:
     return [str(v) for v in values]
 
 
+def banded_only(shock: xr.Dataset, variable: str) -> bool:
+    """Whether `variable` is in `shock` only as bands across draws (no per-draw monthly values)."""
+    trajectory = variable in shock or (variable == "shortfall" and all(v in shock for v in FINAL))
+    return not trajectory and f"band_{variable}" in shock
+
+
+def series(shock: xr.Dataset, variable: str) -> xr.DataArray:
+    """The array a chart of `variable` splits: the trajectory, or its bands (``band_<variable>``)."""
+    return shock[f"band_{variable}"] if banded_only(shock, variable) else shock[variable]
+
+
+def draw_count(shock: xr.Dataset) -> int:
+    """Number of draws of the results (1 without a draw dim)."""
+    return int(shock.sizes.get("draw", 1))
+
+
+def _stored_band(shock: xr.Dataset, variable: str, labels: Mapping[str, str]) -> Band:
+    band = shock[f"band_{variable}"]
+    chosen = {dim: value for dim, value in labels.items() if dim in band.dims}
+    band = band.sel(chosen) if chosen else band
+    left = [str(d) for d in band.dims if d not in ("quantile", "month")]
+    if left:
+        names = ", ".join(f"{d}={', '.join(str(v) for v in band[d].values)}" for d in left)
+        raise ValueError(f"the bands of {variable} are kept per {', '.join(left)}: choose one of {names}")
+    units = "price / baseline" if variable == "price_ratio" else str(band.attrs.get("units", ""))
+    at = [_list(band.sel(quantile=q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)]
+    if draw_count(shock) < 2:
+        return Band(variable, units, month_labels(shock), at[2], None, None)
+    return Band(variable, units, month_labels(shock), at[2], (at[0], at[4]), (at[1], at[3]))
+
+
 def shock_band(shock: xr.Dataset, variable: str, **labels: str) -> Band:
-    """One variable reduced to (draw, month) after selecting `labels` (e.g. material='gallium')."""
+    """One variable reduced to (draw, month) after selecting `labels` (e.g. material='gallium').
+
+    From results without trajectories, the stored band of `variable` at `labels`.
+    """
+    if banded_only(shock, variable):
+        return _stored_band(shock, variable, labels)
     array = final_shortfall(shock) if variable == "shortfall" and all(v in shock for v in FINAL) else shock[variable]
     if "stage" in array.dims and "stage" not in labels and "material" in labels:
         from critmin.vocabulary import stages_of
@@ -113,8 +157,8 @@ def _list(array: xr.DataArray) -> list[float]:
 
 
 def shock_variables(shock: xr.Dataset) -> list[str]:
-    """Variables of :data:`SHOCK_VARIABLES` present with a month dim."""
-    return [v for v in SHOCK_VARIABLES if v in shock and "month" in shock[v].dims]
+    """Variables of :data:`SHOCK_VARIABLES` present with a month dim (as trajectories or bands)."""
+    return [v for v in SHOCK_VARIABLES if (v in shock and "month" in shock[v].dims) or f"band_{v}" in shock]
 
 
 def split_labels(shock: xr.Dataset, dim: str = "material") -> list[str]:
@@ -131,10 +175,11 @@ def stop_times(shock: xr.Dataset, per_tonne: xr.DataArray | str | None = None) -
     without) and short_t (median cumulative tonnes per material, never added across materials).
     Ranked by :func:`critmin.report.stops.rank`: allies first, then loss, then first month.
     """
-    from critmin.report import stops as ranking
 
     name = next((n for n in ("downtime", "stopped", "shortfall") if n in shock), None)
     columns = ["country", "sector", "first_month", "months_idle", "share_of_draws", "loss_usd", "short_t"]
+    if name is None and all(v in shock for v in ("stopped_share", "first_stop_offset")):
+        return _with_losses(_stops_from_shares(shock), shock, per_tonne, columns)
     if name is None or "country" not in shock[name].dims:
         return pd.DataFrame(columns=columns)
     array = shock[name].astype(float)
@@ -166,6 +211,14 @@ def stop_times(shock: xr.Dataset, per_tonne: xr.DataArray | str | None = None) -
                     "share_of_draws": share,
                 }
             )
+    return _with_losses(rows, shock, per_tonne, columns)
+
+
+def _with_losses(
+    rows: list[dict[str, Any]], shock: xr.Dataset, per_tonne: xr.DataArray | str | None, columns: list[str]
+) -> pd.DataFrame:
+    from critmin.report import stops as ranking
+
     losses = ranking.pair_losses(shock, per_tonne).set_index(["country", "sector"])
     for row in rows:
         pair = (row["country"], row["sector"])
@@ -173,6 +226,35 @@ def stop_times(shock: xr.Dataset, per_tonne: xr.DataArray | str | None = None) -
         row["loss_usd"] = float(losses.loc[pair, "loss_usd"]) if known else float("nan")
         row["short_t"] = losses.loc[pair, "short_t"] if known else {}
     return ranking.rank(pd.DataFrame(rows, columns=columns))
+
+
+def _stops_from_shares(shock: xr.Dataset) -> list[dict[str, Any]]:
+    """Stop rows from bands: the median draw's idle months follow from the share of draws idle.
+
+    Idle is 0 or 1 per draw, so over n draws of which k are idle the median (numpy's, as for
+    trajectories) is 1 when 2k > n, 0.5 when 2k = n and 0 otherwise.
+    """
+    n = draw_count(shock)
+    idle = np.rint(shock.stopped_share.transpose("month", "country", "sector").values * n)
+    median = np.where(2 * idle > n, 1.0, np.where(2 * idle == n, 0.5, 0.0))
+    share = (shock.first_stop_offset >= 0).mean("draw").transpose("country", "sector").values
+    months = month_labels(shock)
+    rows = []
+    for i, country in enumerate(shock.stopped_share.country.values):
+        for j, sector in enumerate(shock.stopped_share.sector.values):
+            if share[i, j] <= 0:
+                continue
+            stopped = np.flatnonzero(median[:, i, j] > 1e-9)
+            rows.append(
+                {
+                    "country": str(country),
+                    "sector": str(sector),
+                    "first_month": months[stopped[0]] if stopped.size else "",
+                    "months_idle": float(median[:, i, j].sum()),
+                    "share_of_draws": float(share[i, j]),
+                }
+            )
+    return rows
 
 
 def _keys(array: xr.DataArray, groups: Sequence[str]) -> list[dict[str, str]]:
@@ -247,8 +329,16 @@ def _quantiles(total: xr.DataArray) -> tuple[float, tuple[float, float] | None]:
     return float(total.squeeze()), None
 
 
+def _final_gap(part: xr.Dataset) -> xr.DataArray | None:
+    """Final need not met: by month from trajectories, else summed over months (``cumulative_final_gap``)."""
+    if all(v in part for v in FINAL):
+        return final_shortfall(part)
+    return part.get(GAP, None)
+
+
 def _allied_gap(part: xr.Dataset) -> xr.DataArray:
-    gap = final_shortfall(part) if all(v in part for v in FINAL) else part.shortfall
+    final = _final_gap(part)
+    gap = final if final is not None else part.shortfall
     if "country" in gap.dims:
         allied = _allies_of([str(c) for c in gap.country.values])
         gap = gap.sel(country=allied)
@@ -259,7 +349,7 @@ def _allied_loss(part: xr.Dataset, value: xr.DataArray | str) -> xr.DataArray | 
     """Allied loss (USD) per draw: final shortfall x USD per tonne, or why it is unknown."""
     if isinstance(value, str):
         return value
-    if not all(v in part for v in FINAL):
+    if _final_gap(part) is None:
         return "the results carry no final need and use by material and sector"
     gap = _allied_gap(part)
     missing = [d for d in ("material", "sector", "country") if d not in gap.dims]
@@ -294,7 +384,7 @@ def worst_scenario(shock: xr.Dataset | Mapping[str, xr.Dataset], ds: xr.Dataset 
         parts = {str(shock.attrs.get("scenario", "scenario run")): shock}
     if not parts:
         return "no shock results were given"
-    if not all("shortfall" in p or all(v in p for v in FINAL) for p in parts.values()):
+    if not all("shortfall" in p or all(v in p for v in FINAL) or GAP in p for p in parts.values()):
         return "the shock results carry no shortfall variable"
     value = value_per_tonne(ds)
     outcomes, reasons, per_material = [], [], {}

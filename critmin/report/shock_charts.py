@@ -106,13 +106,17 @@ def charts(shock: xr.Dataset, variable: str, material: str | None = None) -> lis
     >>> charts(shock, "price_ratio")[0].marks
     [(1, 'CHN export control')]
     """
+    if material is None and results.banded_only(shock, variable) and "material" in results.series(shock, variable).dims:
+        # bands are kept per material (tonnes of different materials are never added)
+        return [c for m in results.split_labels(shock) for c in charts(shock, variable, m)]
     labels = {"material": material} if material else {}
     what = material.replace("_", " ") if material else ""
     marks = event_marks(shock)
     markets: list[str | None] = [None]
-    dim = next((d for d in ("market", "price_market") if d in shock[variable].dims), None)
+    array = results.series(shock, variable)
+    dim = next((d for d in ("market", "price_market") if d in array.dims), None)
     if variable in results.INTENSIVE and dim is not None:
-        markets = [str(m) for m in shock[variable][dim].values]
+        markets = [str(m) for m in array[dim].values]
     out = []
     for market in markets:
         band = results.shock_band(shock, variable, **labels, **({str(dim): market} if market else {}))

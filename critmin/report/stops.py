@@ -28,9 +28,12 @@ def is_ally(country: str) -> bool:
 
 
 def final_gap(result: xr.Dataset) -> xr.DataArray | None:
-    """Final need not met, (…, material, country, sector) in t/month, or None without final need and use."""
+    """Final need not met, (…, material, country, sector) in t/month, or None without final need and use.
+
+    Results without trajectories give it summed over months (``cumulative_final_gap``, t).
+    """
     if not all(v in result for v in FINAL):
-        return None
+        return result.get("cumulative_final_gap", None)
     return (result["final_need"] - result["final_use"]).clip(min=0.0)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 import xarray as xr
 
 from critmin.scenarios.spec import Scenario
+from critmin.shock.bands import band_dataset
 from critmin.shock.network import Network
 from critmin.shock.simulate import run_batch, to_dataset
 
@@ -39,6 +40,7 @@ def simulate_draws(
     batch_size: int = BATCH_DRAWS,
     trajectories: bool | None = None,
     progress: Progress | None = None,
+    bands: bool = True,
 ) -> xr.Dataset:
     """Simulate any subset of draws; draw ``i`` is the same whichever subset or batch holds it.
 
@@ -56,11 +58,15 @@ def simulate_draws(
         does not grow with the horizon). Default: keep them for at most 50 draws.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch.
+    bands : bool
+        Keep monthly bands across draws (:mod:`critmin.shock.bands`) and the per-draw
+        ``cumulative_final_gap``; off, only the summary (what a sweep keeps).
 
     Returns
     -------
     xarray.Dataset
-        Trajectories (if kept) and summary variables, along ``draw``.
+        Trajectories (if kept) and summary variables along ``draw``; the monthly bands across
+        all draws (``band_*``, ``mean_*``, ``stopped_share``).
 
     Examples
     --------
@@ -79,7 +85,7 @@ def simulate_draws(
         trajectories = len(draws) <= TRAJECTORY_DRAWS
     parts = []
     for n, chunk in enumerate(batches(draws, max(1, batch_size))):
-        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories), network, scenario, chunk))
+        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories, bands), network, scenario, chunk))
         if progress is not None:
             progress(min((n + 1) * batch_size, len(draws)), len(draws))
     result = (
@@ -87,4 +93,4 @@ def simulate_draws(
         if len(parts) > 1
         else parts[0]
     )
-    return result.assign_attrs(parts[0].attrs)
+    return band_dataset(result.assign_attrs(parts[0].attrs))

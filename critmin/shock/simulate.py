@@ -11,6 +11,7 @@ import xarray as xr
 
 from critmin.scenarios.spec import Scenario
 from critmin.shock.balance import max_relative_residual
+from critmin.shock.bands import PREFIX, MonthReducer, band_dataset, monthly_variables
 from critmin.shock.context import build_context
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.network import Network
@@ -41,14 +42,10 @@ TOLERANCE = 1e-7
 
 
 def _month_record(
-    d: dict[str, np.ndarray], net: Network, self_edges: np.ndarray, to_material: np.ndarray
+    d: dict[str, np.ndarray], net: Network, imports: np.ndarray, to_material: np.ndarray
 ) -> dict[str, np.ndarray]:
-    shape = d["receipts"].shape
-    own = gather(
-        d["shipments"][:, self_edges], net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape
-    )
     rec = {k: d[k] for k in NODE_VARIABLES if k != "imports"}
-    rec["imports"] = d["receipts"] - own
+    rec["imports"] = imports
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
         rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
@@ -71,12 +68,15 @@ def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
 
 
 def run_batch(
-    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True
+    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True, bands: bool = True
 ) -> dict[str, np.ndarray]:
     """Arrays of one batch of draws; checks mass balance every month.
 
-    With `trajectories`, every flow as (draw, month, ...); always the per-draw summary arrays
-    of :class:`critmin.shock.summary.Accumulator` (``summary_*``) and ``parameter_*``.
+    With `trajectories`, every flow as (draw, month, ...); always the per-draw monthly series
+    that :mod:`critmin.shock.bands` bands (``monthly_*``), the per-draw summary arrays of
+    :class:`critmin.shock.summary.Accumulator` (``summary_*``, with ``summary_final_gap``, the
+    final gap summed over months) and ``parameter_*``. Without `bands` (a sweep keeps only
+    the summary), no ``monthly_*`` series and no ``summary_final_gap``.
 
     Raises
     ------
@@ -90,8 +90,12 @@ def run_batch(
     state = initial_state(ctx)
     out: dict[str, list[np.ndarray]] = {}
     self_edges = np.flatnonzero(net.edge_supplier == net.edge_buyer)
-    _, to_material = materials_of(net)
+    materials, to_material = materials_of(net)
     summary = Accumulator(net, len(draws), to_material)
+    reducer = MonthReducer(net, materials, to_material)
+    china = inside_is_china(net, scenario)
+    monthly: dict[str, list[np.ndarray]] = {}
+    final_gap = reducer.gap_zeros(len(draws))
     initial = {
         "inventory_initial": state.inventory,
         "stockpile_initial": state.stockpile,
@@ -104,13 +108,25 @@ def run_batch(
         residual = max_relative_residual(inflow, d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
         summary.add(t, d)
+        shape = d["receipts"].shape
+        own = gather(
+            d["shipments"][:, self_edges], net.edge_item[self_edges] * shape[2] + net.edge_buyer[self_edges], shape
+        )
+        imports = d["receipts"] - own
+        if bands:
+            reduced = reducer.reduce(d, imports, usd_price(d["price"], net, scenario, china))
+            final_gap = final_gap + reduced.pop("final_gap")
+            for k, v in reduced.items():
+                monthly.setdefault(PREFIX + k, []).append(v)
         if trajectories:
-            for k, v in _month_record(d, net, self_edges, to_material).items():
+            for k, v in _month_record(d, net, imports, to_material).items():
                 out.setdefault(k, []).append(v)
-    stacked = {k: np.stack(v, axis=1) for k, v in out.items()}
+    stacked = {k: np.stack(v, axis=1) for k, v in (out | monthly).items()}
     if trajectories:
         stacked.update(initial)
     stacked.update(summary.arrays())
+    if bands:
+        stacked["summary_final_gap"] = reducer.dense(final_gap)
     stacked.update({f"parameter_{k}": v for k, v in params.items()})
     return stacked
 
@@ -141,15 +157,16 @@ def inside_is_china(net: Network, scenario: Scenario) -> np.ndarray:
     return np.array([net.countries[k] == "CHN" for k in _inside_country(net, scenario)])
 
 
-def usd_price(ratio: np.ndarray, net: Network, scenario: Scenario) -> np.ndarray:
+def usd_price(ratio: np.ndarray, net: Network, scenario: Scenario, china: np.ndarray | None = None) -> np.ndarray:
     """Price in USD/kg, (..., item, market) with markets ``(china_domestic, international)``.
 
     ``international`` is the outside ratio times the dataset's international price at the base
     year; ``china_domestic`` the inside ratio (China is the inside market; where a control by
     another country makes China an outside buyer, the outside ratio) times China's domestic
-    price. NaN where the dataset has no price for that item and market.
+    price. NaN where the dataset has no price for that item and market. `china` is
+    :func:`inside_is_china`, computed when not given.
     """
-    china = inside_is_china(net, scenario)
+    china = inside_is_china(net, scenario) if china is None else china
     domestic = np.where(china, ratio[..., 0], ratio[..., 1]) * net.price[:, 0]
     return np.stack([domestic, ratio[..., 1] * net.price[:, 1]], axis=-1)
 
@@ -157,7 +174,9 @@ def usd_price(ratio: np.ndarray, net: Network, scenario: Scenario) -> np.ndarray
 def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario, draws: Sequence[int]) -> xr.Dataset:
     """Label a batch's arrays: dims draw, month, material, stage, country, sector, market.
 
-    Trajectories (when the batch kept them), the per-draw summary and the drawn parameters.
+    Trajectories (when the batch kept them), the per-draw monthly series to band
+    (:func:`critmin.shock.bands.band_dataset` turns them into bands once all batches are in),
+    the per-draw summary and the drawn parameters.
     """
     base = {"draw": np.asarray(draws), "month": months(scenario)}
     materials, _ = materials_of(net)
@@ -165,6 +184,8 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
     data: dict[str, tuple] = {}
     if "production" in stacked:
         data = _trajectory_variables(stacked, net, scenario)
+    if PREFIX + "shortfall" in stacked:
+        data.update(monthly_variables(stacked))
     coords = {
         **base,
         "material": materials,
@@ -180,18 +201,13 @@ def to_dataset(stacked: dict[str, np.ndarray], net: Network, scenario: Scenario,
         "importer": ("edge", [net.countries[k] for k in net.edge_buyer]),
     }
     if "production" not in stacked:
-        coords = {
-            k: v
-            for k, v in coords.items()
-            if k not in ("month", "edge", "price_market") and not (isinstance(v, tuple) and v[0] == "edge")
-        }
+        coords = {k: v for k, v in coords.items() if k != "edge" and not (isinstance(v, tuple) and v[0] == "edge")}
     ds = xr.Dataset(data, coords=coords)
     peak, _, _ = _unstack(
         np.where(np.isfinite(stacked["summary_peak_price"]), stacked["summary_peak_price"], np.nan), net, 1
     )
     ds = ds.merge(summary_dataset(stacked, net, materials, stages, peak, months(scenario), draws))
-    for name in PARAMETERS:
-        ds[f"parameter_{name}"] = ("draw", stacked[f"parameter_{name}"])
+    ds = ds.assign({f"parameter_{name}": ("draw", stacked[f"parameter_{name}"]) for name in PARAMETERS})
     return ds.assign_attrs(result_attrs(net, scenario))
 
 
@@ -229,6 +245,17 @@ def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario
     )
     data["shipments"] = (("draw", "month", "edge"), stacked["shipments"], {"units": "t/month"})
     return data
+
+
+def trajectory_nbytes(net: Network, months: int, draws: int) -> int:
+    """Bytes of the trajectory variables :func:`to_dataset` labels for `draws` draws of `months` months."""
+    materials, _ = materials_of(net)
+    nm, nc, ns = len(materials), len(net.countries), len(net.sectors)
+    nst = len([s for s in STAGES if any(s == st for _, st in net.items)])
+    node = nm * nst * nc
+    per_month = 8 * (len(NODE_VARIABLES) * node + 2 * nm * nc * ns + 2 * 2 * nm * nst + len(net.edge_item))
+    per_month += nm * nc * ns  # stopped, one byte each
+    return draws * (months * per_month + 8 * 3 * node)
 
 
 def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
@@ -306,4 +333,4 @@ def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None =
     ('draw', 'month', 'material', 'stage', 'country')
     """
     draws = list(range(scenario.draws)) if draws is None else list(draws)
-    return to_dataset(run_batch(network, scenario, draws), network, scenario, draws)
+    return band_dataset(to_dataset(run_batch(network, scenario, draws), network, scenario, draws))

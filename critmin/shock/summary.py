@@ -22,6 +22,7 @@ SUMMARY_VARIABLES = (
     "cumulative_final_shortfall",
     "peak_price_ratio",
     "stockpile_months_bought",
+    "cumulative_final_gap",
 )
 
 
@@ -34,7 +35,9 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
       stages (t); ``cumulative_final_shortfall`` (draw, country, sector) for final users;
     * ``peak_price_ratio`` (draw, material, stage, market): largest price / baseline price;
     * ``stockpile_months_bought`` (draw, material, country): stockpile release received divided
-      by the country's first-month need at the material's stages (months of use covered).
+      by the country's first-month need at the material's stages (months of use covered);
+    * ``cumulative_final_gap`` (draw, material, country, sector): final need not met,
+      ``max(need - use, 0)`` each month, summed over months (t).
 
     Examples
     --------
@@ -44,8 +47,8 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
     >>> from critmin.scenarios import load_scenario
     >>> net = build_network(synthetic_dataset(countries=4, materials=["gallium"]))
     >>> s = summarise(simulate(net, load_scenario("backtest_ga_ge_2023"), draws=[0]))
-    >>> sorted(s.data_vars)[:2]
-    ['cumulative_final_shortfall', 'cumulative_shortfall']
+    >>> sorted(s.data_vars)[:3]
+    ['cumulative_final_gap', 'cumulative_final_shortfall', 'cumulative_shortfall']
     """
     stopped = result.stopped.any("material")
     ever = stopped.any("month")
@@ -65,6 +68,11 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
             "cumulative_final_shortfall": final_short.assign_attrs(units="t"),
             "peak_price_ratio": result.price_ratio.max("month").assign_attrs(units="1"),
             "stockpile_months_bought": bought.fillna(0.0).assign_attrs(units="month"),
+            "cumulative_final_gap": (result.final_need - result.final_use)
+            .clip(min=0.0)
+            .sum("month")
+            .transpose("draw", "material", "country", "sector")
+            .assign_attrs(units="t"),
         }
     )
 
@@ -155,4 +163,10 @@ def summary_dataset(
         },
         coords={k: v for k, v in coords.items()},
     )
+    if "summary_final_gap" in arrays:
+        ds["cumulative_final_gap"] = (
+            ("draw", "material", "country", "sector"),
+            arrays["summary_final_gap"],
+            {"units": "t", "long_name": "final need not met, max(need - use, 0) by month, summed over months"},
+        )
     return ds

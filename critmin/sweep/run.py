@@ -167,7 +167,7 @@ def chunk_parts(cases: Sequence[Case], draws_per_case: int, start: int, stop: in
 def _simulate_part(dataset: xr.Dataset, key: str, case: Case, a: int, b: int, d: int) -> xr.Dataset:
     scenario = case.scenario
     net = network_for(dataset, key, case.policy, baseline_year(dataset, scenario))
-    out = simulate_draws(net, scenario, range(a, b), trajectories=False)
+    out = simulate_draws(net, scenario, range(a, b), trajectories=False, bands=False)
     keep = [v for v in out.data_vars if v in SUMMARY_VARS or str(v).startswith("parameter_")]
     out = out[keep].drop_vars([c for c in out.coords if c not in out.dims])
     out = out.assign_coords(draw=case.index * d + np.arange(a, b, dtype=np.int64))
