@@ -126,6 +126,44 @@ PARAMETERS: Final = MappingProxyType(
                 ("licence_processing_time_statutory_expected_working_days", "day", 1.0 / WORKING_DAYS_PER_MONTH),
             ),
             _p(
+                "transit_days",
+                21.0,
+                3.0,
+                45.0,
+                "day",
+                "sea freight port-to-port from Chinese ports: 3-5 days to Southeast Asia, 13-18 to Los "
+                "Angeles (https://www.zcytsc.com/sea-freight-from-china-to-the-us/), 28-35 to Rotterdam "
+                "(https://en-test.56ok.com/topic/detail-593856-global-ocean-freight-transit-times-key-insights.html); "
+                "goods declared before a control's effective day arrive this long after it",
+            ),
+            _p(
+                "processing_days_median",
+                45.0,
+                21.0,
+                63.0,
+                "calendar day",
+                "DOMAIN 4.1: legal limit 45 working days (~63 calendar days) per licence; first Ga/Ge "
+                "licences ~49 days and graphite licences ~21-28 days after the effective date",
+            ),
+            _p(
+                "processing_days_dispersion",
+                0.3,
+                0.0,
+                0.6,
+                "sd of log days",
+                "assumption: lognormal processing time; 0.3 puts the 5th percentile at ~28 days (first "
+                "graphite licences) and the 90th at ~66 days (just past the 63-day legal limit)",
+            ),
+            _p(
+                "approval_probability",
+                1.0,
+                0.5,
+                1.0,
+                "share of applications",
+                "assumption: applications for civilian end users are granted; Ga exports in 2024 ended "
+                "55% above 2023 (rohstoff.net, DOMAIN 4.2), so refusals were not the binding limit",
+            ),
+            _p(
                 "leakage",
                 0.05,
                 0.0,
@@ -289,8 +327,66 @@ PARAMETERS: Final = MappingProxyType(
 )
 """Every parameter of the engine, by name."""
 
-INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months"})
-"""Parameters the engine rounds to whole months."""
+INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months", "transit_days"})
+"""Parameters the engine rounds to whole months (or days for ``transit_days``)."""
+
+
+@dataclass(frozen=True)
+class MaterialValue:
+    """A parameter's value for one material where a source gives one (same units as PARAMETERS)."""
+
+    value: float
+    low: float
+    high: float
+    source: str
+
+
+_GA_GE_LEAK = MaterialValue(
+    0.0,
+    0.0,
+    0.05,
+    "DOMAIN 4.2: China's Ga and Ge exports were zero in Aug 2023, the first month of licensing "
+    "(https://rawmaterials.net/lengthy-licensing-procedures-china-did-not-export-gallium-and-germanium-in-august/)",
+)
+_GRAPHITE_LEAK = MaterialValue(
+    0.088,
+    0.0,
+    0.234,
+    "DOMAIN 4.2: graphite exports Dec 2023 3,973 t = 8.8% of Nov (45,000 t), 23.4% of normal "
+    "(17,000 t), licences included (https://directorstalk.net/?p=861590)",
+)
+_AIR = MaterialValue(
+    5.0,
+    2.0,
+    21.0,
+    "assumption: gallium and germanium metal move in small high-value lots, mostly by air "
+    "freight (days); sea freight (parameter default) is the upper end",
+)
+
+MATERIAL_VALUES: Final[Mapping[str, Mapping[str, MaterialValue]]] = MappingProxyType(
+    {
+        "leakage": MappingProxyType(
+            {"gallium": _GA_GE_LEAK, "germanium": _GA_GE_LEAK, "graphite_natural": _GRAPHITE_LEAK}
+            | {"graphite_anode": _GRAPHITE_LEAK}
+        ),
+        "transit_days": MappingProxyType({"gallium": _AIR, "germanium": _AIR}),
+    }
+)
+"""Per-material values of some parameters; they replace the all-material value for that material
+unless the scenario sets the parameter (in ``[parameters]`` or ``[uncertain]``) or the event does."""
+
+
+def material_value(name: str, material: str, default: np.ndarray) -> np.ndarray:
+    """`name` for `material`: its :data:`MATERIAL_VALUES` entry, else `default` (per draw).
+
+    Examples
+    --------
+    >>> material_value("leakage", "gallium", np.array([0.05])), material_value("leakage", "cobalt", np.array([0.05]))
+    (array([0.]), array([0.05]))
+    """
+    by_material = MATERIAL_VALUES.get(name)
+    entry = None if by_material is None else by_material.get(material)
+    return default if entry is None else np.full_like(default, entry.value, dtype=float)
 
 
 def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:
@@ -377,4 +473,11 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
         if dataset is not None:
             cells[1:1] = [f"{values[p.name]:.4g}", provenance[p.name]]
         lines.append("| " + " | ".join(cells) + " |")
+    for name, by_material in MATERIAL_VALUES.items():
+        for material, v in by_material.items():
+            cells = [f"{name} ({material})", f"{v.value:g}", f"{v.low:g}", f"{v.high:g}", PARAMETERS[name].unit]
+            cells += ["-", v.source]
+            if dataset is not None:
+                cells[1:1] = [f"{v.value:.4g}", "material value"]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
