@@ -120,7 +120,7 @@ def test_restocking_after_approvals_resume_never_orders_more_than_the_queue_appr
     # A path that approves everything after one month: the buyers' inventories ran down in
     # April, so in May they order their need plus a rebuild; only the need is licensed.
     net = gallium_network
-    s = queue("transit_days = 0\nlicensing_delay_months = 1\napproval_path = [1.0]", effective="2024-04", horizon=4)
+    s = queue("licensing_delay_months = 1\napproval_path = [1.0]", effective="2024-04", horizon=4)
     out = run_batch(net, s, [0])
     e = edge(net, "CHN", "JPN")
     rebuilt = out["need"][0, 1:, net.edge_item[e], net.edge_buyer[e]] * net.edge_share[e]
