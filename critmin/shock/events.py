@@ -39,7 +39,7 @@ from critmin.scenarios.validate import month_index
 from critmin.scenarios.validate_control import day_offset, month_starts
 from critmin.shock.licensing import approved_share, processing_cdf, window_share
 from critmin.shock.network import Network
-from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS, material_value
+from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
 from critmin.vocabulary import stages_of
 
 NEVER = 10**9
@@ -239,7 +239,8 @@ def _compile_control(
     scenario_sets = {name for name, _ in scenario.parameters} | drawn
 
     def per_material(name: str, own: float | None, material: str) -> np.ndarray:
-        fallback = params[name] if name in scenario_sets else material_value(name, material, params[name])
+        own_value = net.material_values.get(name, {}).get(material)
+        fallback = params[name] if name in scenario_sets or own_value is None else np.full(size, own_value)
         return _field(values, i, name, fallback if own is None else own, size)
 
     idx = np.flatnonzero(edges)

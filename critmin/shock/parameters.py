@@ -7,7 +7,8 @@ named in the ``dataset name`` column, converted to the engine's unit (``value * 
 must match ``dataset unit``; otherwise, or where the dataset has no row, the default below is
 used and the parameter is marked ``"assumption"`` in every result's ``attrs``. The engine uses
 one scalar per parameter for all materials: the row for material ``"all"`` if present, else the
-first material with a value (named in the provenance).
+first material with a value (named in the provenance); export controls use per-material values
+of ``leakage`` and ``transit_days`` where :data:`MATERIAL_VALUES` or a dataset row gives one.
 
 Rows of the dataset that are *not* used, and why:
 
@@ -372,21 +373,52 @@ MATERIAL_VALUES: Final[Mapping[str, Mapping[str, MaterialValue]]] = MappingProxy
         "transit_days": MappingProxyType({"gallium": _AIR, "germanium": _AIR}),
     }
 )
-"""Per-material values of some parameters; they replace the all-material value for that material
-unless the scenario sets the parameter (in ``[parameters]`` or ``[uncertain]``) or the event does."""
+"""Per-material values of some parameters (with dataset rows per material, see
+:func:`resolve_material_values`); they replace the all-material value for that material unless
+the scenario sets the parameter (in ``[parameters]`` or ``[uncertain]``) or the event does."""
 
 
-def material_value(name: str, material: str, default: np.ndarray) -> np.ndarray:
-    """`name` for `material`: its :data:`MATERIAL_VALUES` entry, else `default` (per draw).
+def resolve_material_values(
+    dataset: xr.Dataset | None,
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Per-material values and their origin (keys ``"name@material"``).
+
+    A dataset row of the parameter for a material (not ``"all"``), in the right unit, wins over
+    :data:`MATERIAL_VALUES`; the ``"all"`` row stays the parameter's value for other materials.
 
     Examples
     --------
-    >>> material_value("leakage", "gallium", np.array([0.05])), material_value("leakage", "cobalt", np.array([0.05]))
-    (array([0.]), array([0.05]))
+    >>> values, origin = resolve_material_values(None)
+    >>> values["leakage"]["gallium"], origin["leakage@gallium"][:25]
+    (0.0, 'material value: DOMAIN 4.2')
     """
-    by_material = MATERIAL_VALUES.get(name)
-    entry = None if by_material is None else by_material.get(material)
-    return default if entry is None else np.full_like(default, entry.value, dtype=float)
+    values: dict[str, dict[str, float]] = {}
+    origin: dict[str, str] = {}
+    for name, table in MATERIAL_VALUES.items():
+        values[name] = {m: v.value for m, v in table.items()}
+        origin.update({f"{name}@{m}": f"material value: {v.source}" for m, v in table.items()})
+        for material, value, where in _material_rows(dataset, PARAMETERS[name]):
+            values[name][material] = value
+            origin[f"{name}@{material}"] = where
+    return values, origin
+
+
+def _material_rows(dataset: xr.Dataset | None, spec: Parameter) -> list[tuple[str, float, str]]:
+    name = spec.dataset_name
+    if dataset is None or not name or "parameters" not in dataset.data_vars:
+        return []
+    table = dataset["parameters"]
+    if name not in table.indexes.get("parameter", ()) or "material" not in table.dims:
+        return []
+    row = table.sel(parameter=name)
+    units = dataset["parameters_unit"].sel(parameter=name) if "parameters_unit" in dataset else None
+    rows = []
+    for material in (str(m) for m in row["material"].values if str(m) != "all"):
+        value = float(row.sel(material=material))
+        unit = str(units.sel(material=material).item()) if units is not None else spec.dataset_unit
+        if np.isfinite(value) and (not spec.dataset_unit or unit == spec.dataset_unit):
+            rows.append((material, spec.from_dataset(value), f"dataset parameter {name!r}, material {material!r}"))
+    return rows
 
 
 def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:

@@ -245,6 +245,10 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         where = "scenario" if name in fixed else net.provenance.get(name, "assumption")
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
         attrs[f"parameter:{name}"] = f"{value:g} ({where})"
+    for name, by_material in net.material_values.items():
+        for material, value in by_material.items():
+            where = "scenario" if name in fixed else net.provenance.get(f"{name}@{material}", "assumption")
+            attrs[f"parameter:{name}@{material}"] = f"{fixed.get(name, value):g} ({where})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
     attrs["events"] = json.dumps(event_marks(scenario))
     attrs["stockpile_release"] = release_rule(scenario)

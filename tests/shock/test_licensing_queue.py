@@ -3,13 +3,17 @@ and restocking, each checked against arithmetic written out here."""
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from critmin.errors import ScenarioError
 from critmin.scenarios import parse_scenario
 from critmin.shock import mass_residual, simulate, simulate_draws
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
+from critmin.shock.network import build_network
+from critmin.shock.parameters import resolve_material_values
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
+from critmin.shock.synthetic import synthetic_dataset
 
 # April 2024 has 30 days, May 31: days 0-29 are April, 30-60 May.
 HEADER = 'name = "q"\nhorizon_months = {h}\nstart = "2024-04"\nseed = 5\ndraws = 2\n'
@@ -244,3 +248,45 @@ def test_day_level_scenario_round_trips_through_toml():
         announced="2024-04-03",
     )
     assert parse_scenario(s.to_toml()) == s
+
+
+HALT = """
+[[events]]
+kind = "export_control"
+controller = "CHN"
+materials = ["gallium", "rare_earths"]
+destinations = "all"
+announced = "2024-04"
+effective = "2024-04"
+transit_days = 0
+licensing_delay_months = 0
+approval_path = [0.0]
+"""
+
+
+def test_leakage_is_per_material_unless_the_scenario_sets_it():
+    # Ga exports were zero in the first month of licensing (material value 0); rare earths have
+    # no material value and leak at the parameter's value; a scenario's own leakage applies to all.
+    net = build_network(synthetic_dataset(countries=4, materials=["gallium", "rare_earths"]))
+    ga, ree = edge(net, "CHN", "JPN"), edge(net, "CHN", "JPN", ("rare_earths", "mining"))
+    plain = parse_scenario(HEADER.format(h=1) + HALT)
+    mult = drivers(net, plain, 0).edge_mult[0]
+    assert mult[ga] == 0.0
+    assert mult[ree] == pytest.approx(net.parameters["leakage"], rel=1e-12) and mult[ree] > 0
+    fixed = parse_scenario(HEADER.format(h=1) + HALT + "\n[parameters]\nleakage = 0.2\n")
+    np.testing.assert_allclose(drivers(net, fixed, 0).edge_mult[0, [ga, ree]], [0.2, 0.2], rtol=1e-12)
+
+
+def test_a_dataset_row_for_a_material_wins_over_the_table():
+    coords = {"parameter": ["first_month_drop"], "material": ["all", "gallium", "graphite_natural"]}
+    ds = xr.Dataset(
+        {
+            "parameters": xr.DataArray([[0.9, 0.8, np.nan]], coords=coords, dims=list(coords)),
+            "parameters_unit": xr.DataArray([["1", "1", "1"]], coords=coords, dims=list(coords)),
+        }
+    )
+    values, origin = resolve_material_values(ds)
+    assert values["leakage"]["gallium"] == pytest.approx(0.2)
+    assert origin["leakage@gallium"] == "dataset parameter 'first_month_drop', material 'gallium'"
+    assert values["leakage"]["graphite_natural"] == 0.088
+    assert values["leakage"]["germanium"] == 0.0
