@@ -98,16 +98,24 @@ def check_structure(doc: Mapping[str, Any], file: str) -> list[Issue]:
     return issues
 
 
-def month_index(value: Any, start: str) -> int | None:
+def month_index(value: Any, start: str, day: bool = False) -> int | None:
     """Offset of a month (int offset or ``"YYYY-MM"``) from `start`; None if not a month.
+
+    With `day`, a day ``"YYYY-MM-DD"`` (export control dates) gives the month that holds it.
 
     Examples
     --------
     >>> month_index("2023-08", "2023-06"), month_index(3, "2023-06"), month_index("Aug", "2023-06")
     (2, 3, None)
+    >>> month_index("2023-08-21", "2023-06"), month_index("2023-08-21", "2023-06", day=True)
+    (None, 2)
     """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if day and isinstance(value, str) and len(value) == 10:
+        from critmin.scenarios.validate_control import day_offset  # it builds on this module
+
+        return month_index(value[:7], start) if day_offset(value, "2000-01") is not None else None
     m, s = MONTH.match(str(value)), MONTH.match(str(start))
     if not isinstance(value, str) or m is None or s is None:
         return None

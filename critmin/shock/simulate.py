@@ -269,11 +269,11 @@ def event_marks(scenario: Scenario) -> list[tuple[int, str]]:
         kind = event.kind.replace("_", " ")
         who = getattr(event, "controller", None) or getattr(event, "country", None) or getattr(event, "region", "")
         when = {"export_control": "effective", "project": "online"}.get(event.kind, "start")
-        month = month_index(getattr(event, when), scenario.start)
+        month = month_index(getattr(event, when), scenario.start, day=True)
         if month is not None:
             marks.append((month, f"{who} {kind}"))
         lifted = getattr(event, "lifted", None)
-        if lifted is not None and (end := month_index(lifted, scenario.start)) is not None:
+        if lifted is not None and (end := month_index(lifted, scenario.start, day=True)) is not None:
             marks.append((end, f"{who} control lifted"))
     return marks
 
