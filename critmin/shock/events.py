@@ -34,7 +34,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from critmin.errors import Issue, ScenarioError
-from critmin.scenarios.spec import DemandSurge, ExportControl, Month, Outage, ProcessingDays, Project, Scenario
+from critmin.scenarios.spec import (
+    DemandSurge,
+    DestinationClass,
+    ExportControl,
+    Month,
+    Outage,
+    ProcessingDays,
+    Project,
+    Scenario,
+)
 from critmin.scenarios.validate import month_index
 from critmin.scenarios.validate_control import day_offset, month_starts
 from critmin.shock.licensing import approved_share, processing_cdf, window_share
@@ -214,6 +223,27 @@ def _processing(pd: ProcessingDays | None, params: dict, days: np.ndarray) -> np
     return processing_cdf(days, np.maximum(median, 1e-9), spread)
 
 
+def _approval_probability(
+    i: int,
+    e: ExportControl,
+    klass: DestinationClass | None,
+    params: dict,
+    values: Mapping[str, np.ndarray],
+    size: int,
+) -> np.ndarray:
+    """Share of applications granted, per draw: the class's, else the control's, else the parameter's.
+
+    An approval path already states the approved share, so with one the default is 1.
+    """
+    if klass is not None and klass.banned:
+        return np.zeros(size)
+    if klass is not None and klass.approval_probability is not None:
+        return np.full(size, float(klass.approval_probability))
+    default = 1.0 if e.approval_path else params["approval_probability"]
+    own = default if e.approval_probability is None else e.approval_probability
+    return np.clip(_field(values, i, "approval_probability", own, size), 0.0, 1.0)
+
+
 def _compile_control(
     i: int,
     e: ExportControl,
@@ -252,28 +282,17 @@ def _compile_control(
         transit = np.maximum(np.round(per_material("transit_days", e.transit_days, material)), 0).astype(int)
         leakage = np.clip(per_material("leakage", e.leakage, material), 0.0, 1.0)[:, None]
         controlled = window_share(effective + transit, lifted + transit, starts)
-        default_p = 1.0 if e.approval_path else params["approval_probability"]
-        p = _field(
-            values,
-            i,
-            "approval_probability",
-            default_p if e.approval_probability is None else e.approval_probability,
-            size,
-        )
-        if klass is not None and klass.approval_probability is not None:
-            p = np.full(size, klass.approval_probability)
-        if klass is not None and klass.banned:
-            p = np.zeros(size)
-        p = np.clip(p, 0.0, 1.0)
+        p = _approval_probability(i, e, klass, params, values, size)
         if e.approval_path:
             delay = params["licensing_delay_months"] if e.licensing_delay_months is None else e.licensing_delay_months
-            month = int(np.searchsorted(starts, effective, side="right")) - 1
+            month = month_index(e.effective, start, day=True) or 0
             path = _path_share(e, month, _field(values, i, "licensing_delay_months", delay, size), horizon)
             approved = controlled * p[:, None] * path
         else:
             cdf = _processing(
                 klass.processing_days if klass and klass.processing_days else e.processing_days, params, days
             )
+            # a_t <= c_t holds exactly; the bound only removes rounding of the cumulative sums
             approved = np.minimum(approved_share(cdf, effective, lifted, transit, p, starts), controlled)
         base = 1.0 + (params["frontload_factor"][:, None] - 1.0) * rush - controlled
         mult.append(base + approved + leakage * (controlled - approved))
