@@ -389,7 +389,7 @@ def resolve_material_values(
     Examples
     --------
     >>> values, origin = resolve_material_values(None)
-    >>> values["leakage"]["gallium"], origin["leakage@gallium"][:25]
+    >>> values["leakage"]["gallium"], origin["leakage@gallium"][:26]
     (0.0, 'material value: DOMAIN 4.2')
     """
     values: dict[str, dict[str, float]] = {}
