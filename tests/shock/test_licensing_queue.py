@@ -9,6 +9,7 @@ from critmin.errors import ScenarioError
 from critmin.scenarios import parse_scenario
 from critmin.shock import mass_residual, simulate, simulate_draws
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
+from critmin.shock.licensing import approved_share, processing_cdf
 from critmin.shock.network import build_network
 from critmin.shock.parameters import resolve_material_values
 from critmin.shock.reference import reference_run
@@ -290,3 +291,23 @@ def test_a_dataset_row_for_a_material_wins_over_the_table():
     assert origin["leakage@gallium"] == "dataset parameter 'first_month_drop', material 'gallium'"
     assert values["leakage"]["graphite_natural"] == 0.088
     assert values["leakage"]["germanium"] == 0.0
+
+
+def test_cumulative_sums_equal_the_sum_over_application_days():
+    # The closed form against the definition, day by day, for a lognormal with a lift date.
+    starts = np.array([0, 31, 59, 90, 120, 151])
+    effective, lifted, transit = 10, 100, np.array([0, 6])
+    median, spread = np.array([30.0, 45.0]), np.array([0.3, 0.5])
+    p = np.array([1.0, 0.7])
+    cdf = processing_cdf(np.arange(starts[-1] - effective + 1), median, spread)
+    fast = approved_share(cdf, effective, lifted, transit, p, starts)
+
+    def f(b, z):
+        return 0.0 if z <= 0 else float(processing_cdf(np.array([z]), median[b : b + 1], spread[b : b + 1])[0, 0])
+
+    for b in range(2):
+        for t in range(5):
+            end = lifted + transit[b]
+            hi, lo = min(starts[t + 1], end), min(starts[t], end)
+            count = sum(f(b, hi - transit[b] - a) - f(b, lo - transit[b] - a) for a in range(effective, lifted))
+            assert fast[b, t] == pytest.approx(p[b] * count / (starts[t + 1] - starts[t]), rel=1e-12, abs=1e-15)
