@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from critmin.shock.parameters import resolve_material_values, resolve_parameters
+from critmin.shock.material_parameters import resolve_material_values
+from critmin.shock.parameters import resolve_parameters
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
 

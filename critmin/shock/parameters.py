@@ -8,7 +8,7 @@ must match ``dataset unit``; otherwise, or where the dataset has no row, the def
 used and the parameter is marked ``"assumption"`` in every result's ``attrs``. The engine uses
 one scalar per parameter for all materials: the row for material ``"all"`` if present, else the
 first material with a value (named in the provenance); export controls use per-material values
-of ``leakage`` and ``transit_days`` where :data:`MATERIAL_VALUES` or a dataset row gives one.
+of ``leakage`` and ``transit_days`` where :mod:`critmin.shock.material_parameters` gives one.
 
 Rows of the dataset that are *not* used, and why:
 
@@ -332,95 +332,6 @@ INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_mon
 """Parameters the engine rounds to whole months (or days for ``transit_days``)."""
 
 
-@dataclass(frozen=True)
-class MaterialValue:
-    """A parameter's value for one material where a source gives one (same units as PARAMETERS)."""
-
-    value: float
-    low: float
-    high: float
-    source: str
-
-
-_GA_GE_LEAK = MaterialValue(
-    0.0,
-    0.0,
-    0.05,
-    "DOMAIN 4.2: China's Ga and Ge exports were zero in Aug 2023, the first month of licensing "
-    "(https://rawmaterials.net/lengthy-licensing-procedures-china-did-not-export-gallium-and-germanium-in-august/)",
-)
-_GRAPHITE_LEAK = MaterialValue(
-    0.088,
-    0.0,
-    0.234,
-    "DOMAIN 4.2: graphite exports Dec 2023 3,973 t = 8.8% of Nov (45,000 t), 23.4% of normal "
-    "(17,000 t), licences included (https://directorstalk.net/?p=861590)",
-)
-_AIR = MaterialValue(
-    5.0,
-    2.0,
-    21.0,
-    "assumption: gallium and germanium metal move in small high-value lots, mostly by air "
-    "freight (days); sea freight (parameter default) is the upper end",
-)
-
-MATERIAL_VALUES: Final[Mapping[str, Mapping[str, MaterialValue]]] = MappingProxyType(
-    {
-        "leakage": MappingProxyType(
-            {"gallium": _GA_GE_LEAK, "germanium": _GA_GE_LEAK, "graphite_natural": _GRAPHITE_LEAK}
-            | {"graphite_anode": _GRAPHITE_LEAK}
-        ),
-        "transit_days": MappingProxyType({"gallium": _AIR, "germanium": _AIR}),
-    }
-)
-"""Per-material values of some parameters (with dataset rows per material, see
-:func:`resolve_material_values`); they replace the all-material value for that material unless
-the scenario sets the parameter (in ``[parameters]`` or ``[uncertain]``) or the event does."""
-
-
-def resolve_material_values(
-    dataset: xr.Dataset | None,
-) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
-    """Per-material values and their origin (keys ``"name@material"``).
-
-    A dataset row of the parameter for a material (not ``"all"``), in the right unit, wins over
-    :data:`MATERIAL_VALUES`; the ``"all"`` row stays the parameter's value for other materials.
-
-    Examples
-    --------
-    >>> values, origin = resolve_material_values(None)
-    >>> values["leakage"]["gallium"], origin["leakage@gallium"][:26]
-    (0.0, 'material value: DOMAIN 4.2')
-    """
-    values: dict[str, dict[str, float]] = {}
-    origin: dict[str, str] = {}
-    for name, table in MATERIAL_VALUES.items():
-        values[name] = {m: v.value for m, v in table.items()}
-        origin.update({f"{name}@{m}": f"material value: {v.source}" for m, v in table.items()})
-        for material, value, where in _material_rows(dataset, PARAMETERS[name]):
-            values[name][material] = value
-            origin[f"{name}@{material}"] = where
-    return values, origin
-
-
-def _material_rows(dataset: xr.Dataset | None, spec: Parameter) -> list[tuple[str, float, str]]:
-    name = spec.dataset_name
-    if dataset is None or not name or "parameters" not in dataset.data_vars:
-        return []
-    table = dataset["parameters"]
-    if name not in table.indexes.get("parameter", ()) or "material" not in table.dims:
-        return []
-    row = table.sel(parameter=name)
-    units = dataset["parameters_unit"].sel(parameter=name) if "parameters_unit" in dataset else None
-    rows = []
-    for material in (str(m) for m in row["material"].values if str(m) != "all"):
-        value = float(row.sel(material=material))
-        unit = str(units.sel(material=material).item()) if units is not None else spec.dataset_unit
-        if np.isfinite(value) and (not spec.dataset_unit or unit == spec.dataset_unit):
-            rows.append((material, spec.from_dataset(value), f"dataset parameter {name!r}, material {material!r}"))
-    return rows
-
-
 def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:
     """Value of `spec` from the dataset's ``parameters`` variable (engine unit), with its origin."""
     name = spec.dataset_name
@@ -505,6 +416,8 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
         if dataset is not None:
             cells[1:1] = [f"{values[p.name]:.4g}", provenance[p.name]]
         lines.append("| " + " | ".join(cells) + " |")
+    from critmin.shock.material_parameters import MATERIAL_VALUES  # it builds on this module's table
+
     for name, by_material in MATERIAL_VALUES.items():
         for material, v in by_material.items():
             cells = [f"{name} ({material})", f"{v.value:g}", f"{v.low:g}", f"{v.high:g}", PARAMETERS[name].unit]

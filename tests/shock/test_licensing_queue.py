@@ -10,8 +10,8 @@ from critmin.scenarios import parse_scenario
 from critmin.shock import mass_residual, simulate, simulate_draws
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.licensing import approved_share, processing_cdf
+from critmin.shock.material_parameters import resolve_material_values
 from critmin.shock.network import build_network
-from critmin.shock.parameters import resolve_material_values
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
 from critmin.shock.synthetic import synthetic_dataset
