@@ -19,10 +19,18 @@ Top level (all required except ``description``)::
 ``export_control``
     ``controller`` (ISO3), ``materials`` (list), ``stages`` (list; default every stage of each
     material) or ``items`` (list of ``"material.stage"``), ``destinations`` (``"all"``, a list of
-    codes, or ``{all_but = [...]}``), ``announced`` and ``effective`` (month), optional
-    ``lifted`` (month the control ends), ``licensing_delay_months`` (default: parameter),
-    ``approval_path`` (approved share of normal flow by month after the delay, each in [0, 1],
-    the last value held; default ``[1.0]``), ``leakage`` (share in [0, 1]; default: parameter).
+    codes, or ``{all_but = [...]}``), ``announced`` and ``effective`` (a month, which means
+    its 1st, or a day ``"YYYY-MM-DD"``), optional ``lifted`` (month or day the control ends),
+    ``transit_days`` (goods declared before the effective day still arrive for this many days;
+    default: parameter for the material), ``processing_days`` (``{median = 45, dispersion =
+    0.25}`` lognormal or ``{low = 30, high = 60}`` uniform calendar days per application;
+    default: parameters), ``approval_probability`` (share of applications granted; default:
+    parameter), ``leakage`` (share of refused flow that gets through; default: parameter for
+    the material), and ``[[events.destination_classes]]`` tables with ``name``, ``countries``
+    (list or ``{all_but = [...]}``), optional ``approval_probability``, ``processing_days`` and
+    ``banned = true``. ``approval_path`` (approved share of normal flow by month after
+    ``licensing_delay_months``, each in [0, 1], the last value held) replaces the queue when
+    given.
 ``outage``
     ``country``, ``material``, ``stage``, ``capacity_lost`` (share), ``start`` (month),
     ``duration_months``, ``recovery_months`` (linear recovery afterwards; default 0).
@@ -55,7 +63,8 @@ or a list of sectors served first, e.g. ``["defence"]``), and ``[policy.stockpil
 
 ``[uncertain]`` (optional): Monte Carlo distributions keyed by target, either
 ``"parameters.<name>"`` or ``"events[<i>].<field>"`` (numeric fields: ``leakage``,
-``licensing_delay_months``, ``capacity_lost``, ``duration_months``, ``recovery_months``,
+``licensing_delay_months``, ``transit_days``, ``approval_probability``, ``capacity_lost``,
+``duration_months``, ``recovery_months``,
 ``size``, ``tonnes_per_year``, ``delay_months``, ``ramp_months``, ``p_complete``)::
 
     "events[0].leakage" = {dist = "uniform", low = 0.0, high = 0.2}
@@ -105,8 +114,57 @@ class Destinations:
 
 
 @dataclass(frozen=True)
+class ProcessingDays:
+    """Calendar days from a licence application to its decision.
+
+    Lognormal with ``median`` and ``dispersion`` (the standard deviation of the log; 0 = every
+    application takes exactly ``median`` days), or uniform on ``[low, high]``. A lognormal part
+    left out takes the ``processing_days_median`` / ``processing_days_dispersion`` parameter.
+
+    Examples
+    --------
+    >>> ProcessingDays(median=45.0).as_dict(), ProcessingDays(low=20.0, high=40.0).uniform
+    ({'median': 45.0}, True)
+    """
+
+    median: float | None = None
+    dispersion: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def uniform(self) -> bool:
+        """Whether the time is uniform on ``[low, high]`` (else lognormal)."""
+        return self.low is not None
+
+    def as_dict(self) -> dict[str, float]:
+        """The fields that are set, as written in a scenario file."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class DestinationClass:
+    """Destinations a control treats alike: their approval probability, processing time or a ban.
+
+    `countries` is a list (``Destinations("only", ...)``) or ``{all_but = [...]}``; a country
+    belongs to the first class that names it; a field left out takes the control's value.
+    """
+
+    name: str
+    countries: Destinations
+    approval_probability: float | None = None
+    processing_days: ProcessingDays | None = None
+    banned: bool = False
+
+
+@dataclass(frozen=True)
 class ExportControl:
-    """Licensing or a halt of exports of some items from `controller` to `destinations`."""
+    """Licensing or a halt of exports of some items from `controller` to `destinations`.
+
+    Without ``approval_path``, the approved flow comes from a licensing queue: applications are
+    filed at the normal flow rate from the effective day, decided after ``processing_days`` and
+    granted with ``approval_probability`` (see :mod:`critmin.shock.licensing`).
+    """
 
     controller: str
     materials: tuple[str, ...]
@@ -117,8 +175,12 @@ class ExportControl:
     destinations: Destinations = Destinations()
     lifted: Month | None = None
     licensing_delay_months: float | None = None
-    approval_path: tuple[float, ...] = (1.0,)
+    approval_path: tuple[float, ...] = ()
     leakage: float | None = None
+    transit_days: float | None = None
+    processing_days: ProcessingDays | None = None
+    approval_probability: float | None = None
+    destination_classes: tuple[DestinationClass, ...] = ()
     kind: Literal["export_control"] = "export_control"
 
 
@@ -267,6 +329,17 @@ def _destinations(raw: Any) -> Destinations:
     return Destinations("only", tuple(raw))
 
 
+def _processing(raw: Mapping[str, Any] | None) -> ProcessingDays | None:
+    return None if raw is None else ProcessingDays(**{k: float(v) for k, v in raw.items()})
+
+
+def _destination_class(raw: Mapping[str, Any]) -> DestinationClass:
+    body = dict(raw)
+    body["countries"] = _destinations(body["countries"])
+    body["processing_days"] = _processing(body.get("processing_days"))
+    return DestinationClass(**body)
+
+
 def _event(raw: Mapping[str, Any]) -> Event:
     body = {k: v for k, v in raw.items() if k != "kind"}
     if raw["kind"] == "export_control":
@@ -275,6 +348,8 @@ def _event(raw: Mapping[str, Any]) -> Event:
                 body[key] = tuple(body[key])
         if "destinations" in body:
             body["destinations"] = _destinations(body["destinations"])
+        body["processing_days"] = _processing(body.get("processing_days"))
+        body["destination_classes"] = tuple(_destination_class(c) for c in body.get("destination_classes", []))
         return ExportControl(**body)
     if raw["kind"] == "outage":
         return Outage(**body)

@@ -48,15 +48,25 @@ def _destinations(dest: Destinations) -> Any:
     return list(dest.countries)
 
 
-def _event_lines(event: Any) -> list[str]:
-    lines = ["[[events]]", f"kind = {toml_value(event.kind)}"]
-    for f in fields(event):
-        value = getattr(event, f.name)
-        if f.name == "kind" or (f.name != "destinations" and value in (None, (), f.default)):
+def _table_lines(obj: Any, always: tuple[str, ...] = ()) -> list[str]:
+    """``key = value`` lines of a dataclass's fields that differ from their default."""
+    lines = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.name in ("kind", "destination_classes") or (f.name not in always and value in (None, (), f.default)):
             continue
-        if f.name == "destinations":
+        if f.name in ("destinations", "countries"):
             value = _destinations(value)
+        elif f.name == "processing_days":
+            value = value.as_dict()
         lines.append(f"{f.name} = {toml_value(value)}")
+    return lines
+
+
+def _event_lines(event: Any) -> list[str]:
+    lines = ["[[events]]", f"kind = {toml_value(event.kind)}", *_table_lines(event, ("destinations",))]
+    for c in getattr(event, "destination_classes", ()):
+        lines += ["", "[[events.destination_classes]]", *_table_lines(c, ("countries",))]
     return lines
 
 

@@ -9,14 +9,25 @@ from typing import Any
 
 from critmin.errors import Issue
 from critmin.limits import check_run
-from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, MATERIALS, SECTORS, STAGES
+from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, MATERIALS, SECTORS
 
 TOP_REQUIRED = ("name", "horizon_months", "start", "seed", "draws")
 TOP_KEYS = frozenset(TOP_REQUIRED) | {"description", "baseline_year", "events", "policy", "parameters", "uncertain"}
 EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "export_control": (
         ("controller", "materials", "destinations", "announced", "effective"),
-        ("stages", "items", "lifted", "licensing_delay_months", "approval_path", "leakage"),
+        (
+            "stages",
+            "items",
+            "lifted",
+            "licensing_delay_months",
+            "approval_path",
+            "leakage",
+            "transit_days",
+            "processing_days",
+            "approval_probability",
+            "destination_classes",
+        ),
     ),
     "outage": (
         ("country", "material", "stage", "capacity_lost", "start", "duration_months"),
@@ -29,7 +40,7 @@ EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 NUMERIC_EVENT_FIELDS: Mapping[str, frozenset[str]] = {
-    "export_control": frozenset({"leakage", "licensing_delay_months"}),
+    "export_control": frozenset({"leakage", "licensing_delay_months", "transit_days", "approval_probability"}),
     "outage": frozenset({"capacity_lost", "duration_months", "recovery_months"}),
     "demand_surge": frozenset({"size", "duration_months"}),
     "project": frozenset({"tonnes_per_year", "delay_months", "ramp_months", "p_complete"}),
@@ -87,16 +98,24 @@ def check_structure(doc: Mapping[str, Any], file: str) -> list[Issue]:
     return issues
 
 
-def month_index(value: Any, start: str) -> int | None:
+def month_index(value: Any, start: str, day: bool = False) -> int | None:
     """Offset of a month (int offset or ``"YYYY-MM"``) from `start`; None if not a month.
+
+    With `day`, a day ``"YYYY-MM-DD"`` (export control dates) gives the month that holds it.
 
     Examples
     --------
     >>> month_index("2023-08", "2023-06"), month_index(3, "2023-06"), month_index("Aug", "2023-06")
     (2, 3, None)
+    >>> month_index("2023-08-21", "2023-06"), month_index("2023-08-21", "2023-06", day=True)
+    (None, 2)
     """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if day and isinstance(value, str) and len(value) == 10:
+        from critmin.scenarios.validate_control import day_offset  # it builds on this module
+
+        return month_index(value[:7], start) if day_offset(value, "2000-01") is not None else None
     m, s = MONTH.match(str(value)), MONTH.match(str(start))
     if not isinstance(value, str) or m is None or s is None:
         return None
@@ -208,104 +227,9 @@ def _month(value: Any, where: str, file: str, start: str) -> list[Issue]:
 
 
 def _check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    issues = _country([e.get("controller", "CHN")], f"{at}.controller", file)
-    for key, example in (
-        ("materials", '["gallium"]'),
-        ("stages", '["refining"]'),
-        ("items", '["ndfeb.magnet"]'),
-        ("approval_path", "[0.0, 0.5]"),
-    ):
-        if key in e and (not isinstance(e[key], list) or not e[key]):
-            issues += _not_list(e[key], f"{at}.{key}", file, example)
-            e = {**e, key: []}
-    issues += _material(e.get("materials", []), f"{at}.materials", file)
-    if "stages" in e and "items" in e:
-        issues.append(
-            _issue(
-                file,
-                f"{at}.items",
-                "both stages and items are given",
-                "give either stages (for every material) or items, not both",
-            )
-        )
-    issues += _check_codes(
-        e.get("stages", []), f"{at}.stages", file, STAGES, "stage", "use one of " + ", ".join(STAGES)
-    )
-    for item in e.get("items", []):
-        material, _, stage = str(item).partition(".")
-        if stage not in MATERIAL_STAGES.get(material, {}):
-            issues.append(
-                _issue(
-                    file,
-                    f"{at}.items",
-                    f"{item!r} is not a known material.stage",
-                    'write items as "material.stage", e.g. "ndfeb.magnet"',
-                )
-            )
-    dest = e.get("destinations", "all")
-    if isinstance(dest, Mapping):
-        if set(dest) == {"all_but"} and not isinstance(dest["all_but"], list):
-            issues += _not_list(dest["all_but"], f"{at}.destinations.all_but", file, '["JPN"]')
-        elif set(dest) != {"all_but"}:
-            issues.append(
-                _issue(
-                    file,
-                    f"{at}.destinations",
-                    f"{dest!r} is not understood",
-                    'write "all", a list of codes, or {all_but = ["JPN"]}',
-                )
-            )
-        else:
-            issues += _country(dest["all_but"], f"{at}.destinations", file)
-    elif dest != "all" and (not isinstance(dest, list) or not dest):
-        issues.append(
-            _issue(
-                file,
-                f"{at}.destinations",
-                "is an empty list" if dest == [] else f"{dest!r} is not a list",
-                'use a list, e.g. ["JPN"], or "all", or {all_but = ["JPN"]}',
-            )
-        )
-    elif dest != "all":
-        issues += _country(dest, f"{at}.destinations", file)
-    for key in ("announced", "effective", "lifted"):
-        if key in e:
-            issues += _month(e[key], f"{at}.{key}", file, start)
-    issues += _check_control_times(e, at, file, start)
-    for i, share in enumerate(e.get("approval_path", [])):
-        issues += _share(share, f"{at}.approval_path[{i}]", file)
-    if "leakage" in e:
-        issues += _share(e["leakage"], f"{at}.leakage", file)
-    if "licensing_delay_months" in e:
-        issues += _nonnegative(e["licensing_delay_months"], f"{at}.licensing_delay_months", file)
-    return issues
+    from critmin.scenarios.validate_control import check_control  # it builds on this module's helpers
 
-
-def _check_control_times(e: Mapping[str, Any], at: str, file: str, start: str) -> list[Issue]:
-    if not isinstance(start, str) or not MONTH.match(start):
-        return []
-    announced, effective = (month_index(e.get(k), start) for k in ("announced", "effective"))
-    lifted = month_index(e.get("lifted"), start) if "lifted" in e else None
-    issues = []
-    if announced is not None and effective is not None and effective < announced:
-        issues.append(
-            _issue(
-                file,
-                f"{at}.effective",
-                "effective before announced",
-                "make effective the same month as announced or later",
-            )
-        )
-    if lifted is not None and effective is not None and lifted <= effective:
-        issues.append(
-            _issue(
-                file,
-                f"{at}.lifted",
-                "lifted before or at effective",
-                "make lifted later than effective, or leave it out",
-            )
-        )
-    return issues
+    return check_control(e, at, file, start)
 
 
 def _node(e: Mapping[str, Any], at: str, file: str) -> list[Issue]:

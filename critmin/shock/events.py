@@ -6,10 +6,14 @@ draws run with it.
 
 Month drivers (arrays over draws ``B``):
 
-* ``edge_mult[B, E]`` multiplies buyers' orders on each sourcing edge: the front-loading factor
-  between announcement and effective month, then ``a + leakage * (1 - a)`` with ``a`` the
-  approval share (0 during the licensing delay, then the approval path, the last value held;
-  a fractional delay approves that fraction of the first month), 1 after ``lifted``;
+* ``edge_mult[B, E]`` multiplies buyers' orders on each sourcing edge; per control, from the
+  day-level shares of :mod:`critmin.shock.licensing` (rush ``r``, controlled ``c``, approved
+  ``a``), ``1 + (frontload - 1) * r - c + a + leakage * (c - a)``. With an ``approval_path``,
+  ``a = c * p * path`` (0 during the licensing delay, then the path, the last value held; a
+  fractional delay approves that fraction of the first month);
+* ``restock_mult[B, E]``: the same without approvals, ``1 + (frontload - 1) * r - c + leakage *
+  c``; it applies to what buyers order beyond their need (inventory rebuilding), which no
+  licence covers: licences are filed at the normal flow rate;
 * ``blocked[B, I, C]``: the controller's controlled items, which are not redirected;
 * ``cap_mult[B, I, C]``: ``1 - capacity_lost`` during an outage, then linear recovery;
 * ``supply[B, I, C]``: output of ``project`` events delivered to users (t/month),
@@ -30,8 +34,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from critmin.errors import Issue, ScenarioError
-from critmin.scenarios.spec import DemandSurge, ExportControl, Month, Outage, Project, Scenario
+from critmin.scenarios.spec import (
+    DemandSurge,
+    DestinationClass,
+    ExportControl,
+    Month,
+    Outage,
+    ProcessingDays,
+    Project,
+    Scenario,
+)
 from critmin.scenarios.validate import month_index
+from critmin.scenarios.validate_control import day_offset, month_starts
+from critmin.shock.licensing import approved_share, processing_cdf, window_share
 from critmin.shock.network import Network
 from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
 from critmin.vocabulary import stages_of
@@ -91,19 +106,20 @@ class Drivers:
     cap_mult: np.ndarray
     dem_mult: np.ndarray
     supply: np.ndarray
+    restock_mult: np.ndarray
 
 
 @dataclass(frozen=True)
 class _Control:
+    """A control's controlled edges and, per group of them (class x material), month multipliers."""
+
     edges: np.ndarray
     items: np.ndarray
     controller: int
-    announced: int
-    effective: int
-    lifted: int
-    delay: np.ndarray
-    leakage: np.ndarray
-    path: np.ndarray
+    group: np.ndarray
+    mult: np.ndarray
+    restock: np.ndarray
+    blocked: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -170,8 +186,72 @@ def _control_items(event: ExportControl, net: Network) -> np.ndarray:
     return np.array([item in wanted for item in net.items], dtype=bool)
 
 
+def _day(value: Month, start: str, i: int, name: str) -> int:
+    """Day offset of a control's date from the 1st of `start`; a ScenarioError when it is not one."""
+    index = day_offset(value, start)
+    if index is None:
+        fix = 'give a month offset from start (0, 1, ...), "YYYY-MM" or a day "YYYY-MM-DD"'
+        raise ScenarioError([Issue("<scenario>", 0, f"events[{i}].{name}", f"{value!r} is not a month or a day", fix)])
+    return index
+
+
+def _class_of(e: ExportControl, country: str) -> int:
+    """Index of the first destination class naming `country`, or -1 (the control's defaults)."""
+    return next((k for k, c in enumerate(e.destination_classes) if c.countries.covers(country)), -1)
+
+
+def _path_share(e: ExportControl, month: int, delay: np.ndarray, horizon: int) -> np.ndarray:
+    """Approval path share per draw and month (B, H): 0 during `delay` months from `month`."""
+    t = np.arange(horizon)[None, :]
+    lag = (month + delay)[:, None]
+    index = np.clip(np.floor(t - lag), 0, len(e.approval_path) - 1).astype(int)
+    return np.clip(t + 1 - lag, 0.0, 1.0) * np.asarray(e.approval_path, float)[index]
+
+
+def _processing(pd: ProcessingDays | None, params: dict, days: np.ndarray) -> np.ndarray:
+    pd = pd or ProcessingDays()
+    if pd.uniform:
+        return processing_cdf(
+            days,
+            params["processing_days_median"],
+            params["processing_days_dispersion"],
+            uniform=(float(pd.low or 0.0), float(pd.high or 0.0)),
+        )
+    size = len(params["processing_days_median"])
+    median = params["processing_days_median"] if pd.median is None else np.full(size, pd.median)
+    spread = params["processing_days_dispersion"] if pd.dispersion is None else np.full(size, pd.dispersion)
+    return processing_cdf(days, np.maximum(median, 1e-9), spread)
+
+
+def _approval_probability(
+    i: int,
+    e: ExportControl,
+    klass: DestinationClass | None,
+    params: dict,
+    values: Mapping[str, np.ndarray],
+    size: int,
+) -> np.ndarray:
+    """Share of applications granted, per draw: the class's, else the control's, else the parameter's.
+
+    An approval path already states the approved share, so with one the default is 1.
+    """
+    if klass is not None and klass.banned:
+        return np.zeros(size)
+    if klass is not None and klass.approval_probability is not None:
+        return np.full(size, float(klass.approval_probability))
+    default = 1.0 if e.approval_path else params["approval_probability"]
+    own = default if e.approval_probability is None else e.approval_probability
+    return np.clip(_field(values, i, "approval_probability", own, size), 0.0, 1.0)
+
+
 def _compile_control(
-    i: int, e: ExportControl, net: Network, start: str, params: dict, values: Mapping[str, np.ndarray], size: int
+    i: int,
+    e: ExportControl,
+    net: Network,
+    scenario: Scenario,
+    params: dict,
+    values: Mapping[str, np.ndarray],
+    size: int,
 ) -> _Control | None:
     if e.controller not in net.countries:
         return None
@@ -179,19 +259,54 @@ def _compile_control(
     k = net.countries.index(e.controller)
     covered = np.array([e.destinations.covers(c) and c != e.controller for c in net.countries])
     edges = items[net.edge_item] & (net.edge_supplier == k) & covered[net.edge_buyer]
-    delay = params["licensing_delay_months"] if e.licensing_delay_months is None else e.licensing_delay_months
-    leakage = params["leakage"] if e.leakage is None else e.leakage
-    lifted = NEVER if e.lifted is None else _month(e.lifted, start, i, "lifted")
+    start, horizon = scenario.start, scenario.horizon_months
+    starts = np.array(month_starts(start, horizon))
+    announced, effective = _day(e.announced, start, i, "announced"), _day(e.effective, start, i, "effective")
+    lifted = NEVER if e.lifted is None else _day(e.lifted, start, i, "lifted")
+    rush = window_share(announced, effective, starts)
+    days = np.arange(max(int(starts[-1]) - effective, 0) + 1)
+    drawn = {key.split(".", 1)[1] for key in values if key.startswith("parameters.")}
+    scenario_sets = {name for name, _ in scenario.parameters} | drawn
+
+    def per_material(name: str, own: float | None, material: str) -> np.ndarray:
+        own_value = net.material_values.get(name, {}).get(material)
+        fallback = params[name] if name in scenario_sets or own_value is None else np.full(size, own_value)
+        return _field(values, i, name, fallback if own is None else own, size)
+
+    idx = np.flatnonzero(edges)
+    keys = [(_class_of(e, net.countries[net.edge_buyer[j]]), net.items[net.edge_item[j]][0]) for j in idx]
+    groups = sorted(set(keys))
+    mult, restock, blocked = [], [], np.zeros((size, horizon), dtype=bool)
+    for cls, material in groups:
+        klass = e.destination_classes[cls] if cls >= 0 else None
+        transit = np.maximum(np.round(per_material("transit_days", e.transit_days, material)), 0).astype(int)
+        leakage = np.clip(per_material("leakage", e.leakage, material), 0.0, 1.0)[:, None]
+        controlled = window_share(effective + transit, lifted + transit, starts)
+        p = _approval_probability(i, e, klass, params, values, size)
+        if e.approval_path:
+            delay = params["licensing_delay_months"] if e.licensing_delay_months is None else e.licensing_delay_months
+            month = month_index(e.effective, start, day=True) or 0
+            path = _path_share(e, month, _field(values, i, "licensing_delay_months", delay, size), horizon)
+            approved = controlled * p[:, None] * path
+        else:
+            cdf = _processing(
+                klass.processing_days if klass and klass.processing_days else e.processing_days, params, days
+            )
+            # a_t <= c_t holds exactly; the bound only removes rounding of the cumulative sums
+            approved = np.minimum(approved_share(cdf, effective, lifted, transit, p, starts), controlled)
+        base = 1.0 + (params["frontload_factor"][:, None] - 1.0) * rush - controlled
+        mult.append(base + approved + leakage * (controlled - approved))
+        restock.append(base + leakage * controlled)
+        blocked |= controlled > 0
+    shape = (0, size, horizon)
     return _Control(
         edges,
         items,
         k,
-        _month(e.announced, start, i, "announced"),
-        _month(e.effective, start, i, "effective"),
-        lifted,
-        _field(values, i, "licensing_delay_months", delay, size),
-        np.clip(_field(values, i, "leakage", leakage, size), 0, 1),
-        np.asarray(e.approval_path, float),
+        np.array([groups.index(key) for key in keys], dtype=int),
+        np.array(mult) if mult else np.zeros(shape),
+        np.array(restock) if restock else np.zeros(shape),
+        blocked,
     )
 
 
@@ -322,7 +437,7 @@ def compile_events(
         if isinstance(e, Project):
             projects.append(_compile_project(i, e, net, scenario.start, values, size))
         elif isinstance(e, ExportControl):
-            c = _compile_control(i, e, net, scenario.start, params, values, size)
+            c = _compile_control(i, e, net, scenario, params, values, size)
             if c is not None:
                 controls.append(c)
         elif isinstance(e, Outage):
@@ -339,13 +454,6 @@ def compile_events(
     )
 
 
-def approval(c: _Control, t: int) -> np.ndarray:
-    """Share of normal controlled flow approved in month `t`, per draw, before leakage."""
-    after = t + 1 - (c.effective + c.delay)
-    index = np.clip(np.floor(t - c.effective - c.delay), 0, len(c.path) - 1).astype(int)
-    return np.clip(after, 0.0, 1.0) * c.path[index]
-
-
 def _window_level(w: _Window, t: int) -> np.ndarray:
     """Share of the window's size in force in month `t` (1 inside, linear recovery after)."""
     end = w.start + w.duration
@@ -357,15 +465,12 @@ def _window_level(w: _Window, t: int) -> np.ndarray:
 def month_drivers(events: CompiledEvents, t: int) -> Drivers:
     """The drivers of month `t` for the batch."""
     b, ni, nc, ns, ne = events.shape
-    edge_mult = np.ones((b, ne))
+    edge_mult, restock_mult = np.ones((b, ne)), np.ones((b, ne))
     blocked = np.zeros((b, ni, nc), dtype=bool)
     for c in events.controls:
-        if c.announced <= t < c.effective:
-            edge_mult[:, c.edges] *= events.frontload[:, None]
-        elif c.effective <= t < c.lifted:
-            a = approval(c, t)
-            edge_mult[:, c.edges] *= (a + c.leakage * (1.0 - a))[:, None]
-            blocked[:, c.items, c.controller] = True
+        edge_mult[:, c.edges] *= c.mult[c.group, :, t].T
+        restock_mult[:, c.edges] *= c.restock[c.group, :, t].T
+        blocked[:, c.items, c.controller] |= c.blocked[:, t, None]
     cap_mult = np.ones((b, ni, nc))
     for w in events.outages:
         cap_mult -= (w.size * _window_level(w, t))[:, None, None] * w.mask
@@ -377,4 +482,4 @@ def month_drivers(events: CompiledEvents, t: int) -> Drivers:
     for p in events.projects:
         share = np.clip((t + 1 - p.online) / (p.ramp + 1), 0.0, 1.0)
         supply += (p.monthly * share)[:, None, None] * p.split
-    return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult, supply)
+    return Drivers(edge_mult, blocked, np.maximum(cap_mult, 0.0), dem_mult, supply, restock_mult)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from critmin.shock.material_parameters import resolve_material_values
 from critmin.shock.parameters import resolve_parameters
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
@@ -58,6 +59,9 @@ class Network:
         Sourcing edges, sorted by item; ``edge_share`` is the buyer's share from that supplier.
     parameters, provenance : dict
         Parameter values from the dataset (or defaults) and where each came from.
+    material_values : dict
+        Per-material values of some parameters (``{name: {material: value}}``); their origin is
+        in `provenance` under ``"name@material"``.
     """
 
     items: tuple[tuple[str, str], ...]
@@ -80,6 +84,7 @@ class Network:
     parameters: Mapping[str, float] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    material_values: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def final_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -333,6 +338,7 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
     base = _base_year(dataset, year)
     items, countries, sectors = _labels(dataset, base)
     parameters, provenance = resolve_parameters(dataset)
+    material_values, material_origin = resolve_material_values(dataset)
     dims_c = {"country": countries}
     prod = np.nan_to_num(_grid(_var(dataset, "production", base), items, dims_c)) / 12
     trade_da = _var(dataset, "trade", base)
@@ -367,6 +373,7 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
         edge_buyer=e_buy,
         edge_share=e_share,
         parameters=parameters,
-        provenance=provenance,
+        provenance={**provenance, **material_origin},
         notes={"capacity_raised_to_baseline": str(raised)},
+        material_values=material_values,
     )

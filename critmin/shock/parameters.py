@@ -7,7 +7,8 @@ named in the ``dataset name`` column, converted to the engine's unit (``value * 
 must match ``dataset unit``; otherwise, or where the dataset has no row, the default below is
 used and the parameter is marked ``"assumption"`` in every result's ``attrs``. The engine uses
 one scalar per parameter for all materials: the row for material ``"all"`` if present, else the
-first material with a value (named in the provenance).
+first material with a value (named in the provenance); export controls use per-material values
+of ``leakage`` and ``transit_days`` where :mod:`critmin.shock.material_parameters` gives one.
 
 Rows of the dataset that are *not* used, and why:
 
@@ -124,6 +125,44 @@ PARAMETERS: Final = MappingProxyType(
                 "DOMAIN 4.1: ~45 working days per licence (/21 working days per month); first "
                 "Ga/Ge licences ~7 weeks after the effective date, graphite ~3-4 weeks",
                 ("licence_processing_time_statutory_expected_working_days", "day", 1.0 / WORKING_DAYS_PER_MONTH),
+            ),
+            _p(
+                "transit_days",
+                21.0,
+                3.0,
+                45.0,
+                "day",
+                "sea freight port-to-port from Chinese ports: 3-5 days to Southeast Asia, 13-18 to Los "
+                "Angeles (https://www.zcytsc.com/sea-freight-from-china-to-the-us/), 28-35 to Rotterdam "
+                "(https://en-test.56ok.com/topic/detail-593856-global-ocean-freight-transit-times-key-insights.html); "
+                "goods declared before a control's effective day arrive this long after it",
+            ),
+            _p(
+                "processing_days_median",
+                45.0,
+                21.0,
+                63.0,
+                "calendar day",
+                "DOMAIN 4.1: legal limit 45 working days (~63 calendar days) per licence; first Ga/Ge "
+                "licences ~49 days and graphite licences ~21-28 days after the effective date",
+            ),
+            _p(
+                "processing_days_dispersion",
+                0.3,
+                0.0,
+                0.6,
+                "sd of log days",
+                "assumption: lognormal processing time; 0.3 puts the 5th percentile at ~28 days (first "
+                "graphite licences) and the 90th at ~66 days (just past the 63-day legal limit)",
+            ),
+            _p(
+                "approval_probability",
+                1.0,
+                0.5,
+                1.0,
+                "share of applications",
+                "assumption: applications for civilian end users are granted; Ga exports in 2024 ended "
+                "55% above 2023 (rohstoff.net, DOMAIN 4.2), so refusals were not the binding limit",
             ),
             _p(
                 "leakage",
@@ -289,8 +328,8 @@ PARAMETERS: Final = MappingProxyType(
 )
 """Every parameter of the engine, by name."""
 
-INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months"})
-"""Parameters the engine rounds to whole months."""
+INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months", "transit_days"})
+"""Parameters the engine rounds to whole months (or days for ``transit_days``)."""
 
 
 def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:
@@ -377,4 +416,13 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
         if dataset is not None:
             cells[1:1] = [f"{values[p.name]:.4g}", provenance[p.name]]
         lines.append("| " + " | ".join(cells) + " |")
+    from critmin.shock.material_parameters import MATERIAL_VALUES  # it builds on this module's table
+
+    for name, by_material in MATERIAL_VALUES.items():
+        for material, v in by_material.items():
+            cells = [f"{name} ({material})", f"{v.value:g}", f"{v.low:g}", f"{v.high:g}", PARAMETERS[name].unit]
+            cells += ["-", v.source]
+            if dataset is not None:
+                cells[1:1] = [f"{v.value:.4g}", "material value"]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

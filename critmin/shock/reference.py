@@ -55,7 +55,8 @@ def _plan(
                 if net.edge_item[e] != i:
                     continue
                 asked = orders[net.edge_buyer[e]] * net.edge_share[e]
-                orders_e[e] = asked * drv.edge_mult[b, e]
+                extra = max(0.0, asked - need[i][net.edge_buyer[e]] * net.edge_share[e])
+                orders_e[e] = asked * drv.edge_mult[b, e] - extra * (drv.edge_mult[b, e] - drv.restock_mult[b, e])
                 refused_e[e] = max(0.0, asked - orders_e[e])
                 received[net.edge_supplier[e]] += orders_e[e]
                 short[net.edge_buyer[e]] += refused_e[e]

@@ -272,6 +272,10 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         where = "scenario" if name in fixed else net.provenance.get(name, "assumption")
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
         attrs[f"parameter:{name}"] = f"{value:g} ({where})"
+    for name, by_material in net.material_values.items():
+        for material, value in by_material.items():
+            where = "scenario" if name in fixed else net.provenance.get(f"{name}@{material}", "assumption")
+            attrs[f"parameter:{name}@{material}"] = f"{fixed.get(name, value):g} ({where})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
     attrs["events"] = json.dumps(event_marks(scenario))
     attrs["stockpile_release"] = release_rule(scenario)
@@ -292,11 +296,11 @@ def event_marks(scenario: Scenario) -> list[tuple[int, str]]:
         kind = event.kind.replace("_", " ")
         who = getattr(event, "controller", None) or getattr(event, "country", None) or getattr(event, "region", "")
         when = {"export_control": "effective", "project": "online"}.get(event.kind, "start")
-        month = month_index(getattr(event, when), scenario.start)
+        month = month_index(getattr(event, when), scenario.start, day=True)
         if month is not None:
             marks.append((month, f"{who} {kind}"))
         lifted = getattr(event, "lifted", None)
-        if lifted is not None and (end := month_index(lifted, scenario.start)) is not None:
+        if lifted is not None and (end := month_index(lifted, scenario.start, day=True)) is not None:
             marks.append((end, f"{who} control lifted"))
     return marks
 

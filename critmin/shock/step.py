@@ -7,7 +7,9 @@ upstream (chain levels downstream first), then goods go downstream (levels upstr
    (i, c) with final demand (``Context.pair_*``, shape (B, F, S)); input need
    ``N_int[j,c] = sum_o chain[o,j] * P_plan[o,c]``; need ``N = N_int + sum_s F``.
 2. Orders ``O[i,c] = max(0, N + (N * cover_days / 30.44 - inv) / rebuild_months)``, split over
-   suppliers by baseline shares; on each edge ``O_e * edge_mult`` (control and front-loading).
+   suppliers by baseline shares; on each edge ``O_e * edge_mult`` (control and front-loading),
+   except that the part of ``O_e`` beyond the edge's share of ``N`` (inventory rebuilding) gets
+   ``restock_mult``: no licence covers it, so under a control it is refused.
 3. Supplier plan ``min(orders received, capacity * cap_mult + new capacity + producer stock)``,
    pro rata when that binds; what exceeds capacity is sold from producers' and traders' stock
    (``producer_stock_months`` of baseline output at the start, drawn down, not rebuilt within
@@ -115,7 +117,9 @@ def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) ->
     orders = np.zeros_like(p["need"])
     orders[:, idx] = np.maximum(0.0, need + (target - state.inventory[:, idx]) / rebuild)
     asked = orders[:, net.edge_item[e], net.edge_buyer[e]] * net.edge_share[e]
-    p["orders"][:, e] = asked * drv.edge_mult[:, e]
+    restocking = np.maximum(0.0, asked - p["need"][:, net.edge_item[e], net.edge_buyer[e]] * net.edge_share[e])
+    mult = drv.edge_mult[:, e]
+    p["orders"][:, e] = asked * mult - restocking * (mult - drv.restock_mult[:, e])
     p["refused"][:, e] = np.maximum(0.0, asked - p["orders"][:, e])
     shape = state.inventory.shape
     nc = shape[2]

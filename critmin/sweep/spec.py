@@ -81,6 +81,7 @@ from critmin.scenarios.spec import (
     Destinations,
     Distribution,
     Policy,
+    ProcessingDays,
     Project,
     Scenario,
     StockpileRelease,
@@ -265,7 +266,7 @@ def _event_value(event: Any, name: str, value: Any, start: str) -> tuple[str, An
     if name == "duration_months" and getattr(event, "kind", "") == "export_control":
         if not _is_int(value) or value < 1:
             raise ValueError(f"{value!r} is not a whole number of months >= 1")
-        return "lifted", month_index(event.effective, start) + value
+        return "lifted", month_index(event.effective, start, day=True) + value
     if name == "destinations":
         if value == "all":
             return name, Destinations("all")
@@ -274,6 +275,8 @@ def _event_value(event: Any, name: str, value: Any, start: str) -> tuple[str, An
         return name, Destinations("only", tuple(value if isinstance(value, list) else [value]))
     if name == "kind" or not hasattr(event, name):
         raise ValueError(f"{name!r} is not a field of a {getattr(event, 'kind', '?')} event")
+    if name == "processing_days" and isinstance(value, Mapping):
+        return name, ProcessingDays(**{k: float(v) for k, v in value.items()})
     return name, tuple(value) if isinstance(value, list) else value
 
 

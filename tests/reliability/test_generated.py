@@ -101,7 +101,10 @@ def _sound(scenario: Any) -> None:
             assert event.materials and set(event.materials) <= set(MATERIALS)
             assert set(event.stages) <= set(STAGES)
             assert set(event.destinations.countries) <= set(COUNTRIES)
-            assert event.approval_path and all(0 <= share <= 1 for share in event.approval_path)
+            # an empty approval path means the licensing queue; a given one holds shares
+            assert all(0 <= share <= 1 for share in event.approval_path)
+            for klass in event.destination_classes:
+                assert set(klass.countries.countries) <= set(COUNTRIES)
         if isinstance(event, Outage):
             assert event.material in MATERIALS and math.isfinite(event.duration_months)
     allocation = scenario.policy.allocation

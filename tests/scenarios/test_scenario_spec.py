@@ -53,7 +53,7 @@ def problems(text: str) -> list[str]:
         (
             TOP + CONTROL.replace("announced = 1", "announced = 3"),
             "s.toml, field 'events[0].effective': effective before announced. "
-            "Fix: make effective the same month as announced or later.",
+            "Fix: make effective the same day as announced or later.",
         ),
         (
             TOP + '[uncertain]\n"parameters.leakage" = {dist = "beta", a = 1}\n',
