@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from critmin.shock.parameters import resolve_parameters
+from critmin.shock.parameters import resolve_parameters, sector_levels
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
 
@@ -57,7 +57,8 @@ class Network:
     edge_item, edge_supplier, edge_buyer : ndarray (E,)
         Sourcing edges, sorted by item; ``edge_share`` is the buyer's share from that supplier.
     parameters, provenance : dict
-        Parameter values from the dataset (or defaults) and where each came from.
+        Parameter values from the dataset (or defaults) and where each came from, with each
+        sector's minimum operating level under :func:`critmin.shock.parameters.sector_level_key`.
     """
 
     items: tuple[tuple[str, str], ...]
@@ -333,6 +334,11 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
     base = _base_year(dataset, year)
     items, countries, sectors = _labels(dataset, base)
     parameters, provenance = resolve_parameters(dataset)
+    levels, origin = sector_levels(
+        dataset, sectors, parameters["min_operating_level"], provenance["min_operating_level"]
+    )
+    parameters.update(levels)
+    provenance.update(origin)
     dims_c = {"country": countries}
     prod = np.nan_to_num(_grid(_var(dataset, "production", base), items, dims_c)) / 12
     trade_da = _var(dataset, "trade", base)

@@ -182,6 +182,41 @@ PARAMETERS: Final = MappingProxyType(
                 ("min_operating_level_all", "1", 1.0),
             ),
             _p(
+                "firm_cover_spread",
+                0.6,
+                0.3,
+                0.9,
+                "share of mean cover",
+                "Firms' own cover is spread evenly over (1 -/+ spread) x the node's cover days, "
+                "four equal classes (firms.py). Ford's Chicago plant (Explorer) stopped for a "
+                "week in May 2025, ~5 weeks after China's 4 Apr magnet licensing, European "
+                "suppliers' lines from early June (CLEPA, 4 Jun 2025), while Japanese users "
+                "holding months of stock (post-2010 practice) did not stop: a fastest quarter "
+                "at ~0.5x the mean cover; the spread is an assumption within that evidence",
+            ),
+            _p(
+                "sole_sourcing",
+                0.7,
+                0.4,
+                1.0,
+                "share",
+                "assumption: how far firms' purchases are tied to one origin group (the "
+                "controller, or everyone else) rather than spread like the country's mix; "
+                "1 = every firm single-sourced, 0 = every firm buys the national mix "
+                "(Chinese magnets reach most EU/US automakers through tier-1/2 suppliers that "
+                "buy mainly from one origin; CLEPA/JAMA statements, 2025)",
+            ),
+            _p(
+                "price_outlook_months",
+                6.0,
+                3.0,
+                12.0,
+                "month",
+                "assumption: buyers price an announced control by the supply they expect over "
+                "about half a year; Rotterdam Ga rose in July 2023, in the month of the "
+                "3 Jul announcement, before any physical cut (Fastmarkets)",
+            ),
+            _p(
                 "price_lag_months",
                 3.0,
                 2.0,
@@ -289,7 +324,7 @@ PARAMETERS: Final = MappingProxyType(
 )
 """Every parameter of the engine, by name."""
 
-INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months"})
+INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months", "price_outlook_months"})
 """Parameters the engine rounds to whole months."""
 
 
@@ -357,6 +392,57 @@ def resolve_parameters(
     return values, provenance
 
 
+SECTOR_LEVEL_ROW = "min_operating_level_"
+"""Prefix of the dataset rows giving one sector's minimum operating level (``..._automotive``)."""
+
+
+def sector_level_key(sector: str) -> str:
+    """Key of a sector's minimum operating level in :attr:`Network.parameters`.
+
+    Examples
+    --------
+    >>> sector_level_key("automotive")
+    'min_operating_level[automotive]'
+    """
+    return f"min_operating_level[{sector}]"
+
+
+def sector_levels(
+    dataset: xr.Dataset | None, sectors: list[str], default: float, default_origin: str
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Each sector's minimum operating level: the dataset row ``min_operating_level_<sector>``,
+    else `default` (the ``min_operating_level`` value, i.e. the ``_all`` row or the default).
+
+    Keys are :func:`sector_level_key` names; a scenario that sets ``min_operating_level``
+    (fixed or uncertain) overrides every sector (see :mod:`critmin.shock.firms`).
+
+    Examples
+    --------
+    >>> values, origin = sector_levels(None, ["automotive"], 0.5, "assumption")
+    >>> values, origin
+    ({'min_operating_level[automotive]': 0.5}, {'min_operating_level[automotive]': 'assumption (the min_operating_level value)'})
+    """
+    values: dict[str, float] = {}
+    origin: dict[str, str] = {}
+    base = PARAMETERS["min_operating_level"]
+    for sector in sectors:
+        spec = Parameter(base.name, default, base.low, base.high, base.unit, SECTOR_LEVEL_ROW + sector, "", "1")
+        found = _dataset_value(dataset, spec)
+        key = sector_level_key(sector)
+        if found is None:
+            values[key], origin[key] = default, f"{default_origin} (the min_operating_level value)"
+        else:
+            values[key], origin[key] = found
+    return values, origin
+
+
+def _dataset_sectors(dataset: xr.Dataset | None) -> list[str]:
+    if dataset is None or "parameters" not in dataset.data_vars:
+        return []
+    names = [str(n) for n in dataset["parameters"].indexes.get("parameter", ())]
+    return sorted(n[len(SECTOR_LEVEL_ROW) :] for n in names if n.startswith(SECTOR_LEVEL_ROW) and n != SECTOR_LEVEL_ROW + "all")
+
+
 def parameter_table(dataset: xr.Dataset | None = None) -> str:
     """The parameter table as Markdown; with a dataset, also the value used and its origin.
 
@@ -377,4 +463,12 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
         if dataset is not None:
             cells[1:1] = [f"{values[p.name]:.4g}", provenance[p.name]]
         lines.append("| " + " | ".join(cells) + " |")
+    if dataset is not None:
+        level = values["min_operating_level"]
+        by_sector, origin = sector_levels(dataset, _dataset_sectors(dataset), level, provenance["min_operating_level"])
+        p = PARAMETERS["min_operating_level"]
+        for key, value in by_sector.items():
+            row = f"{SECTOR_LEVEL_ROW}{key[len(p.name) + 1 : -1]} (1, x)"
+            cells = [key, f"{value:.4g}", origin[key], f"{p.default:g}", f"{p.low:g}", f"{p.high:g}", p.unit, row]
+            lines.append("| " + " | ".join([*cells, "sector's own row, else min_operating_level"]) + " |")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from critmin.shock.balance import max_relative_residual
 from critmin.shock.context import build_context
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.network import Network
+from critmin.shock.outlook import expected_multiplier
 from critmin.shock.parameters import PARAMETERS
 from critmin.shock.step import gather, initial_state, step
 from critmin.shock.summary import Accumulator, summary_dataset
@@ -37,6 +38,10 @@ NODE_VARIABLES = {
     "producer_stock": "producers' and traders' stock at month end (t)",
 }
 SECTOR_VARIABLES = ("final_need", "final_use", "stopped")
+STOPPED_DESCRIPTION = (
+    "share of the sector's output of the material whose firms stopped in the month (firm classes, "
+    "critmin.shock.firms); 1 = the whole sector"
+)
 TOLERANCE = 1e-7
 
 
@@ -52,7 +57,7 @@ def _month_record(
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
         rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
-    rec["stopped"] = np.einsum("bfs,fm,fc->bmcs", d["stopped"].astype(float), pair_m, pair_c) > 0
+    rec["stopped"] = np.minimum(1.0, np.einsum("bfs,fm,fc->bmcs", d["stopped"], pair_m, pair_c))
     rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
     return rec
 
@@ -99,7 +104,8 @@ def run_batch(
     }
     for t in range(scenario.horizon_months):
         before = state.inventory
-        state, d = step(state, month_drivers(events, t), ctx)
+        outlook = expected_multiplier(events, t, params["price_outlook_months"])
+        state, d = step(state, month_drivers(events, t), ctx, outlook)
         inflow = d["receipts"] + d["project_supply"]
         residual = max_relative_residual(inflow, d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
@@ -208,7 +214,10 @@ def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario
         data[name] = (
             ("draw", "month", "material", "country", "sector"),
             stacked[name],
-            {"units": "1" if name == "stopped" else "t/month"},
+            {
+                "units": "1" if name == "stopped" else "t/month",
+                **({"description": STOPPED_DESCRIPTION} if name == "stopped" else {}),
+            },
         )
     ratio, _, _ = _unstack(stacked["price_ratio"], net, 2)
     data["price_ratio"] = (

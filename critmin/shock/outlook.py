@@ -1,0 +1,48 @@
+"""What buyers expect: the mean order multiplier of announced controls over the coming months.
+
+Buyers know a control from its announcement when it is announced ahead of its effective month
+(a published licensing regime: Ga/Ge 2023, graphite 2023, magnets 2025). A halt that takes
+effect in the month it starts (``announced == effective``, e.g. the unannounced 2010 halt to
+Japan) is not foreseen: it reaches prices only through cover, after the price lag. Outages,
+surges and projects are not foreseen either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from critmin.shock.events import CompiledEvents, month_drivers
+
+
+def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> np.ndarray:
+    """Mean order multiplier per edge over months ``t .. t + months - 1``, (B, E).
+
+    Counts the controls announced ahead and by month `t` (their front-loading, licensing
+    delay, approval path, leakage and lifting); 1 on every edge when none is known.
+    `months` is the outlook per draw (``price_outlook_months``).
+
+    Examples
+    --------
+    >>> from critmin.shock.synthetic import synthetic_dataset
+    >>> from critmin.shock.network import build_network
+    >>> from critmin.shock.events import batch_parameters, compile_events, draw_values
+    >>> from critmin.scenarios import load_scenario
+    >>> net = build_network(synthetic_dataset(countries=4, materials=["gallium"]))
+    >>> s = load_scenario("backtest_ga_ge_2023")
+    >>> p = batch_parameters(net.parameters, s, draw_values(s, [0]), 1)
+    >>> ev = compile_events(s, net, p, draw_values(s, [0]), 1)
+    >>> float(expected_multiplier(ev, 0, np.array([6])).min()), float(expected_multiplier(ev, 1, np.array([6])).min()) < 1
+    (1.0, True)
+    """
+    b, _, _, _, ne = events.shape
+    known = tuple(c for c in events.controls if c.announced <= t and c.announced < c.effective)
+    if not known:
+        return np.ones((b, ne))
+    ev = replace(events, controls=known, outages=(), surges=(), projects=())
+    months = np.maximum(np.asarray(months, dtype=int), 1)
+    total = np.zeros((b, ne))
+    for h in range(int(months.max())):
+        total += month_drivers(ev, t + h).edge_mult * (h < months)[:, None]
+    return total / months[:, None]
