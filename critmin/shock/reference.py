@@ -310,7 +310,7 @@ def _prices(
 
 
 def _by_material(net: Network, x: list[list[list[float]]], total: bool) -> list[list[list[float]]]:
-    """(item, country, sector) -> (material, country, sector): summed, or as a share capped at 1."""
+    """(item, country, sector) -> (material, country, sector): summed, or the largest (shares)."""
     materials = list(dict.fromkeys(m for m, _ in net.items))
     ni, nc, ns = len(net.items), len(net.countries), len(net.sectors)
     out = [[[0.0] * ns for _ in range(nc)] for _ in materials]
@@ -318,8 +318,8 @@ def _by_material(net: Network, x: list[list[list[float]]], total: bool) -> list[
         m = materials.index(net.items[i][0])
         for c in range(nc):
             for s in range(ns):
-                out[m][c][s] += x[i][c][s]
-    return out if total else [[[min(1.0, v) for v in row] for row in plane] for plane in out]
+                out[m][c][s] = out[m][c][s] + x[i][c][s] if total else max(out[m][c][s], x[i][c][s])
+    return out
 
 
 def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dict[str, np.ndarray]:

@@ -17,7 +17,7 @@ from critmin.shock.network import Network
 from critmin.shock.outlook import expected_multiplier
 from critmin.shock.parameters import PARAMETERS
 from critmin.shock.step import gather, initial_state, step
-from critmin.shock.summary import Accumulator, summary_dataset
+from critmin.shock.summary import Accumulator, group_max, summary_dataset
 from critmin.vocabulary import STAGES
 
 NODE_VARIABLES = {
@@ -39,8 +39,8 @@ NODE_VARIABLES = {
 }
 SECTOR_VARIABLES = ("final_need", "final_use", "stopped")
 STOPPED_DESCRIPTION = (
-    "share of the sector's output of the material whose firms stopped in the month (firm classes, "
-    "critmin.shock.firms); 1 = the whole sector"
+    "share of the sector's output of the material whose firms stopped in the month (the largest "
+    "over the material's stages; firm classes, critmin.shock.firms); 1 = the whole sector"
 )
 TOLERANCE = 1e-7
 
@@ -57,7 +57,9 @@ def _month_record(
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
         rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
-    rec["stopped"] = np.minimum(1.0, np.einsum("bfs,fm,fc->bmcs", d["stopped"], pair_m, pair_c))
+    nm, nc = pair_m.shape[1], pair_c.shape[1]
+    group = pair_m.argmax(1) * nc + pair_c.argmax(1)
+    rec["stopped"] = group_max(d["stopped"], group, nm * nc).reshape(shape[0], nm, nc, -1)
     rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
     return rec
 
