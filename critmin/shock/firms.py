@@ -131,7 +131,9 @@ def initial_stock(firms: Firms, sectors: int) -> np.ndarray:
     return np.broadcast_to(firms.stock0, (b, f, sectors, ORIGIN_GROUPS, k)).copy()
 
 
-def group_supply(tie: np.ndarray, h: np.ndarray, from_inside: np.ndarray, other: np.ndarray, need: np.ndarray) -> np.ndarray:
+def group_supply(
+    tie: np.ndarray, h: np.ndarray, from_inside: np.ndarray, other: np.ndarray, need: np.ndarray
+) -> np.ndarray:
     """Supply of each origin group in months of its need, (B, F, G).
 
     `from_inside`, `other` and `need` are the nodes' receipts from the inside origin, all other
@@ -164,7 +166,12 @@ def operate(stock: np.ndarray, supply: np.ndarray, min_level: np.ndarray) -> tup
 
 
 def sector_use(
-    alloc: np.ndarray, final: np.ndarray, weight: np.ndarray, running: np.ndarray, use: np.ndarray, min_level: np.ndarray
+    alloc: np.ndarray,
+    final: np.ndarray,
+    weight: np.ndarray,
+    running: np.ndarray,
+    use: np.ndarray,
+    min_level: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Final use (B, F, S) and stopped share of output (B, F, S) from the pool and the classes.
 

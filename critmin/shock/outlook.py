@@ -33,7 +33,8 @@ def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> n
     >>> s = load_scenario("backtest_ga_ge_2023")
     >>> p = batch_parameters(net.parameters, s, draw_values(s, [0]), 1)
     >>> ev = compile_events(s, net, p, draw_values(s, [0]), 1)
-    >>> float(expected_multiplier(ev, 0, np.array([6])).min()), float(expected_multiplier(ev, 1, np.array([6])).min()) < 1
+    >>> before, at = (expected_multiplier(ev, t, np.array([6])).min() for t in (0, 1))
+    >>> float(before), bool(at < 1)
     (1.0, True)
     """
     b, _, _, _, ne = events.shape

@@ -419,8 +419,8 @@ def sector_levels(
     Examples
     --------
     >>> values, origin = sector_levels(None, ["automotive"], 0.5, "assumption")
-    >>> values, origin
-    ({'min_operating_level[automotive]': 0.5}, {'min_operating_level[automotive]': 'assumption (the min_operating_level value)'})
+    >>> values["min_operating_level[automotive]"], origin["min_operating_level[automotive]"]
+    (0.5, 'assumption (the min_operating_level value)')
     """
     values: dict[str, float] = {}
     origin: dict[str, str] = {}
@@ -440,7 +440,9 @@ def _dataset_sectors(dataset: xr.Dataset | None) -> list[str]:
     if dataset is None or "parameters" not in dataset.data_vars:
         return []
     names = [str(n) for n in dataset["parameters"].indexes.get("parameter", ())]
-    return sorted(n[len(SECTOR_LEVEL_ROW) :] for n in names if n.startswith(SECTOR_LEVEL_ROW) and n != SECTOR_LEVEL_ROW + "all")
+    return sorted(
+        n[len(SECTOR_LEVEL_ROW) :] for n in names if n.startswith(SECTOR_LEVEL_ROW) and n != SECTOR_LEVEL_ROW + "all"
+    )
 
 
 def parameter_table(dataset: xr.Dataset | None = None) -> str:

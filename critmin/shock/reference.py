@@ -348,7 +348,10 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
             "price_in": [1.0] * ni,
             "firm": [
                 [
-                    [[float(ctx.firms.stock0[b, p, 0, 0, k]) for k in range(FIRM_CLASSES)] for _ in range(ORIGIN_GROUPS)]
+                    [
+                        [float(ctx.firms.stock0[b, p, 0, 0, k]) for k in range(FIRM_CLASSES)]
+                        for _ in range(ORIGIN_GROUPS)
+                    ]
                     for _ in net.sectors
                 ]
                 for p in range(len(ctx.pair_item))

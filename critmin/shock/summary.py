@@ -64,7 +64,9 @@ def summarise(result: xr.Dataset) -> xr.Dataset:
     share = result.stopped.astype(float).max("material")
     months = result["month"].values
     first_month, offset = _first_month(share > 0, months)
-    reached = share > xr.DataArray(list(STOP_SHARES), dims="output_share", coords={"output_share": list(STOP_SHARES)}) - 1e-12
+    reached = (
+        share > xr.DataArray(list(STOP_SHARES), dims="output_share", coords={"output_share": list(STOP_SHARES)}) - 1e-12
+    )
     output_month, output_offset = _first_month(reached, months)
     final_short = (result.final_need - result.final_use).sum(["month", "material"])
     baseline_need = result.need.isel(month=0).sum("stage")
@@ -88,7 +90,9 @@ def _first_month(flag: xr.DataArray, months: np.ndarray) -> tuple[xr.DataArray, 
     ever = flag.any("month")
     offset = flag.argmax("month").where(ever, -1)
     first = months[offset.clip(0).values]
-    return xr.DataArray(np.where(ever.values, first, np.datetime64("NaT")), dims=offset.dims, coords=offset.coords), offset
+    return xr.DataArray(
+        np.where(ever.values, first, np.datetime64("NaT")), dims=offset.dims, coords=offset.coords
+    ), offset
 
 
 def group_max(x: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
@@ -100,7 +104,7 @@ def group_max(x: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     [0.1, 0.5, 0.0]
     """
     out = np.zeros((x.shape[0], n, x.shape[2]))
-    np.maximum.at(out, (slice(None), groups), x)
+    np.maximum.at(out.transpose(1, 0, 2), groups, x.transpose(1, 0, 2))
     return out
 
 
