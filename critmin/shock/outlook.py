@@ -4,7 +4,9 @@ Buyers know a control from its announcement when it is announced ahead of its ef
 (a published licensing regime: Ga/Ge 2023, graphite 2023, magnets 2025). A halt that takes
 effect in the month it starts (``announced == effective``, e.g. the unannounced 2010 halt to
 Japan) is not foreseen: it reaches prices only through cover, after the price lag. Outages,
-surges and projects are not foreseen either.
+surges and projects are not foreseen either. Front-loading counts as normal supply (multiplier
+capped at 1): it moves purchases forward and is not new supply; the stock it builds enters the
+forward cover through users' inventory once it has arrived.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from critmin.shock.events import CompiledEvents, month_drivers
 def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> np.ndarray:
     """Mean order multiplier per edge over months ``t .. t + months - 1``, (B, E).
 
-    Counts the controls announced ahead and by month `t` (their front-loading, licensing
-    delay, approval path, leakage and lifting); 1 on every edge when none is known.
+    Counts the controls announced ahead and by month `t` (licensing delay, approval path,
+    leakage and lifting; front-loading months count as 1); 1 on every edge when none is known.
     `months` is the outlook per draw (``price_outlook_months``).
 
     Examples
@@ -45,5 +47,5 @@ def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> n
     months = np.maximum(np.asarray(months, dtype=int), 1)
     total = np.zeros((b, ne))
     for h in range(int(months.max())):
-        total += month_drivers(ev, t + h).edge_mult * (h < months)[:, None]
+        total += np.minimum(month_drivers(ev, t + h).edge_mult, 1.0) * (h < months)[:, None]
     return total / months[:, None]
