@@ -436,6 +436,18 @@ def sector_levels(
     return values, origin
 
 
+def _dataset_bound(dataset: xr.Dataset, row: str, end: str, fallback: float) -> float:
+    """The dataset's ``parameters_<end>`` of `row` for material ``all``, else `fallback`."""
+    name = f"parameters_{end}"
+    if name not in dataset.data_vars or row not in dataset[name].indexes.get("parameter", ()):
+        return fallback
+    values = dataset[name].sel(parameter=row)
+    if "material" in values.dims:
+        values = values.sel(material="all") if "all" in values["material"].values else values.max("material")
+    value = float(values)
+    return value if np.isfinite(value) else fallback
+
+
 def _dataset_sectors(dataset: xr.Dataset | None) -> list[str]:
     if dataset is None or "parameters" not in dataset.data_vars:
         return []
@@ -470,7 +482,19 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
         by_sector, origin = sector_levels(dataset, _dataset_sectors(dataset), level, provenance["min_operating_level"])
         p = PARAMETERS["min_operating_level"]
         for key, value in by_sector.items():
-            row = f"{SECTOR_LEVEL_ROW}{key[len(p.name) + 1 : -1]} (1, x)"
-            cells = [key, f"{value:.4g}", origin[key], f"{p.default:g}", f"{p.low:g}", f"{p.high:g}", p.unit, row]
+            name = f"{SECTOR_LEVEL_ROW}{key[len(p.name) + 1 : -1]}"
+            low, high = (
+                _dataset_bound(dataset, name, end, fallback) for end, fallback in (("low", p.low), ("high", p.high))
+            )
+            cells = [
+                key,
+                f"{value:.4g}",
+                origin[key],
+                f"{p.default:g}",
+                f"{low:g}",
+                f"{high:g}",
+                p.unit,
+                f"{name} (1, x)",
+            ]
             lines.append("| " + " | ".join([*cells, "sector's own row, else min_operating_level"]) + " |")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from critmin.shock.context import build_context
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.network import Network
 from critmin.shock.outlook import expected_multiplier
-from critmin.shock.parameters import PARAMETERS
+from critmin.shock.parameters import PARAMETERS, sector_level_key
 from critmin.shock.step import gather, initial_state, step
 from critmin.shock.summary import Accumulator, group_max, summary_dataset
 from critmin.vocabulary import STAGES
@@ -256,6 +256,14 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         where = "scenario" if name in fixed else net.provenance.get(name, "assumption")
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
         attrs[f"parameter:{name}"] = f"{value:g} ({where})"
+    level = "min_operating_level"
+    overridden = level in fixed or f"parameters.{level}" in dict(scenario.uncertain)
+    for sector in net.sectors:
+        key = sector_level_key(sector)
+        if overridden:
+            attrs[f"parameter:{key}"] = f"{attrs[f'parameter:{level}'].split(' ')[0]} (scenario min_operating_level)"
+        else:
+            attrs[f"parameter:{key}"] = f"{net.parameters[key]:g} ({net.provenance[key]})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
     attrs["events"] = json.dumps(event_marks(scenario))
     attrs["stockpile_release"] = release_rule(scenario)
