@@ -188,11 +188,14 @@ PARAMETERS: Final = MappingProxyType(
                 0.9,
                 "share of mean cover",
                 "Firms' own cover is spread evenly over (1 -/+ spread) x the node's cover days, "
-                "four equal classes (firms.py). Ford's Chicago plant (Explorer) stopped for a "
-                "week in May 2025, ~5 weeks after China's 4 Apr magnet licensing, European "
-                "suppliers' lines from early June (CLEPA, 4 Jun 2025), while Japanese users "
-                "holding months of stock (post-2010 practice) did not stop: a fastest quarter "
-                "at ~0.5x the mean cover; the spread is an assumption within that evidence",
+                "four equal classes (firms.py). After China's 4 Apr 2025 magnet licensing, Ford's "
+                "Chicago plant (Explorer) stopped a week in May "
+                "(https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/), "
+                "several European suppliers' lines by 4 Jun with more expected within 3-4 weeks as "
+                "inventories deplete (CLEPA: https://collisionweek.com/2025/06/05/european-auto-"
+                "suppliers-association-says-supply-chains-already-impacted-china-rare-earth-export-"
+                "restrictions/): first stops at ~1.5-2 months, others beyond 3 months; the spread is "
+                "an assumption within that evidence",
             ),
             _p(
                 "sole_sourcing",
@@ -213,8 +216,9 @@ PARAMETERS: Final = MappingProxyType(
                 12.0,
                 "month",
                 "assumption: buyers price an announced control by the supply they expect over "
-                "about half a year; Rotterdam Ga rose in July 2023, in the month of the "
-                "3 Jul announcement, before any physical cut (Fastmarkets)",
+                "about half a year; Fastmarkets Ga rose 15 % to USD 326/kg in the week of the "
+                "3 Jul 2023 announcement, before any cut (https://businesstelegraph.co.uk/gallium-"
+                "prices-jump-as-buyers-lock-in-supply-before-china-export-controls)",
             ),
             _p(
                 "price_lag_months",

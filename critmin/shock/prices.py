@@ -10,6 +10,9 @@ another) and an *outside* market (every other country). Each month:
   non-controlled producers and stockpile releases, so both buffers soften it;
   inside ``x_in = (available + exports refused by the control) / (need + target stock)`` at the
   inside country: stock trapped by a control counts as supply inside;
+* an item without outside users of its own (Dy and Tb oxide, bought outside China only as
+  metal or alloy) takes as outside cover the weighted outside cover of the items it feeds
+  (:func:`build_markets`), so its outside price follows the scarcity of the users it serves;
 * price ratio to baseline from the cover ratio ``lag = price_lag_months`` ago, in a form that
   saturates (bounded elasticity): ``p = 1 + flexibility * ln(1 / x)`` when short (``x < 1``),
   ``p = 1 / (1 + flexibility * ln x)`` in a glut, clipped to ``[1 / cap, cap]``. Its elasticity
@@ -17,10 +20,24 @@ another) and an *outside* market (every other country). Each month:
   depth: halving cover adds ``0.69 * flexibility`` to the ratio, not a power of two. A power law
   ``x ** -flexibility`` hit the 30x cap for Ga 2023, where ex-China prices roughly doubled;
   ``inside_price_flexibility`` is used for the inside market;
+* forward-looking outside buyers: while an announced control is in view
+  (:mod:`critmin.shock.outlook`), the outside price is the larger of the lagged price and the
+  price of the expected cover ``x_fwd = (inventory + H * N0 * fill) / (H * N0 + target)`` over
+  outside users (``H = price_outlook_months``, ``N0`` baseline need, ``fill`` the mean
+  expected order multiplier of the coming ``H`` months, front-loading counted as 1). So the
+  price moves in the announcement month, and the glut that the pre-control rush leaves in
+  the lagged cover does not pull the price below what the expected scarcity gives;
+* the inside price never rises while the controller's exports of the item are refused:
+  trapped exports are a surplus inside (China's domestic Ga price fell 9 % in Aug 2023,
+  Fastmarkets), so ``p_in = min(p_in, last month's p_in)`` in those months;
 * thrifting and substitution: the desired cut of final demand is
   ``min(substitution_cap, substitution_sensitivity * ln(p[t - substitution_lag]))`` at the
-  user's market price; the cut moves towards it by at most ``substitution_max_rate / 12`` per
-  month and is never undone within the horizon.
+  user's market price read from the lagged cover (physical scarcity, not the forward price);
+  the cut moves towards it by at most ``substitution_max_rate / 12`` per month and is never
+  undone within the horizon.
+
+Every parameter named here is in :data:`critmin.shock.parameters.PARAMETERS` with its range and
+source (``critmin parameters`` prints the table).
 """
 
 from __future__ import annotations

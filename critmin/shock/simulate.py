@@ -261,7 +261,9 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
     for sector in net.sectors:
         key = sector_level_key(sector)
         if overridden:
-            attrs[f"parameter:{key}"] = f"{attrs[f'parameter:{level}'].split(' ')[0]} (scenario min_operating_level)"
+            attrs[f"parameter:{key}"] = (
+                f"{str(attrs[f'parameter:{level}']).split(' ')[0]} (scenario min_operating_level)"
+            )
         else:
             attrs[f"parameter:{key}"] = f"{net.parameters[key]:g} ({net.provenance[key]})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
