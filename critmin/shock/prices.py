@@ -27,9 +27,11 @@ another) and an *outside* market (every other country). Each month:
   expected order multiplier of the coming ``H`` months, front-loading counted as 1). So the
   price moves in the announcement month, and the glut that the pre-control rush leaves in
   the lagged cover does not pull the price below what the expected scarcity gives;
-* the inside price never rises while the controller's exports of the item are refused:
-  trapped exports are a surplus inside (China's domestic Ga price fell 9 % in Aug 2023,
-  Fastmarkets), so ``p_in = min(p_in, last month's p_in)`` in those months;
+* the inside price never rises while the controller's exports of the item, or of an item it
+  is an input to, are refused: trapped exports are a surplus inside (China's domestic Ga price
+  fell 9 % in Aug 2023, Fastmarkets), and the inside cover would otherwise read the de-stocking
+  of refiners whose downstream exports are held as scarcity. So ``p_in = min(p_in, last
+  month's p_in)`` in those months;
 * thrifting and substitution: the desired cut of final demand is
   ``min(substitution_cap, substitution_sensitivity * ln(p[t - substitution_lag]))`` at the
   user's market price read from the lagged cover (physical scarcity, not the forward price);
@@ -132,12 +134,15 @@ class Markets:
         Items whose outside cover is derived, downstream first.
     outside_flow : ndarray (E,)
         Baseline flow on each edge to an outside buyer (0 on edges to the inside country).
+    upstream : ndarray (I, I) bool
+        ``upstream[j, o]``: item j is a direct or indirect input of item o.
     """
 
     inside: np.ndarray
     feeds: np.ndarray
     derived: tuple[int, ...]
     outside_flow: np.ndarray
+    upstream: np.ndarray
 
 
 def build_markets(net: Network, inside_country: np.ndarray) -> Markets:
@@ -172,7 +177,13 @@ def build_markets(net: Network, inside_country: np.ndarray) -> Markets:
             derived.append(j)
     buyer_out = ~inside[net.edge_item, net.edge_buyer]
     flow = net.need[net.edge_item, net.edge_buyer] * net.edge_share * buyer_out
-    return Markets(inside, feeds, tuple(derived), flow)
+    upstream = net.chain.T > 0
+    for _ in range(ni):
+        wider = upstream | ((upstream.astype(int) @ upstream.astype(int)) > 0)
+        if (wider == upstream).all():
+            break
+        upstream = wider
+    return Markets(inside, feeds, tuple(derived), flow, upstream)
 
 
 def fill_derived(cover: np.ndarray, markets: Markets) -> np.ndarray:
@@ -223,6 +234,16 @@ def outside_price(
     """
     ahead = price_ratio(forward, flexibility[:, None], cap[:, None])
     return np.where(in_view & (forward < 1.0), np.maximum(lagged, ahead), lagged)
+
+
+def trapped_inside(refused: np.ndarray, markets: Markets) -> np.ndarray:
+    """Items whose inside market holds trapped exports, (B, I): the item's own exports are
+    refused, or those of an item it is an input to (Chinese Dy oxide when magnets are held).
+
+    `refused` is the controller's refused exports per item, (B, I).
+    """
+    own = refused > 0
+    return own | ((own.astype(float) @ markets.upstream.T.astype(float)) > 0)
 
 
 def inside_price(computed: np.ndarray, previous: np.ndarray, trapped: np.ndarray) -> np.ndarray:

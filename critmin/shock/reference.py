@@ -278,6 +278,7 @@ def _prices(
         den = sum(req[c] for c in range(nc) if c != k)
         x_out[i] = sum(d["avail"][i][c] for c in range(nc) if c != k) / den if den > 0 else 1.0
     x_out = _derive(x_out, ctx)
+    held = [any(trapped[o] for o in range(ni) if o == j or ctx.markets.upstream[j, o]) for j in range(ni)]
     x_fwd, moved = _forward(net, ctx, par, inv_end, mult)
     for i in range(ni):
         k = ctx.inside[i]
@@ -290,7 +291,7 @@ def _prices(
         if moved[i] > 0 and x_fwd[i] < 1.0:
             p_out = max(p_out, _ratio(x_fwd[i], par["price_flexibility"], cap))
         p_in = _ratio(h_in[lag], par["inside_price_flexibility"], cap)
-        if trapped[i]:
+        if held[i]:
             p_in = min(p_in, st["price_in"][i])
         st["price_in"][i] = p_in
         price.append([p_in, p_out])

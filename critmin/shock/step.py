@@ -46,6 +46,7 @@ from critmin.shock.prices import (
     outside_price,
     push_history,
     substitution,
+    trapped_inside,
 )
 
 
@@ -303,7 +304,7 @@ def _prices(
         par["price_flexibility"],
         cap,
     )
-    trapped = (refused * inside).sum(-1) > 0
+    trapped = trapped_inside((refused * inside).sum(-1), mk)
     p_in = inside_price(
         lagged_price(hist_in, par["price_lag_months"], par["inside_price_flexibility"], cap), state.price_in, trapped
     )

@@ -66,6 +66,15 @@ def test_the_inside_price_never_rises_while_exports_are_trapped(ree_network):
     assert np.nanmin(rise) < -1e-3
 
 
+def test_upstream_inside_prices_do_not_rise_while_magnets_are_held(ree_network):
+    # Only magnets are controlled; China's magnet makers, their exports held, order less
+    # alloy, metal and oxide: China's upstream prices may fall or hold, not rise.
+    s = parse_scenario(control('["ndfeb"]', '"all"', announced=3))
+    inside = simulate(ree_network, s).price_ratio.sel(market="inside").isel(draw=0)
+    rise = np.diff(inside.transpose("month", ...).values, axis=0)[2:]
+    assert np.nanmax(rise) <= 1e-12
+
+
 def dysprosium():
     ox, metal = ("dysprosium", "separation"), ("dysprosium", "metal")
     return tiny_dataset(
