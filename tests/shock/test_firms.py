@@ -119,3 +119,14 @@ def test_reference_agrees_on_the_firm_classes():
     for name, expected in slow.items():
         np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
     assert 0 < slow["stopped"].max() < 1
+
+
+def test_the_parameters_command_prints_each_sector_level_with_its_origin(capsys):
+    from critmin.cli import main
+
+    assert main(["parameters"]) == 0
+    out = capsys.readouterr().out
+    row = next(r for r in out.splitlines() if r.startswith("| min_operating_level[automotive]"))
+    assert row.startswith(
+        "| min_operating_level[automotive] | 0.9 | dataset parameter 'min_operating_level_automotive'"
+    )
