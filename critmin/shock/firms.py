@@ -10,9 +10,10 @@ Each final-demand node (item i, country c) and sector s carries ``G x K`` firm c
   baseline sourcing share from the inside origin and ``sigma = sole_sourcing``, the groups buy
   ``w = (h, 1 - h)`` of the need and take from the inside origin the shares
   ``a = (h + sigma (1 - h), h (1 - sigma))``, so that ``sum_g w_g a_g = h`` (the national mix);
-* **cover classes** ``k`` (``K = 4``, equal weight): stock of ``cover_days / 30.44 x m_k``
-  months of need, ``m_k = 1 + spread (2k + 1 - K) / K`` (the midpoints of a uniform spread of
-  ``(1 -/+ firm_cover_spread)`` around the node's mean cover).
+* **cover classes** ``k`` (``K = 4``, equal weight): stock of ``cover / 30.44 x m_k`` months
+  of need, ``cover`` the sector's ``inventory_cover`` days (else the node's cover) and
+  ``m_k = 1 + spread (2k + 1 - K) / K`` (the midpoints of a uniform spread of
+  ``(1 -/+ firm_cover_spread)`` around it).
 
 Each month, with ``R_in`` the node's receipts from the inside origin and ``R_oth`` everything
 else it receives (other suppliers, redirected supply, projects, stockpile release), both per
@@ -68,7 +69,7 @@ class Firms:
         Share of the node's need bought by each origin group, ``(h, 1 - h)``.
     tie : ndarray (B, F, G)
         Share of each group's supply from the inside origin.
-    stock0 : ndarray (B, F, 1, 1, K)
+    stock0 : ndarray (B, F, S, 1, K)
         Initial stock of each cover class, months of need.
     min_level : ndarray (B, S)
         Minimum operating level per draw and sector.
@@ -120,8 +121,8 @@ def build_firms(net: Network, scenario: Scenario, params: dict[str, np.ndarray],
     h = inside_shares(net, inside)
     sigma = np.clip(params["sole_sourcing"], 0.0, 1.0)[:, None]
     tie = np.stack([h + sigma * (1.0 - h), h * (1.0 - sigma)], axis=-1)
-    months = net.cover_days[item, country] / DAYS_PER_MONTH
-    stock0 = months[None, :, None, None, None] * cover_multipliers(params["firm_cover_spread"])[:, None, None, None]
+    months = net.cover_by_sector()[item, country] / DAYS_PER_MONTH
+    stock0 = months[None, :, :, None, None] * cover_multipliers(params["firm_cover_spread"])[:, None, None, None]
     return Firms(h, np.stack([h, 1.0 - h], axis=-1), tie, stock0, _levels(net, scenario, params))
 
 

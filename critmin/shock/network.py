@@ -49,9 +49,13 @@ class Network:
     final_demand : ndarray (I, C, S)
         Monthly baseline final demand by sector (t/month).
     cover_days : ndarray (I, C)
-        Users' target inventory in days of need.
+        Users' target inventory in days of need (the final-demand-weighted mean over sectors
+        of ``inventory_cover``, else ``user_cover_days``).
     stockpile : ndarray (I, C)
         Strategic stocks by holder country (t).
+    sector_cover_days : ndarray (I, C, S) or None
+        The dataset's ``inventory_cover`` by sector (NaN where it has none); see
+        :meth:`cover_by_sector`.
     price : ndarray (I, 2)
         Baseline price, USD/kg, markets ``(china_domestic, international)``; NaN unknown.
     edge_item, edge_supplier, edge_buyer : ndarray (E,)
@@ -81,6 +85,15 @@ class Network:
     parameters: Mapping[str, float] = field(default_factory=dict)
     provenance: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    sector_cover_days: np.ndarray | None = None
+
+    def cover_by_sector(self) -> np.ndarray:
+        """Users' target cover by sector (I, C, S) in days: the dataset's ``inventory_cover``
+        of the sector, else the node's ``cover_days``."""
+        node = np.broadcast_to(self.cover_days[..., None], (*self.shape, len(self.sectors)))
+        if self.sector_cover_days is None:
+            return node.copy()
+        return np.where(np.isfinite(self.sector_cover_days), self.sector_cover_days, node)
 
     @property
     def final_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -366,6 +379,11 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
         need=need,
         final_demand=final,
         cover_days=_cover_days(dataset, items, countries, sectors, final, parameters["user_cover_days"]),
+        sector_cover_days=_grid(
+            dataset["inventory_cover"].rename(region="country") if "inventory_cover" in dataset else None,
+            items,
+            {"country": countries, "sector": sectors},
+        ),
         stockpile=_stockpile(dataset, base, items, countries),
         price=price,
         edge_item=e_item,

@@ -350,10 +350,10 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
             "firm": [
                 [
                     [
-                        [float(ctx.firms.stock0[b, p, 0, 0, k]) for k in range(FIRM_CLASSES)]
+                        [float(ctx.firms.stock0[b, p, s, 0, k]) for k in range(FIRM_CLASSES)]
                         for _ in range(ORIGIN_GROUPS)
                     ]
-                    for _ in net.sectors
+                    for s in range(len(net.sectors))
                 ]
                 for p in range(len(ctx.pair_item))
             ],

@@ -130,3 +130,14 @@ def test_the_parameters_command_prints_each_sector_level_with_its_origin(capsys)
     assert row.startswith(
         "| min_operating_level[automotive] | 0.9 | dataset parameter 'min_operating_level_automotive'"
     )
+
+
+def test_firm_classes_hold_their_sectors_own_cover():
+    ds = germanium()
+    ds["inventory_cover"].loc[{"material": "germanium", "region": "JPN", "sector": "automotive"}] = 40.0
+    net = build_network(ds)
+    s = parse_scenario(halt("JPN", "\n[parameters]\nfirm_cover_spread = 0.0\n"))
+    ctx = build_context(net, s, batch_parameters(net.parameters, s, draw_values(s, [0]), 1))
+    pair = int(ctx.pair_of[net.item_index("germanium", "refining"), net.countries.index("JPN")])
+    sectors = list(net.sectors)
+    np.testing.assert_allclose(ctx.firms.stock0[0, pair, sectors.index("automotive"), 0], 40.0 / (365.25 / 12))
