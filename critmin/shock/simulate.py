@@ -257,13 +257,12 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         value = fixed.get(name, net.parameters.get(name, PARAMETERS[name].default))
         attrs[f"parameter:{name}"] = f"{value:g} ({where})"
     level = "min_operating_level"
-    overridden = level in fixed or f"parameters.{level}" in dict(scenario.uncertain)
     for sector in net.sectors:
         key = sector_level_key(sector)
-        if overridden:
-            attrs[f"parameter:{key}"] = (
-                f"{str(attrs[f'parameter:{level}']).split(' ')[0]} (scenario min_operating_level)"
-            )
+        if f"parameters.{level}" in dict(scenario.uncertain):
+            attrs[f"parameter:{key}"] = f"drawn per draw (scenario [uncertain] {level})"
+        elif level in fixed:
+            attrs[f"parameter:{key}"] = f"{fixed[level]:g} (scenario {level})"
         else:
             attrs[f"parameter:{key}"] = f"{net.parameters[key]:g} ({net.provenance[key]})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})

@@ -141,3 +141,13 @@ def test_firm_classes_hold_their_sectors_own_cover():
     pair = int(ctx.pair_of[net.item_index("germanium", "refining"), net.countries.index("JPN")])
     sectors = list(net.sectors)
     np.testing.assert_allclose(ctx.firms.stock0[0, pair, sectors.index("automotive"), 0], 40.0 / (365.25 / 12))
+
+
+def test_results_record_each_sector_level_and_its_origin():
+    net = build_network(germanium({"min_operating_level_all": 0.6, "min_operating_level_automotive": 0.9}))
+    data = simulate(net, parse_scenario(halt("JPN")))
+    assert data.attrs["parameter:min_operating_level[automotive]"] == (
+        "0.9 (dataset parameter 'min_operating_level_automotive', material 'all')"
+    )
+    fixed = simulate(net, parse_scenario(halt("JPN", "\n[parameters]\nmin_operating_level = 0.3\n")))
+    assert fixed.attrs["parameter:min_operating_level[automotive]"] == "0.3 (scenario min_operating_level)"
