@@ -388,6 +388,14 @@ def cmd_glossary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parameters(args: argparse.Namespace) -> int:
+    """The shock engine's parameter table: value used, origin, range, source (Markdown)."""
+    from critmin.shock.parameters import parameter_table
+
+    print(parameter_table(_dataset(args)))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job on the packaged (or --data) dataset: every capability's headline output."""
     from critmin.pipeline import main_job
@@ -518,6 +526,12 @@ def build_parser() -> argparse.ArgumentParser:
     eu_sr.add_argument("--inputs", required=True, help="CSV: material,hhi_gs,hhi_eu,import_reliance,eol_rir,si_sr[,ei]")
     eu_sr.add_argument("--out", help="CSV to write (default: print)")
     eu_sr.set_defaults(handler=cmd_eu_sr)
+
+    parameters = commands.add_parser(
+        "parameters", help="the shock engine's parameters: value used, origin (dataset row or assumption), range"
+    )
+    _add_data(parameters)
+    parameters.set_defaults(handler=cmd_parameters)
 
     glossary = commands.add_parser("glossary", help="the terms the outputs use: grades, HHI, N-1, CVaR, holders")
     glossary.set_defaults(handler=cmd_glossary)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from critmin.scenarios.spec import Policy, Scenario
+from critmin.shock.firms import Firms, build_firms
 from critmin.shock.network import Network
+from critmin.shock.prices import Markets, build_markets
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +42,8 @@ class Context:
     pair_country: np.ndarray
     pair_final: np.ndarray
     pair_of: np.ndarray
+    firms: Firms
+    markets: Markets
 
     @property
     def draws(self) -> int:
@@ -89,13 +93,14 @@ def build_context(net: Network, scenario: Scenario, params: dict[str, np.ndarray
         )
     order, n_priority = _sector_order(net, scenario.policy)
     lags = params["price_lag_months"] + params["substitution_lag_months"]
+    inside = _inside_country(net, scenario)
     return Context(
         net,
         params,
         tuple(levels),
         links,
         net.need.sum(1),
-        _inside_country(net, scenario),
+        inside,
         order,
         n_priority,
         scenario.policy,
@@ -105,4 +110,6 @@ def build_context(net: Network, scenario: Scenario, params: dict[str, np.ndarray
         pair_country,
         baseline_final_demand(net, scenario)[pair_item, pair_country],
         pair_of,
+        build_firms(net, scenario, params, inside),
+        build_markets(net, inside),
     )

@@ -120,6 +120,9 @@ class _Control:
     mult: np.ndarray
     restock: np.ndarray
     blocked: np.ndarray
+    announced_month: int = 0
+    foreseen: bool = False
+    """Announced before the day it takes effect, so buyers can price it from `announced_month`."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,8 @@ def _compile_control(
         np.array(mult) if mult else np.zeros(shape),
         np.array(restock) if restock else np.zeros(shape),
         blocked,
+        int(np.searchsorted(starts, announced, side="right")) - 1,
+        announced < effective,
     )
 
 

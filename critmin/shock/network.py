@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from critmin.shock.material_parameters import resolve_material_values
-from critmin.shock.parameters import resolve_parameters
+from critmin.shock.parameters import resolve_parameters, sector_levels
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
 
@@ -50,15 +50,20 @@ class Network:
     final_demand : ndarray (I, C, S)
         Monthly baseline final demand by sector (t/month).
     cover_days : ndarray (I, C)
-        Users' target inventory in days of need.
+        Users' target inventory in days of need (the final-demand-weighted mean over sectors
+        of ``inventory_cover``, else ``user_cover_days``).
     stockpile : ndarray (I, C)
         Strategic stocks by holder country (t).
+    sector_cover_days : ndarray (I, C, S) or None
+        The dataset's ``inventory_cover`` by sector (NaN where it has none); see
+        :meth:`cover_by_sector`.
     price : ndarray (I, 2)
         Baseline price, USD/kg, markets ``(china_domestic, international)``; NaN unknown.
     edge_item, edge_supplier, edge_buyer : ndarray (E,)
         Sourcing edges, sorted by item; ``edge_share`` is the buyer's share from that supplier.
     parameters, provenance : dict
-        Parameter values from the dataset (or defaults) and where each came from.
+        Parameter values from the dataset (or defaults) and where each came from, with each
+        sector's minimum operating level under :func:`critmin.shock.parameters.sector_level_key`.
     material_values : dict
         Per-material values of some parameters (``{name: {material: value}}``); their origin is
         in `provenance` under ``"name@material"``.
@@ -85,6 +90,15 @@ class Network:
     provenance: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
     material_values: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    sector_cover_days: np.ndarray | None = None
+
+    def cover_by_sector(self) -> np.ndarray:
+        """Users' target cover by sector (I, C, S) in days: the dataset's ``inventory_cover``
+        of the sector, else the node's ``cover_days``."""
+        node = np.broadcast_to(self.cover_days[..., None], (*self.shape, len(self.sectors)))
+        if self.sector_cover_days is None:
+            return node.copy()
+        return np.where(np.isfinite(self.sector_cover_days), self.sector_cover_days, node)
 
     @property
     def final_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -339,6 +353,11 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
     items, countries, sectors = _labels(dataset, base)
     parameters, provenance = resolve_parameters(dataset)
     material_values, material_origin = resolve_material_values(dataset)
+    levels, origin = sector_levels(
+        dataset, sectors, parameters["min_operating_level"], provenance["min_operating_level"]
+    )
+    parameters.update(levels)
+    provenance.update(origin)
     dims_c = {"country": countries}
     prod = np.nan_to_num(_grid(_var(dataset, "production", base), items, dims_c)) / 12
     trade_da = _var(dataset, "trade", base)
@@ -366,6 +385,11 @@ def build_network(dataset: xr.Dataset, year: int | None = None) -> Network:
         need=need,
         final_demand=final,
         cover_days=_cover_days(dataset, items, countries, sectors, final, parameters["user_cover_days"]),
+        sector_cover_days=_grid(
+            dataset["inventory_cover"].rename(region="country") if "inventory_cover" in dataset else None,
+            items,
+            {"country": countries, "sector": sectors},
+        ),
         stockpile=_stockpile(dataset, base, items, countries),
         price=price,
         edge_item=e_item,

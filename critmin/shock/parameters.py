@@ -221,6 +221,45 @@ PARAMETERS: Final = MappingProxyType(
                 ("min_operating_level_all", "1", 1.0),
             ),
             _p(
+                "firm_cover_spread",
+                0.6,
+                0.3,
+                0.9,
+                "share of mean cover",
+                "Firms' own cover is spread evenly over (1 -/+ spread) x the node's cover days, "
+                "four equal classes (firms.py). After China's 4 Apr 2025 magnet licensing, Ford's "
+                "Chicago plant (Explorer) stopped a week in May "
+                "(https://www.cbtnews.com/ford-faces-production-setbacks-amid-rare-earth-magnet-shortage/), "
+                "several European suppliers' lines by 4 Jun with more expected within 3-4 weeks as "
+                "inventories deplete (CLEPA: https://collisionweek.com/2025/06/05/european-auto-"
+                "suppliers-association-says-supply-chains-already-impacted-china-rare-earth-export-"
+                "restrictions/): first stops at ~1.5-2 months, others beyond 3 months; the spread is "
+                "an assumption within that evidence",
+            ),
+            _p(
+                "sole_sourcing",
+                0.7,
+                0.4,
+                1.0,
+                "share",
+                "assumption: how far firms' purchases are tied to one origin group (the "
+                "controller, or everyone else) rather than spread like the country's mix; "
+                "1 = every firm single-sourced, 0 = every firm buys the national mix "
+                "(Chinese magnets reach most EU/US automakers through tier-1/2 suppliers that "
+                "buy mainly from one origin; CLEPA/JAMA statements, 2025)",
+            ),
+            _p(
+                "price_outlook_months",
+                6.0,
+                3.0,
+                12.0,
+                "month",
+                "assumption: buyers price an announced control by the supply they expect over "
+                "about half a year; Fastmarkets Ga rose 15 % to USD 326/kg in the week of the "
+                "3 Jul 2023 announcement, before any cut (https://businesstelegraph.co.uk/gallium-"
+                "prices-jump-as-buyers-lock-in-supply-before-china-export-controls)",
+            ),
+            _p(
                 "price_lag_months",
                 3.0,
                 2.0,
@@ -328,7 +367,9 @@ PARAMETERS: Final = MappingProxyType(
 )
 """Every parameter of the engine, by name."""
 
-INTEGER_PARAMETERS: Final = frozenset({"price_lag_months", "substitution_lag_months", "transit_days"})
+INTEGER_PARAMETERS: Final = frozenset(
+    {"price_lag_months", "substitution_lag_months", "price_outlook_months", "transit_days"}
+)
 """Parameters the engine rounds to whole months (or days for ``transit_days``)."""
 
 
@@ -396,6 +437,71 @@ def resolve_parameters(
     return values, provenance
 
 
+SECTOR_LEVEL_ROW = "min_operating_level_"
+"""Prefix of the dataset rows giving one sector's minimum operating level (``..._automotive``)."""
+
+
+def sector_level_key(sector: str) -> str:
+    """Key of a sector's minimum operating level in :attr:`Network.parameters`.
+
+    Examples
+    --------
+    >>> sector_level_key("automotive")
+    'min_operating_level[automotive]'
+    """
+    return f"min_operating_level[{sector}]"
+
+
+def sector_levels(
+    dataset: xr.Dataset | None, sectors: list[str], default: float, default_origin: str
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Each sector's minimum operating level: the dataset row ``min_operating_level_<sector>``,
+    else `default` (the ``min_operating_level`` value, i.e. the ``_all`` row or the default).
+
+    Keys are :func:`sector_level_key` names; a scenario that sets ``min_operating_level``
+    (fixed or uncertain) overrides every sector (see :mod:`critmin.shock.firms`).
+
+    Examples
+    --------
+    >>> values, origin = sector_levels(None, ["automotive"], 0.5, "assumption")
+    >>> values["min_operating_level[automotive]"], origin["min_operating_level[automotive]"]
+    (0.5, 'assumption (the min_operating_level value)')
+    """
+    values: dict[str, float] = {}
+    origin: dict[str, str] = {}
+    base = PARAMETERS["min_operating_level"]
+    for sector in sectors:
+        spec = Parameter(base.name, default, base.low, base.high, base.unit, SECTOR_LEVEL_ROW + sector, "", "1")
+        found = _dataset_value(dataset, spec)
+        key = sector_level_key(sector)
+        if found is None:
+            values[key], origin[key] = default, f"{default_origin} (the min_operating_level value)"
+        else:
+            values[key], origin[key] = found
+    return values, origin
+
+
+def _dataset_bound(dataset: xr.Dataset, row: str, end: str, fallback: float) -> float:
+    """The dataset's ``parameters_<end>`` of `row` for material ``all``, else `fallback`."""
+    name = f"parameters_{end}"
+    if name not in dataset.data_vars or row not in dataset[name].indexes.get("parameter", ()):
+        return fallback
+    values = dataset[name].sel(parameter=row)
+    if "material" in values.dims:
+        values = values.sel(material="all") if "all" in values["material"].values else values.max("material")
+    value = float(values)
+    return value if np.isfinite(value) else fallback
+
+
+def _dataset_sectors(dataset: xr.Dataset | None) -> list[str]:
+    if dataset is None or "parameters" not in dataset.data_vars:
+        return []
+    names = [str(n) for n in dataset["parameters"].indexes.get("parameter", ())]
+    return sorted(
+        n[len(SECTOR_LEVEL_ROW) :] for n in names if n.startswith(SECTOR_LEVEL_ROW) and n != SECTOR_LEVEL_ROW + "all"
+    )
+
+
 def parameter_table(dataset: xr.Dataset | None = None) -> str:
     """The parameter table as Markdown; with a dataset, also the value used and its origin.
 
@@ -425,4 +531,24 @@ def parameter_table(dataset: xr.Dataset | None = None) -> str:
             if dataset is not None:
                 cells[1:1] = [f"{v.value:.4g}", "material value"]
             lines.append("| " + " | ".join(cells) + " |")
+    if dataset is not None:
+        level = values["min_operating_level"]
+        by_sector, origin = sector_levels(dataset, _dataset_sectors(dataset), level, provenance["min_operating_level"])
+        p = PARAMETERS["min_operating_level"]
+        for key, value in by_sector.items():
+            name = f"{SECTOR_LEVEL_ROW}{key[len(p.name) + 1 : -1]}"
+            low, high = (
+                _dataset_bound(dataset, name, end, fallback) for end, fallback in (("low", p.low), ("high", p.high))
+            )
+            cells = [
+                key,
+                f"{value:.4g}",
+                origin[key],
+                f"{p.default:g}",
+                f"{low:g}",
+                f"{high:g}",
+                p.unit,
+                f"{name} (1, x)",
+            ]
+            lines.append("| " + " | ".join([*cells, "sector's own row, else min_operating_level"]) + " |")
     return "\n".join(lines)

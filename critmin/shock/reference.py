@@ -16,6 +16,8 @@ import numpy as np
 from critmin.scenarios.spec import Scenario, StockpileRelease
 from critmin.shock.context import Context, build_context
 from critmin.shock.events import Drivers, batch_parameters, compile_events, draw_values, month_drivers
+from critmin.shock.expectations import expected_multiplier
+from critmin.shock.firms import FIRM_CLASSES, ORIGIN_GROUPS
 from critmin.shock.network import Network
 from critmin.shock.parameters import DAYS_PER_MONTH as DPM
 
@@ -97,9 +99,7 @@ def _plan(
     )
 
 
-def _allocate(
-    pool: float, need_s: list[float], order: list[int], n_prio: int, min_level: float
-) -> tuple[list[float], list[bool]]:
+def _allocate(pool: float, need_s: list[float], order: list[int], n_prio: int) -> list[float]:
     alloc = [0.0] * len(need_s)
     left = pool
     for s in order[:n_prio]:
@@ -109,8 +109,37 @@ def _allocate(
     ratio = min(1.0, _div(pool - sum(alloc[s] for s in order[:n_prio]), sum(need_s[s] for s in rest)))
     for s in rest:
         alloc[s] = need_s[s] * ratio
-    stopped = [need_s[s] > 0 and alloc[s] < min_level * need_s[s] for s in range(len(need_s))]
-    return [0.0 if stopped[s] else alloc[s] for s in range(len(need_s))], stopped
+    return alloc
+
+
+def _firms(
+    ctx: Context, b: int, p: int, stock: list[list[list[float]]], alloc: list[float], final_s: list[float], rates: tuple
+) -> tuple[list[float], list[float]]:
+    """Firm classes of one node (pair `p`), in place on `stock`: final use and stopped share."""
+    firms, (r_in, other, need) = ctx.firms, rates
+    h = float(firms.inside_share[p])
+    total = (r_in + other) / need if need > 0 else 1.0
+    u_in = r_in / (h * need) if h > 0 and need > 0 else total
+    u_oth = other / ((1.0 - h) * need) if h < 1 and need > 0 else total
+    use_s, share_s = [], []
+    for s in range(len(final_s)):
+        level = float(firms.min_level[b, s])
+        wanted = share = 0.0
+        for g in range(len(stock[s])):
+            a = float(firms.tie[b, p, g])
+            q = a * u_in + (1.0 - a) * u_oth
+            w = float(firms.weight[p, g]) / len(stock[s][g])
+            for k in range(len(stock[s][g])):
+                have = stock[s][g][k] + q
+                used = min(1.0, have) if have >= level else 0.0
+                stock[s][g][k] = have - used
+                wanted += w * used
+                share += w * (have < level)
+        wanted *= final_s[s]
+        empty = final_s[s] > 0 and alloc[s] < level * wanted
+        use_s.append(0.0 if empty else min(alloc[s], wanted))
+        share_s.append((1.0 if empty else share) if final_s[s] > 0 else 0.0)
+    return use_s, share_s
 
 
 def _release(
@@ -144,8 +173,9 @@ def _deliver(
     f = [[1.0] * nc for _ in range(ni)]
     prod, rec, given_all, drawn_all, avail_all = ([[0.0] * nc for _ in range(ni)] for _ in range(5))
     use_f = [[[0.0] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
-    stop = [[[False] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
+    stop = [[[0.0] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     ship = [0.0] * len(net.edge_item)
+    r_in = [[0.0] * nc for _ in range(ni)]
     for lv in ctx.levels:
         fin: dict[tuple[int, int], float] = {}
         for o, j, _ in lv.links_in:
@@ -164,6 +194,8 @@ def _deliver(
                     k = net.edge_supplier[e]
                     ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0) + pl["s_fill"][i][k])
                     rec[i][net.edge_buyer[e]] += ship[e]
+                    if k == ctx.inside[i]:
+                        r_in[i][net.edge_buyer[e]] += ship[e]
             avail = [st["inv"][i][c] + rec[i][c] + float(supply[i, c]) for c in range(nc)]
             given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i], ctx.policy.stockpile_release)
             for c in range(nc):
@@ -171,24 +203,69 @@ def _deliver(
                 given_all[i][c], drawn_all[i][c] = given[c], drawn[c]
                 need = pl["need"][i][c]
                 f[i][c] = min(1.0, _div(avail_all[i][c], need)) if need > 0 else 1.0
-                use_f[i][c], stop[i][c] = _allocate(
-                    f[i][c] * sum(final[i][c]),
-                    final[i][c],
-                    list(ctx.sector_order),
-                    ctx.n_priority,
-                    par["min_operating_level"],
+                p = int(ctx.pair_of[i, c])
+                if p < 0:
+                    continue
+                alloc = _allocate(f[i][c] * sum(final[i][c]), final[i][c], list(ctx.sector_order), ctx.n_priority)
+                other = avail_all[i][c] - st["inv"][i][c] - r_in[i][c]
+                use_f[i][c], stop[i][c] = _firms(
+                    ctx, b, p, st["firm"][p], alloc, final[i][c], (r_in[i][c], other, need)
                 )
     return dict(
         prod=prod, rec=rec, given=given_all, drawn=drawn_all, avail=avail_all, f=f, use_f=use_f, stop=stop, ship=ship
     )
 
 
+def _ratio(x: float, flex: float, cap: float) -> float:
+    log = math.log(max(x, 1e-12))
+    r = 1.0 - flex * log if log < 0 else 1.0 / (1.0 + flex * log)
+    return min(max(r, 1.0 / cap), cap)
+
+
+def _derive(values: list[float], ctx: Context) -> list[float]:
+    """Items without outside users take the weighted value of the items they feed."""
+    out = list(values)
+    for j in ctx.markets.derived:
+        out[j] = sum(float(ctx.markets.feeds[j, o]) * out[o] for o in range(len(out)))
+    return out
+
+
+def _forward(
+    net: Network, ctx: Context, par: dict[str, float], inv_end: list[list[float]], mult: np.ndarray
+) -> tuple[list[float], list[float]]:
+    ni, nc = net.shape
+    flow = ctx.markets.outside_flow
+    h = par["price_outlook_months"]
+    x_fwd, moved = [1.0] * ni, [0.0] * ni
+    for i in range(ni):
+        k = ctx.inside[i]
+        edges = [e for e in range(len(net.edge_item)) if net.edge_item[e] == i]
+        base = sum(flow[e] for e in edges)
+        fill = sum(flow[e] * mult[e] for e in edges) / base if base > 0 else 1.0
+        moved[i] = float(sum(1 for e in edges if abs(mult[e] - 1.0) > 1e-12 and flow[e] > 0))
+        need0 = sum(net.need[i, c] for c in range(nc) if c != k)
+        target = sum(net.need[i, c] * net.cover_days[i, c] / DPM for c in range(nc) if c != k)
+        stock = sum(inv_end[i][c] for c in range(nc) if c != k)
+        den = h * need0 + target
+        x_fwd[i] = (stock + h * need0 * fill) / den if den > 0 else 1.0
+    return _derive(x_fwd, ctx), _derive(moved, ctx)
+
+
 def _prices(
-    net: Network, ctx: Context, par: dict[str, float], st: dict[str, Any], pl: dict[str, Any], d: dict[str, Any]
+    net: Network,
+    ctx: Context,
+    par: dict[str, float],
+    st: dict[str, Any],
+    pl: dict[str, Any],
+    d: dict[str, Any],
+    inv_end: list[list[float]],
+    mult: np.ndarray,
 ) -> tuple[list[list[float]], dict[str, list[list[float]]]]:
     ni, nc = net.shape
     hist: dict[str, list[list[float]]] = {"out": [], "in": []}
     price: list[list[float]] = []
+    cap = par["price_cap_ratio"]
+    x_out, x_in, trapped = [1.0] * ni, [1.0] * ni, [False] * ni
     for i in range(ni):
         req = [pl["need"][i][c] + net.need[i, c] * net.cover_days[i, c] / DPM for c in range(nc)]
         refused = sum(
@@ -197,28 +274,35 @@ def _prices(
             if net.edge_item[e] == i and net.edge_supplier[e] == ctx.inside[i]
         )
         k = ctx.inside[i]
-        x_in = _div(d["avail"][i][k] + refused, req[k]) if req[k] > 0 else 1.0
+        trapped[i] = refused > 0
+        x_in[i] = _div(d["avail"][i][k] + refused, req[k]) if req[k] > 0 else 1.0
         den = sum(req[c] for c in range(nc) if c != k)
-        x_out = sum(d["avail"][i][c] for c in range(nc) if c != k) / den if den > 0 else 1.0
-        h_out = [x_out, *st["h_out"][i][:-1]]
-        h_in = [x_in, *st["h_in"][i][:-1]]
+        x_out[i] = sum(d["avail"][i][c] for c in range(nc) if c != k) / den if den > 0 else 1.0
+    x_out = _derive(x_out, ctx)
+    held = [any(trapped[o] for o in range(ni) if o == j or ctx.markets.upstream[j, o]) for j in range(ni)]
+    x_fwd, moved = _forward(net, ctx, par, inv_end, mult)
+    for i in range(ni):
+        k = ctx.inside[i]
+        h_out = [x_out[i], *st["h_out"][i][:-1]]
+        h_in = [x_in[i], *st["h_in"][i][:-1]]
         hist["out"].append(h_out)
         hist["in"].append(h_in)
-
-        def p(h: list[float], lag: float, flex: float) -> float:
-            x = math.log(max(h[int(lag)], 1e-12))
-            r = 1.0 - flex * x if x < 0 else 1.0 / (1.0 + flex * x)
-            return min(max(r, 1.0 / par["price_cap_ratio"]), par["price_cap_ratio"])
-
-        price.append(
-            [
-                p(h_in, par["price_lag_months"], par["inside_price_flexibility"]),
-                p(h_out, par["price_lag_months"], par["price_flexibility"]),
-            ]
-        )
-        lag = par["price_lag_months"] + par["substitution_lag_months"]
+        lag = int(par["price_lag_months"])
+        p_out = _ratio(h_out[lag], par["price_flexibility"], cap)
+        if moved[i] > 0 and x_fwd[i] < 1.0:
+            p_out = max(p_out, _ratio(x_fwd[i], par["price_flexibility"], cap))
+        p_in = _ratio(h_in[lag], par["inside_price_flexibility"], cap)
+        if held[i]:
+            p_in = min(p_in, st["price_in"][i])
+        st["price_in"][i] = p_in
+        price.append([p_in, p_out])
+        sub = int(par["price_lag_months"] + par["substitution_lag_months"])
         for c in range(nc):
-            seen = p(h_in, lag, par["inside_price_flexibility"]) if c == k else p(h_out, lag, par["price_flexibility"])
+            seen = (
+                _ratio(h_in[sub], par["inside_price_flexibility"], cap)
+                if c == k
+                else _ratio(h_out[sub], par["price_flexibility"], cap)
+            )
             if ctx.policy.substitution:
                 desired = min(par["substitution_cap"], par["substitution_sensitivity"] * math.log(max(seen, 1.0)))
                 st["cut"][i][c] = max(
@@ -227,8 +311,22 @@ def _prices(
     return price, hist
 
 
+def _by_material(net: Network, x: list[list[list[float]]], total: bool) -> list[list[list[float]]]:
+    """(item, country, sector) -> (material, country, sector): summed, or the largest (shares)."""
+    materials = list(dict.fromkeys(m for m, _ in net.items))
+    ni, nc, ns = len(net.items), len(net.countries), len(net.sectors)
+    out = [[[0.0] * ns for _ in range(nc)] for _ in materials]
+    for i in range(ni):
+        m = materials.index(net.items[i][0])
+        for c in range(nc):
+            for s in range(ns):
+                out[m][c][s] = out[m][c][s] + x[i][c][s] if total else max(out[m][c][s], x[i][c][s])
+    return out
+
+
 def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dict[str, np.ndarray]:
-    """Production, receipts, inventory, shortfall and price ratio per (draw, month, ...)."""
+    """Production, receipts, inventory, shortfall, price ratio, final use and stopped share of
+    output (by material, country, sector) per (draw, month, ...)."""
     values = draw_values(scenario, draws)
     params = batch_parameters(net.parameters, scenario, values, len(draws))
     ctx = build_context(net, scenario, params)
@@ -236,7 +334,7 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
     drivers = [month_drivers(events, t) for t in range(scenario.horizon_months)]
     ni, nc = net.shape
     out: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("production", "receipts", "inventory", "shortfall", "price_ratio")
+        k: [] for k in ("production", "receipts", "inventory", "shortfall", "price_ratio", "final_use", "stopped")
     }
     for b in range(len(draws)):
         par = {k: float(v[b]) for k, v in params.items()}
@@ -249,9 +347,20 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
             "pstock": (par["producer_stock_months"] * net.production).tolist(),
             "h_out": [[1.0] * ctx.history for _ in range(ni)],
             "h_in": [[1.0] * ctx.history for _ in range(ni)],
+            "price_in": [1.0] * ni,
+            "firm": [
+                [
+                    [
+                        [float(ctx.firms.stock0[b, p, s, 0, k]) for k in range(FIRM_CLASSES)]
+                        for _ in range(ORIGIN_GROUPS)
+                    ]
+                    for s in range(len(net.sectors))
+                ]
+                for p in range(len(ctx.pair_item))
+            ],
         }
         rows: dict[str, list[np.ndarray]] = {k: [] for k in out}
-        for drv in drivers:
+        for t, drv in enumerate(drivers):
             final = [
                 [
                     [
@@ -280,10 +389,12 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
                 ]
                 for i in range(ni)
             ]
-            price, hist = _prices(net, ctx, par, st, pl, d)
+            inv_end = [[d["avail"][i][c] - use_int[i][c] - sum(d["use_f"][i][c]) for c in range(nc)] for i in range(ni)]
+            mult = expected_multiplier(events, t, params["price_outlook_months"])[b]
+            price, hist = _prices(net, ctx, par, st, pl, d, inv_end, mult)
             for i in range(ni):
                 for c in range(nc):
-                    st["inv"][i][c] = d["avail"][i][c] - use_int[i][c] - sum(d["use_f"][i][c])
+                    st["inv"][i][c] = inv_end[i][c]
                     st["stock"][i][c] -= d["drawn"][i][c]
                     st["pstock"][i][c] -= pl["s_sold"][i][c]
             st.update(bound=pl["bound"], h_out=hist["out"], h_in=hist["in"])
@@ -293,6 +404,8 @@ def reference_run(net: Network, scenario: Scenario, draws: Sequence[int]) -> dic
                 ("inventory", st["inv"]),
                 ("shortfall", short),
                 ("price_ratio", price),
+                ("final_use", _by_material(net, d["use_f"], total=True)),
+                ("stopped", _by_material(net, d["stop"], total=False)),
             ):
                 rows[k].append(np.array(v, dtype=float))
         for k in out:

@@ -14,10 +14,11 @@ from critmin.shock.balance import max_relative_residual
 from critmin.shock.bands import PREFIX, MonthReducer, band_dataset, monthly_variables
 from critmin.shock.context import build_context
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
+from critmin.shock.expectations import expected_multiplier
 from critmin.shock.network import Network
-from critmin.shock.parameters import PARAMETERS
+from critmin.shock.parameters import PARAMETERS, sector_level_key
 from critmin.shock.step import gather, initial_state, step
-from critmin.shock.summary import Accumulator, summary_dataset
+from critmin.shock.summary import Accumulator, group_max, summary_dataset
 from critmin.vocabulary import STAGES
 
 NODE_VARIABLES = {
@@ -38,6 +39,10 @@ NODE_VARIABLES = {
     "producer_stock": "producers' and traders' stock at month end (t)",
 }
 SECTOR_VARIABLES = ("final_need", "final_use", "stopped")
+STOPPED_DESCRIPTION = (
+    "share of the sector's output of the material whose firms stopped in the month (the largest "
+    "over the material's stages; firm classes, critmin.shock.firms); 1 = the whole sector"
+)
 TOLERANCE = 1e-7
 
 
@@ -49,7 +54,9 @@ def _month_record(
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
         rec[k] = np.einsum("bfs,fm,fc->bmcs", d[k], pair_m, pair_c)
-    rec["stopped"] = np.einsum("bfs,fm,fc->bmcs", d["stopped"].astype(float), pair_m, pair_c) > 0
+    nm, nc = pair_m.shape[1], pair_c.shape[1]
+    group = pair_m.argmax(1) * nc + pair_c.argmax(1)
+    rec["stopped"] = group_max(d["stopped"], group, nm * nc).reshape(imports.shape[0], nm, nc, -1)
     rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
     return rec
 
@@ -103,7 +110,8 @@ def run_batch(
     }
     for t in range(scenario.horizon_months):
         before = state.inventory
-        state, d = step(state, month_drivers(events, t), ctx)
+        outlook = expected_multiplier(events, t, params["price_outlook_months"])
+        state, d = step(state, month_drivers(events, t), ctx, outlook)
         inflow = d["receipts"] + d["project_supply"]
         residual = max_relative_residual(inflow, d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
@@ -224,7 +232,10 @@ def _trajectory_variables(stacked: dict[str, np.ndarray], net: Network, scenario
         data[name] = (
             ("draw", "month", "material", "country", "sector"),
             stacked[name],
-            {"units": "1" if name == "stopped" else "t/month"},
+            {
+                "units": "1" if name == "stopped" else "t/month",
+                **({"description": STOPPED_DESCRIPTION} if name == "stopped" else {}),
+            },
         )
     ratio, _, _ = _unstack(stacked["price_ratio"], net, 2)
     data["price_ratio"] = (
@@ -254,7 +265,7 @@ def trajectory_nbytes(net: Network, months: int, draws: int) -> int:
     nst = len([s for s in STAGES if any(s == st for _, st in net.items)])
     node = nm * nst * nc
     per_month = 8 * (len(NODE_VARIABLES) * node + 2 * nm * nc * ns + 2 * 2 * nm * nst + len(net.edge_item))
-    per_month += nm * nc * ns  # stopped, one byte each
+    per_month += 8 * nm * nc * ns  # stopped: the share of the sector stopped, float64
     return draws * (months * per_month + 8 * 3 * node)
 
 
@@ -276,6 +287,15 @@ def result_attrs(net: Network, scenario: Scenario) -> dict[str, str | int]:
         for material, value in by_material.items():
             where = "scenario" if name in fixed else net.provenance.get(f"{name}@{material}", "assumption")
             attrs[f"parameter:{name}@{material}"] = f"{fixed.get(name, value):g} ({where})"
+    level = "min_operating_level"
+    for sector in net.sectors:
+        key = sector_level_key(sector)
+        if f"parameters.{level}" in dict(scenario.uncertain):
+            attrs[f"parameter:{key}"] = f"drawn per draw (scenario [uncertain] {level})"
+        elif level in fixed:
+            attrs[f"parameter:{key}"] = f"{fixed[level]:g} (scenario {level})"
+        else:
+            attrs[f"parameter:{key}"] = f"{net.parameters[key]:g} ({net.provenance[key]})"
     attrs.update({f"note:{k}": v for k, v in net.notes.items()})
     attrs["events"] = json.dumps(event_marks(scenario))
     attrs["stockpile_release"] = release_rule(scenario)

@@ -23,8 +23,8 @@ upstream (chain levels downstream first), then goods go downstream (levels upstr
 5. Available ``A = inv + receipts + project supply + stockpile release`` (project supply:
    ``project`` events' output delivered to the served users, from outside the network);
    ``f = min(1, A / N)``; input users get ``f * N_int``, final users ``f * sum_s F`` split by
-   allocation (priority sectors first, then pro rata); a sector whose allocation is below
-   ``min_operating_level * F`` stops (uses 0).
+   allocation (priority sectors first, then pro rata); within each sector the firm classes of
+   :mod:`critmin.shock.firms` (own cover, tied to an origin) decide who stops.
 6. ``inv' = A - use``; shortfall ``= N_int * (1 - f) + (F - final use)``.
 """
 
@@ -37,8 +37,19 @@ import numpy as np
 
 from critmin.shock.context import Context, Level
 from critmin.shock.events import Drivers
+from critmin.shock.firms import group_supply, initial_stock, operate, sector_use
 from critmin.shock.parameters import DAYS_PER_MONTH
-from critmin.shock.prices import cover_ratio, lagged_price, push_history, substitution
+from critmin.shock.prices import (
+    cover_ratio,
+    fill_derived,
+    forward_cover,
+    inside_price,
+    lagged_price,
+    outside_price,
+    push_history,
+    substitution,
+    trapped_inside,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +64,8 @@ class State:
     cover_out: np.ndarray
     cover_in: np.ndarray
     producer_stock: np.ndarray
+    firm_stock: np.ndarray
+    price_in: np.ndarray
 
 
 def initial_state(ctx: Context) -> State:
@@ -70,6 +83,8 @@ def initial_state(ctx: Context) -> State:
         ones,
         ones.copy(),
         producer,
+        initial_stock(ctx.firms, len(ctx.net.sectors)),
+        np.ones((b, ni)),
     )
 
 
@@ -159,20 +174,13 @@ def plan(state: State, drv: Drivers, ctx: Context, final: np.ndarray) -> Plan:
     return Plan(**{k: p[k] for k in Plan._fields})
 
 
-def allocate(
-    pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: int, min_level: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def allocate(pool: np.ndarray, need: np.ndarray, order: np.ndarray, n_priority: int) -> np.ndarray:
     """Split `pool` (B, ...) over sectors (last axis of `need`): priority first, then pro rata.
-
-    Returns the use per sector and whether each sector stopped (allocation below
-    ``min_level * need``; a stopped sector uses nothing).
 
     Examples
     --------
-    >>> use, stop = allocate(np.array([[[6.0]]]), np.array([[[[5.0, 5.0]]]]), np.array([1, 0]),
-    ...                      1, np.array([0.5]))
-    >>> use.tolist(), stop.tolist()
-    ([[[[0.0, 5.0]]]], [[[[True, False]]]])
+    >>> allocate(np.array([[[6.0]]]), np.array([[[[5.0, 5.0]]]]), np.array([1, 0]), 1).tolist()
+    [[[[1.0, 5.0]]]]
     """
     ordered = need[..., order]
     first, rest = ordered[..., :n_priority], ordered[..., n_priority:]
@@ -182,9 +190,7 @@ def allocate(
     got_rest = rest * np.minimum(1.0, _share(left, rest.sum(-1)))[..., None]
     alloc = np.empty_like(need)
     alloc[..., order] = np.concatenate([got_first, got_rest], axis=-1)
-    level = min_level.reshape(-1, *([1] * (need.ndim - 1)))
-    stopped = (need > 0) & (alloc < level * need)
-    return np.where(stopped, 0.0, alloc), stopped
+    return alloc
 
 
 def release(
@@ -216,6 +222,7 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, sup
     sup = net.edge_item[e] * shape[2] + net.edge_supplier[e]
     ratio = (pl.fill * fin + pl.stock_fill).reshape(shape[0], -1)[:, sup]
     d["shipments"][:, e] = pl.orders[:, e] * ratio
+    from_inside = d["shipments"][:, e] * (net.edge_supplier[e] == ctx.inside[net.edge_item[e]])
     sent = (pl.redirect_out[:, idx] * fin[:, idx]).sum(-1)
     scale = _share(sent, pl.redirect_out[:, idx].sum(-1))
     d["redirect_in"][:, idx] = pl.redirect_in[:, idx] * scale[..., None]
@@ -233,11 +240,21 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, sup
     d["f"][:, idx] = f
     pairs = lv.pairs
     final = d["final_need"][:, pairs]
-    f_pairs = d["f"][:, ctx.pair_item[pairs], ctx.pair_country[pairs]]
-    use, stopped = allocate(
-        f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority, ctx.params["min_operating_level"]
+    node = ctx.pair_item[pairs], ctx.pair_country[pairs]
+    f_pairs = d["f"][:, node[0], node[1]]
+    alloc = allocate(f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority)
+    firms = ctx.firms
+    r_in = np.zeros_like(d["f"])
+    r_in[:, idx] = gather(from_inside, buy, shape)[:, idx]
+    r_in_pairs = r_in[:, node[0], node[1]]
+    other = d["available"][:, node[0], node[1]] - state.inventory[:, node[0], node[1]] - r_in_pairs
+    supply_g = group_supply(
+        firms.tie[:, pairs], firms.inside_share[pairs], r_in_pairs, other, pl.need[:, node[0], node[1]]
     )
-    d["final_use"][:, pairs], d["stopped"][:, pairs] = use, stopped
+    stock, running, used = operate(state.firm_stock[:, pairs], supply_g, firms.min_level)
+    d["firm_stock"][:, pairs] = stock
+    use, share = sector_use(alloc, final, firms.weight[pairs], running, used, firms.min_level)
+    d["final_use"][:, pairs], d["stopped"][:, pairs] = use, share
 
 
 def deliver(
@@ -257,7 +274,8 @@ def deliver(
         shipments=np.zeros((b, ne)),
         final_need=final,
         final_use=np.zeros_like(final),
-        stopped=np.zeros(final.shape, dtype=bool),
+        stopped=np.zeros(final.shape),
+        firm_stock=state.firm_stock.copy(),
     )
     for lv in ctx.levels:
         _deliver_level(lv, pl, d, state, ctx, supply)
@@ -271,18 +289,29 @@ def deliver(
     return d
 
 
-def _prices(state: State, pl: Plan, d: dict, ctx: Context) -> tuple[np.ndarray, ...]:
-    net, par = ctx.net, ctx.params
+def _prices(
+    state: State, pl: Plan, d: dict, ctx: Context, outlook: np.ndarray, inventory: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    net, par, mk = ctx.net, ctx.params, ctx.markets
     requirement = pl.need + net.need * net.cover_days / DAYS_PER_MONTH
-    inside = np.zeros(net.shape, dtype=bool)
-    inside[np.arange(len(net.items)), ctx.inside] = True
+    inside = mk.inside
     refused = gather(pl.refused, net.edge_item * net.shape[1] + net.edge_supplier, state.inventory.shape)
-    x_out = cover_ratio(d["available"], requirement, ~inside)
+    x_out = fill_derived(cover_ratio(d["available"], requirement, ~inside), mk)
     x_in = cover_ratio(d["available"] + refused, requirement, inside)
     hist_out, hist_in = push_history(state.cover_out, x_out), push_history(state.cover_in, x_in)
     cap = par["price_cap_ratio"]
-    p_out = lagged_price(hist_out, par["price_lag_months"], par["price_flexibility"], cap)
-    p_in = lagged_price(hist_in, par["price_lag_months"], par["inside_price_flexibility"], cap)
+    forward, in_view = forward_cover(inventory, outlook, par["price_outlook_months"], net, mk)
+    p_out = outside_price(
+        lagged_price(hist_out, par["price_lag_months"], par["price_flexibility"], cap),
+        forward,
+        in_view,
+        par["price_flexibility"],
+        cap,
+    )
+    trapped = trapped_inside((refused * inside).sum(-1), mk)
+    p_in = inside_price(
+        lagged_price(hist_in, par["price_lag_months"], par["inside_price_flexibility"], cap), state.price_in, trapped
+    )
     lag = par["price_lag_months"] + par["substitution_lag_months"]
     seen = np.where(
         inside,
@@ -293,8 +322,13 @@ def _prices(state: State, pl: Plan, d: dict, ctx: Context) -> tuple[np.ndarray, 
     return np.stack([p_in, p_out], axis=-1), hist_out, hist_in, cut
 
 
-def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.ndarray]]:
+def step(
+    state: State, drv: Drivers, ctx: Context, outlook: np.ndarray | None = None
+) -> tuple[State, dict[str, np.ndarray]]:
     """Advance one month; returns the new state and the month's flows (see module docstring).
+
+    `outlook` is the expected order multiplier per edge over the coming months, (B, E)
+    (:func:`critmin.shock.expectations.expected_multiplier`); None: nothing foreseen.
 
     Examples
     --------
@@ -314,7 +348,8 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
     final_sum[:, ctx.pair_item, ctx.pair_country] = final.sum(-1)
     pl = plan(state, drv, ctx, final_sum)
     d = deliver(state, pl, ctx, final, final_sum, drv.supply)
-    price, hist_out, hist_in, cut = _prices(state, pl, d, ctx)
+    outlook = np.ones_like(pl.orders) if outlook is None else outlook
+    price, hist_out, hist_in, cut = _prices(state, pl, d, ctx, outlook, d["available"] - d["use"])
     d.update(
         need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused, stock_sold=pl.stock_sold
     )
@@ -328,6 +363,8 @@ def step(state: State, drv: Drivers, ctx: Context) -> tuple[State, dict[str, np.
         cover_out=hist_out,
         cover_in=hist_in,
         producer_stock=state.producer_stock - pl.stock_sold,
+        firm_stock=d["firm_stock"],
+        price_in=price[..., 0],
     )
     d["inventory"], d["stockpile"] = new.inventory, new.stockpile
     d["producer_stock"] = new.producer_stock

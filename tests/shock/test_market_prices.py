@@ -1,0 +1,108 @@
+"""Prices that split at once: forward-looking outside buyers, outside markets at every stage,
+no glut read from the pre-control rush, no inside rise while exports are trapped."""
+
+import numpy as np
+
+from critmin.scenarios import parse_scenario
+from critmin.shock import simulate
+from critmin.shock.network import build_network
+from critmin.shock.reference import reference_run
+from critmin.shock.simulate import run_batch
+from tests.shock.tiny import germanium, tiny_dataset
+
+HEADER = 'name = "t"\nhorizon_months = 12\nstart = "2024-01"\nseed = 1\ndraws = 1\n'
+
+
+def control(materials: str, destinations: str, announced: int, path: str = "[0.2, 0.5]") -> str:
+    return (
+        HEADER
+        + f"""
+[[events]]
+kind = "export_control"
+controller = "CHN"
+materials = {materials}
+destinations = {destinations}
+announced = {announced}
+effective = 3
+licensing_delay_months = 1
+approval_path = {path}
+leakage = 0.05
+"""
+    )
+
+
+def outside(out, material, stage):
+    return out.price_ratio.sel(material=material, stage=stage, market="outside").isel(draw=0).values
+
+
+def test_the_outside_price_moves_in_the_announcement_month():
+    out = simulate(build_network(germanium()), parse_scenario(control('["germanium"]', '"all"', announced=1)))
+    price = outside(out, "germanium", "refining")
+    assert price[0] == 1.0
+    assert price[1] > 1.05  # month 1: announced, nothing cut yet
+
+
+def test_an_unannounced_halt_is_not_foreseen():
+    out = simulate(build_network(germanium()), parse_scenario(control('["germanium"]', '"all"', announced=3)))
+    price = outside(out, "germanium", "refining")
+    assert price[:4].tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_the_pre_control_rush_does_not_make_the_outside_price_fall():
+    # Two months of front-loading fill outside inventories; from the effective month on, while
+    # approvals stay below normal, the outside price never drops under its baseline.
+    out = simulate(build_network(germanium()), parse_scenario(control('["germanium"]', '"all"', announced=1)))
+    price = outside(out, "germanium", "refining")
+    assert price[3:].min() >= 1.0
+
+
+def test_the_inside_price_never_rises_while_exports_are_trapped(ree_network):
+    # Exports to every destination are refused from the effective month 3 on (approvals at most
+    # half, leakage 5 %): China's price of each item may fall or hold from month 3, never rise.
+    s = parse_scenario(control('["rare_earths", "ndpr", "dysprosium", "ndfeb"]', '"all"', announced=2))
+    inside = simulate(ree_network, s).price_ratio.sel(market="inside").isel(draw=0)
+    rise = np.diff(inside.transpose("month", ...).values, axis=0)[2:]
+    assert np.nanmax(rise) <= 1e-12
+    assert np.nanmin(rise) < -1e-3
+
+
+def test_upstream_inside_prices_do_not_rise_while_magnets_are_held(ree_network):
+    # Only magnets are controlled; China's magnet makers, their exports held, order less
+    # alloy, metal and oxide: China's upstream prices may fall or hold, not rise.
+    s = parse_scenario(control('["ndfeb"]', '"all"', announced=3))
+    inside = simulate(ree_network, s).price_ratio.sel(market="inside").isel(draw=0)
+    rise = np.diff(inside.transpose("month", ...).values, axis=0)[2:]
+    assert np.nanmax(rise) <= 1e-12
+
+
+def dysprosium():
+    ox, metal = ("dysprosium", "separation"), ("dysprosium", "metal")
+    return tiny_dataset(
+        production={(*ox, "CHN"): 1200.0, (*metal, "CHN"): 1000.0},
+        trade={(*metal, "CHN", "JPN"): 400.0, (*metal, "CHN", "USA"): 100.0},
+        demand={
+            ("dysprosium", "JPN", "automotive"): 400.0,
+            ("dysprosium", "USA", "automotive"): 100.0,
+            ("dysprosium", "CHN", "electronics"): 500.0,
+        },
+        chain={(*metal, *ox): 1.15},
+    )
+
+
+def test_dy_oxide_outside_price_moves_under_a_dy_control():
+    # No one outside China buys Dy oxide: outside users buy Dy metal made from it. The oxide's
+    # outside price is that of the outside users it feeds.
+    net = build_network(dysprosium())
+    assert net.need[net.item_index("dysprosium", "separation"), net.countries.index("JPN")] == 0
+    out = simulate(net, parse_scenario(control('["dysprosium"]', '"all"', announced=1)))
+    oxide, metal = outside(out, "dysprosium", "separation"), outside(out, "dysprosium", "metal")
+    assert oxide.max() > 1.2
+    np.testing.assert_allclose(oxide, metal, rtol=1e-12)
+
+
+def test_reference_agrees_on_the_prices():
+    net = build_network(dysprosium())
+    s = parse_scenario(control('["dysprosium"]', '"all"', announced=1))
+    fast, slow = run_batch(net, s, [0]), reference_run(net, s, [0])
+    for name, expected in slow.items():
+        np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
