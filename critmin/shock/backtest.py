@@ -32,15 +32,29 @@ import xarray as xr
 from critmin.errors import Issue, ScenarioError
 from critmin.scenarios.spec import Scenario, load_scenario
 from critmin.shock.io import baseline_year
+from critmin.shock.montecarlo import batches
 from critmin.shock.network import build_network
 from critmin.shock.simulate import months, run_batch, to_dataset
 
 EPISODES = Path(__file__).resolve().parents[1] / "scenarios" / "episodes"
 """The packaged episodes."""
 COLUMNS = (
-    "band", "metric", "materials", "stages", "exporter", "importer", "month", "baseline", "observed",
-    "low", "high", "observed_as", "source_url", "quote", "band_written",
-)  # fmt: skip
+    "band",
+    "metric",
+    "materials",
+    "stages",
+    "exporter",
+    "importer",
+    "month",
+    "baseline",
+    "observed",
+    "low",
+    "high",
+    "observed_as",
+    "source_url",
+    "quote",
+    "band_written",
+)
 METRICS = ("exports", "price_outside", "price_inside")
 FLOOR = 0.01
 """Ratios are floored here before taking logs (observed zeros, empty months)."""
@@ -83,9 +97,14 @@ def _window(text: str, scenario: Scenario, file: str, row: int, field: str, issu
     span = [str(m)[:7] for m in months(scenario)]
     if first not in span or last not in span or first > last:
         issues.append(
-            Issue(file, row, field, f"{text!r} is not a month or YYYY-MM..YYYY-MM range within the scenario's "
-                  f"{span[0]}..{span[-1]}", "give months the scenario simulates, or widen its horizon")
-        )  # fmt: skip
+            Issue(
+                file,
+                row,
+                field,
+                f"{text!r} is not a month or YYYY-MM..YYYY-MM range within the scenario's {span[0]}..{span[-1]}",
+                "give months the scenario simulates, or widen its horizon",
+            )
+        )
     return first, last
 
 
@@ -94,15 +113,23 @@ def parse_bands(text: str, scenario: Scenario, file: str) -> tuple[tuple[Band, .
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
-        return (), [Issue(file, 1, c, "column missing", f"add the column (columns: {', '.join(COLUMNS)})") for c in missing]
-    bands, issues, seen = [], [], set()
+        return (), [
+            Issue(file, 1, c, "column missing", f"add the column (columns: {', '.join(COLUMNS)})") for c in missing
+        ]
+    bands: list[Band] = []
+    issues: list[Issue] = []
+    seen: set[str] = set()
     for row, rec in enumerate(reader, start=2):
         before = len(issues)
         if rec["band"] in seen or not rec["band"]:
-            issues.append(Issue(file, row, "band", f"{rec['band']!r} is empty or repeated", "give each band a unique name"))
+            issues.append(
+                Issue(file, row, "band", f"{rec['band']!r} is empty or repeated", "give each band a unique name")
+            )
         seen.add(rec["band"])
         if rec["metric"] not in METRICS:
-            issues.append(Issue(file, row, "metric", f"{rec['metric']!r} is unknown", f"use one of {', '.join(METRICS)}"))
+            issues.append(
+                Issue(file, row, "metric", f"{rec['metric']!r} is unknown", f"use one of {', '.join(METRICS)}")
+            )
         nums = {}
         for f in ("observed", "low", "high"):
             try:
@@ -115,16 +142,34 @@ def parse_bands(text: str, scenario: Scenario, file: str) -> tuple[tuple[Band, .
         baseline = _window(rec["baseline"], scenario, file, row, "baseline", issues)
         is_price = rec["metric"].startswith("price")
         if is_price and len(rec["materials"].split(";")) != 1:
-            issues.append(Issue(file, row, "materials", "a price band names one material", "split it into one band per material"))
+            issues.append(
+                Issue(file, row, "materials", "a price band names one material", "split it into one band per material")
+            )
         if not is_price and not (rec["exporter"] and rec["importer"]):
-            issues.append(Issue(file, row, "exporter", "an exports band needs exporter and importer", "give ISO3 codes or *"))
+            issues.append(
+                Issue(file, row, "exporter", "an exports band needs exporter and importer", "give ISO3 codes or *")
+            )
         if len(issues) == before:
             split = lambda s: tuple(x for x in s.split(";") if x)  # noqa: E731
             bands.append(
-                Band(rec["band"], rec["metric"], split(rec["materials"]), split(rec["stages"]), rec["exporter"],
-                     rec["importer"], month, baseline, nums["observed"], nums["low"], nums["high"],
-                     rec["observed_as"], rec["source_url"], rec["quote"], rec["band_written"])
-            )  # fmt: skip
+                Band(
+                    rec["band"],
+                    rec["metric"],
+                    split(rec["materials"]),
+                    split(rec["stages"]),
+                    rec["exporter"],
+                    rec["importer"],
+                    month,
+                    baseline,
+                    nums["observed"],
+                    nums["low"],
+                    nums["high"],
+                    rec["observed_as"],
+                    rec["source_url"],
+                    rec["quote"],
+                    rec["band_written"],
+                )
+            )
     return tuple(bands), issues
 
 
@@ -141,7 +186,8 @@ def load_episodes(folder: Path = EPISODES) -> list[Episode]:
     >>> [e.name for e in load_episodes()][:2]
     ['drc_cobalt_2025', 'ga_ge_2023']
     """
-    episodes, issues = [], []
+    episodes: list[Episode] = []
+    issues: list[Issue] = []
     for path in sorted(Path(folder).glob("*.toml")):
         observations = path.with_suffix(".csv")
         try:
@@ -160,12 +206,23 @@ def load_episodes(folder: Path = EPISODES) -> list[Episode]:
     return episodes
 
 
-def run_episode(dataset: xr.Dataset, episode: Episode, grid: Mapping[str, np.ndarray] | None = None) -> xr.Dataset:
-    """One run of the episode's scenario; each row of `grid` (``"parameters.<key>"`` arrays) is a draw."""
+def run_episode(
+    dataset: xr.Dataset, episode: Episode, grid: Mapping[str, np.ndarray] | None = None, batch: int = 64
+) -> dict[str, xr.DataArray]:
+    """Each band's metric by (draw, month): each row of `grid` (``"parameters.<key>"`` arrays) is a draw.
+
+    Draws run in batches of `batch`; only the bands' series are kept, so memory does not grow
+    with the grid.
+    """
     size = len(next(iter(grid.values()))) if grid else 1
     net = build_network(dataset, year=baseline_year(dataset, episode.scenario))
-    draws = range(size)
-    return to_dataset(run_batch(net, episode.scenario, draws, values=grid), net, episode.scenario, draws)
+    parts: dict[str, list[xr.DataArray]] = {b.name: [] for b in episode.bands}
+    for chunk in batches(range(size), batch):
+        values = {k: np.asarray(v)[list(chunk)] for k, v in (grid or {}).items()}
+        out = to_dataset(run_batch(net, episode.scenario, chunk, values=values), net, episode.scenario, chunk)
+        for b in episode.bands:
+            parts[b.name].append(series(out, b))
+    return {name: xr.concat(p, dim="draw") for name, p in parts.items()}
 
 
 def series(out: xr.Dataset, band: Band) -> xr.DataArray:
@@ -187,9 +244,9 @@ def series(out: xr.Dataset, band: Band) -> xr.DataArray:
     return price.max("stage", skipna=True)
 
 
-def band_values(out: xr.Dataset, band: Band) -> np.ndarray:
-    """Per draw, the model's ratio for the band (NaN where the baseline is zero: no model flow)."""
-    s = series(out, band)
+def band_values(s: xr.DataArray, band: Band) -> np.ndarray:
+    """Per draw, the model's ratio for the band from its series `s` (NaN where the baseline is
+    zero: no model flow on those edges)."""
     num = s.sel(month=slice(*band.month)).mean("month").values
     den = s.sel(month=slice(*band.baseline)).mean("month").values
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -210,24 +267,26 @@ def _trough_month(s: np.ndarray) -> int:
     return int(np.flatnonzero(s <= s.min() + 1e-9 * max(abs(s.max()), 1.0))[0])
 
 
-def episode_scores(episode: Episode, values: Mapping[str, float], out: xr.Dataset | None = None, draw: int = 0) -> dict:
-    """Direction, timing and magnitude of one episode, from its bands' model values.
+def episode_scores(
+    episode: Episode, values: Mapping[str, float], runs: Mapping[str, xr.DataArray] | None = None, draw: int = 0
+) -> dict[str, float]:
+    """Hits, direction, timing and magnitude of one episode, from its bands' model values.
 
-    Timing needs the run (`out`, with `draw` the grid row): the model's first lowest month after
-    the baseline, on the series of the band with the lowest observed export ratio, minus that
-    band's month.
+    Timing needs the bands' series (`runs`, from :func:`run_episode`; `draw` the grid row): the
+    model's first lowest month after the baseline, on the series of the band with the lowest
+    observed export ratio, minus that band's month.
     """
     scored = [b for b in episode.bands if not np.isnan(values[b.name])]
     logs = [(np.log(max(b.observed, FLOOR)), np.log(max(values[b.name], FLOOR))) for b in scored]
     sign = lambda x: 0 if abs(x) < FLAT else int(np.sign(x))  # noqa: E731
     timing = float("nan")
     falls = [b for b in scored if b.metric == "exports" and b.observed < 1]
-    if out is not None and falls:
+    if runs is not None and falls:
         low = min(falls, key=lambda b: b.observed)
-        labels = list(pd.DatetimeIndex(out.month.values).strftime("%Y-%m"))
+        s = runs[low.name].isel(draw=draw)
+        labels = list(pd.DatetimeIndex(s.month.values).strftime("%Y-%m"))
         start = labels.index(low.baseline[1]) + 1
-        s = series(out, low).isel(draw=draw).values[start:]
-        timing = float(_trough_month(s) + start - labels.index(low.month[0]))
+        timing = float(_trough_month(s.values[start:]) + start - labels.index(low.month[0]))
     return {
         "bands": len(episode.bands),
         "scored": len(scored),
