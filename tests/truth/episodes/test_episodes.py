@@ -137,15 +137,10 @@ def test_the_backtest_report_is_written_with_in_and_out_of_sample_columns(small_
     assert set(nickel["hit_out_of_sample"]) == {"no model flow"}
     with capsys.disabled():
         print("\nout-of-sample hit rate (small grid):", hit_rates(bands))
-    # Honest floor: where a licensing control's deepest observed month is a fall, the model falls
-    # too, out of sample. Outages are not held to it (the Myanmar 2021 closure shows the model's
-    # one-month shipping lag).
-    controls = {e.name for e in result.episodes if all(ev.kind == "export_control" for ev in e.scenario.events)}
-    for name, group in bands[bands.episode.isin(controls)].groupby("episode"):
-        scored = group[group.hit_out_of_sample != "no model flow"]
-        if len(scored):
-            deepest = scored.loc[scored.observed.idxmin()]
-            assert deepest.observed >= 1 or deepest.out_of_sample < 1, (name, deepest.band)
+    # Honest floor (on this small grid; the declared grid's is in the heavy test): where a licensing
+    # control's deepest observed month is a fall, the model falls too, out of sample. Outages are
+    # not held to it (the Myanmar 2021 closure shows the model's one-month shipping lag).
+    assert _deepest_fall_is_a_fall(bands, result.episodes, "out_of_sample") == []
 
 
 def test_calibration_spec_names_engine_parameters(tmp_path):
@@ -156,9 +151,32 @@ def test_calibration_spec_names_engine_parameters(tmp_path):
         load_spec(bad)
 
 
+KNOWN_OUT_OF_SAMPLE_MISSES = {
+    # Fitted without it, the grid picks a one-month licensing delay, so May 2025 (the observed
+    # trough, -74 % y/y) is already approved in the model: a real out-of-sample miss, reported.
+    "heavy_ree_2025": "licensing delay fitted on the other episodes is too short for the 2025 magnet trough",
+}
+
+
+def _deepest_fall_is_a_fall(bands, episodes, column, skip=()):
+    controls = {
+        e.name for e in episodes if e.scenario.events and all(ev.kind == "export_control" for ev in e.scenario.events)
+    }
+    wrong = []
+    for name, group in bands[bands.episode.isin(controls - set(skip))].groupby("episode"):
+        scored = group[group[f"hit_{column}"] != "no model flow"]
+        if len(scored):
+            deepest = scored.loc[scored.observed.idxmin()]
+            if deepest.observed < 1 and not deepest[column] < 1:
+                wrong.append((name, deepest.band, deepest[column]))
+    return wrong
+
+
 @pytest.mark.heavy
-def test_declared_calibration_leave_one_out_from_the_command_line(tmp_path, capsys):
+def test_declared_calibration_leave_one_out_from_the_command_line(packaged, tmp_path, capsys):
     # The single command re-run after engine changes: the declared spec, every episode, LOO.
+    import pandas as pd
+
     from critmin.cli import main
 
     assert main(["backtest", "--loo", "--out", str(tmp_path / "bt")]) == 0
@@ -166,3 +184,5 @@ def test_declared_calibration_leave_one_out_from_the_command_line(tmp_path, caps
     assert "out_of_sample" in text and "Hit rate over scored bands" in text
     with capsys.disabled():
         print("\n" + text.split("\n\n")[1])
+    bands = pd.read_csv(tmp_path / "bt" / "backtest_bands.csv")
+    assert _deepest_fall_is_a_fall(bands, load_episodes(), "out_of_sample", KNOWN_OUT_OF_SAMPLE_MISSES) == []
