@@ -35,6 +35,7 @@ from critmin.shock.io import baseline_year
 from critmin.shock.montecarlo import batches
 from critmin.shock.network import build_network
 from critmin.shock.simulate import months, run_batch, to_dataset
+from critmin.vocabulary import MATERIAL_STAGES
 
 EPISODES = Path(__file__).resolve().parents[1] / "scenarios" / "episodes"
 """The packaged episodes."""
@@ -120,7 +121,18 @@ def parse_bands(text: str, scenario: Scenario, file: str) -> tuple[tuple[Band, .
     issues: list[Issue] = []
     seen: set[str] = set()
     for row, rec in enumerate(reader, start=2):
+        if None in rec or None in rec.values():
+            fix = f"give the {len(COLUMNS)} columns {', '.join(COLUMNS)}; quote text holding commas"
+            issues.append(Issue(file, row, "(row)", "wrong number of fields", fix))
+            continue
         before = len(issues)
+        for material in rec["materials"].split(";"):
+            if material not in MATERIAL_STAGES:
+                issues.append(Issue(file, row, "materials", f"{material!r} is not a material", "use critmin's names"))
+            for stage in (s for s in rec["stages"].split(";") if s):
+                if material in MATERIAL_STAGES and stage not in MATERIAL_STAGES[material]:
+                    fix = f"use one of {', '.join(MATERIAL_STAGES[material])}, or leave stages empty"
+                    issues.append(Issue(file, row, "stages", f"{material} has no stage {stage!r}", fix))
         if rec["band"] in seen or not rec["band"]:
             issues.append(
                 Issue(file, row, "band", f"{rec['band']!r} is empty or repeated", "give each band a unique name")

@@ -62,16 +62,22 @@ def test_bad_observations_are_all_reported_with_file_row_field_and_fix(tmp_path)
         head
         + "a,exports,gallium,,CHN,*,2024-02,2024-01,0.5,0.7,0.2,r,http://s,q,2026-12-03\n"
         + "b,imports,gallium,,CHN,*,2025-02,2024-01,x,0,1,r,http://s,q,2026-12-03\n"
+        + "c,exports,galium,mining,CHN,*,2024-02,2024-01,0.5,0,1,r,http://s,q,2026-12-03\n"
+        + "d,exports,gallium,,CHN,*,2024-02,2024-01,0.5,0,1,r,http://s,q\n"
     )
     with pytest.raises(ScenarioError) as err:
         load_episodes(tmp_path)
     assert str(err.value) == (
-        "4 problem(s) in input; nothing was loaded:\n"
+        "6 problem(s) in input; nothing was loaded:\n"
         "  x.csv, row 2, field 'low': low is negative or above high. Fix: make 0 <= low <= high.\n"
         "  x.csv, row 3, field 'metric': 'imports' is unknown. Fix: use one of exports, price_outside, price_inside.\n"
         "  x.csv, row 3, field 'observed': 'x' is not a number. Fix: write a ratio such as 0.25.\n"
         "  x.csv, row 3, field 'month': '2025-02' is not a month or YYYY-MM..YYYY-MM range within the "
-        "scenario's 2024-01..2024-03. Fix: give months the scenario simulates, or widen its horizon."
+        "scenario's 2024-01..2024-03. Fix: give months the scenario simulates, or widen its horizon.\n"
+        "  x.csv, row 4, field 'materials': 'galium' is not a material. Fix: use critmin's names.\n"
+        "  x.csv, row 5, field '(row)': wrong number of fields. Fix: give the 15 columns band, metric, materials, "
+        "stages, exporter, importer, month, baseline, observed, low, high, observed_as, source_url, quote, "
+        "band_written; quote text holding commas."
     )
 
 
