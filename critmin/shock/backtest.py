@@ -163,25 +163,11 @@ def parse_bands(text: str, scenario: Scenario, file: str) -> tuple[tuple[Band, .
             )
         if len(issues) == before:
             split = lambda s: tuple(x for x in s.split(";") if x)  # noqa: E731
-            bands.append(
-                Band(
-                    rec["band"],
-                    rec["metric"],
-                    split(rec["materials"]),
-                    split(rec["stages"]),
-                    rec["exporter"],
-                    rec["importer"],
-                    month,
-                    baseline,
-                    nums["observed"],
-                    nums["low"],
-                    nums["high"],
-                    rec["observed_as"],
-                    rec["source_url"],
-                    rec["quote"],
-                    rec["band_written"],
-                )
-            )
+            where = (rec["exporter"], rec["importer"], month, baseline)
+            head = (rec["band"], rec["metric"], split(rec["materials"]), split(rec["stages"]))
+            numbers = (nums["observed"], nums["low"], nums["high"])
+            notes = (rec["observed_as"], rec["source_url"], rec["quote"], rec["band_written"])
+            bands.append(Band(*head, *where, *numbers, *notes))
     return tuple(bands), issues
 
 
