@@ -396,6 +396,21 @@ def cmd_parameters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Score the engine on past episodes; with --loo also leave-one-episode-out; write the tables."""
+    from critmin._publish import publish_folder
+    from critmin.shock.calibrate import SPEC, load_spec, report, run_backtest
+
+    files = report(run_backtest(_dataset(args), spec=load_spec(Path(args.spec) if args.spec else SPEC)), args.loo)
+    print(files["backtest.md"])
+    if args.out:
+        publish_folder(
+            args.out, lambda folder: [(folder / n).write_text(t, encoding="utf-8") for n, t in files.items()]
+        )
+        print(f"written: {args.out}/" + ", ".join(files))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job on the packaged (or --data) dataset: every capability's headline output."""
     from critmin.pipeline import main_job
@@ -482,6 +497,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
     shock.set_defaults(handler=cmd_shock)
+
+    backtest = commands.add_parser("backtest", help="score the simulator on past export controls and outages")
+    _add_data(backtest)
+    backtest.add_argument("--loo", action="store_true", help="also fit leaving each episode out, scored on it")
+    backtest.add_argument("--spec", help="calibration spec TOML (default: the shipped critmin/shock/calibration.toml)")
+    backtest.add_argument("--out", help="folder for backtest.md and the CSV tables")
+    backtest.set_defaults(handler=cmd_backtest)
 
     optimise = commands.add_parser("optimise", help="the stockpile and project portfolio that buys most resilience")
     _add_data(optimise)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,12 @@ def materials_of(net: Network) -> tuple[list[str], np.ndarray]:
 
 
 def run_batch(
-    net: Network, scenario: Scenario, draws: Sequence[int], trajectories: bool = True, bands: bool = True
+    net: Network,
+    scenario: Scenario,
+    draws: Sequence[int],
+    trajectories: bool = True,
+    bands: bool = True,
+    values: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Arrays of one batch of draws; checks mass balance every month.
 
@@ -84,13 +89,15 @@ def run_batch(
     :class:`critmin.shock.summary.Accumulator` (``summary_*``, with ``summary_final_gap``, the
     final gap summed over months) and ``parameter_*``. Without `bands` (a sweep keeps only
     the summary), no ``monthly_*`` series and no ``summary_final_gap``.
+    `values` (per-draw arrays keyed as ``[uncertain]`` targets, e.g. ``"parameters.leakage"``)
+    replace the sampled ones, so a calibration grid runs as the draws of one batch.
 
     Raises
     ------
     AssertionError
         If the user mass residual exceeds 1e-7 of the largest flow in any month.
     """
-    values = draw_values(scenario, draws)
+    values = {**draw_values(scenario, draws), **(values or {})}
     params = batch_parameters(net.parameters, scenario, values, len(draws))
     ctx = build_context(net, scenario, params)
     events = compile_events(scenario, net, params, values, len(draws))

@@ -1,5 +1,12 @@
-"""Past export-control episodes, one parameter set for all: the dataset's ``parameters`` rows
-where present, else the PARAMETERS defaults (see ``critmin.shock.parameter_table``).
+"""IN-SAMPLE backtests: past export-control episodes, one parameter set for all (the dataset's
+``parameters`` rows where present, else the PARAMETERS defaults; see
+``critmin.shock.parameter_table``).
+
+These are in sample: the delays, approval paths, rush size, leakage, restocking rate, price lag
+and price form were set on these same episodes, and the graphite rush and leakage are that
+episode's own figures; the 2010 test compares months in order, not levels. The out-of-sample
+backtests (scenarios written on the announcement day, level bands written before the run,
+leave-one-episode-out calibration) are in ``tests/truth/episodes`` and ``critmin backtest --loo``.
 
 Each test names the observed figure, its source and the band the model must hit.
 """
