@@ -120,6 +120,11 @@ def projected_step(
     output : (draw, project, year) array
         Output of those projects in t/year.
 
+    Returns
+    -------
+    (draw, year, country) and (draw, year, importer, exporter) arrays; the draw dim has length 1
+    when the step has no projects (the result is the same in every draw).
+
     Examples
     --------
     Two countries; A imports 100 from China; a project in B serving A makes 30:
@@ -133,10 +138,11 @@ def projected_step(
     """
     labels = list(base.countries)
     n_draws, n_years = output.shape[0], output.shape[2]
-    made = np.broadcast_to(base.production[None, None, :] * incumbent[None, :, :], (n_draws, n_years, len(labels)))
-    made = made.copy()
-    volume = np.broadcast_to(base.volume[None, None] * growth[None, :, :, None], (n_draws, n_years, *base.volume.shape))
-    volume = volume.copy()
+    made = base.production[None, None, :] * incumbent[None, :, :]
+    volume = base.volume[None, None] * growth[None, :, :, None]
+    if len(projects):  # only then do draws differ; otherwise one row broadcasts over draws
+        made = made + np.zeros((n_draws, 1, 1))
+        volume = volume + np.zeros((n_draws, 1, 1, 1))
     china = labels.index(DOMINANT) if DOMINANT in labels else None
     for j, (country, served) in enumerate(zip(projects["country"], projects["served"], strict=True)):
         made[:, :, labels.index(country)] += output[:, j, :]
