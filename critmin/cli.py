@@ -286,6 +286,18 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outlook(args: argparse.Namespace) -> int:
+    """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
+    from critmin.outlook import load_scenario
+    from critmin.outlook.output import write_outlook
+
+    scenario = load_scenario(args.scenario)
+    folder, summary = write_outlook(_dataset(args), scenario, args.out, to=args.to, draws=args.draws, seed=args.seed)
+    print(summary)
+    print(f"written: {folder}")
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a scenario sweep on Dask (or in-process with --workers 0); print its summary."""
     from critmin.sweep import run_sweep
@@ -445,6 +457,15 @@ def build_parser() -> argparse.ArgumentParser:
     optimise.add_argument("--out", help="folder for portfolio.nc, tables, frontier.csv, out_of_sample.csv")
     optimise.add_argument("--quiet", action="store_true", help="no progress bar")
     optimise.set_defaults(handler=cmd_optimise)
+
+    outlook = commands.add_parser("outlook", help="supply, demand, concentration and dependence by year to 2035")
+    _add_data(outlook)
+    outlook.add_argument("--scenario", default="steps", help="outlook scenario TOML file, or steps or aps (default steps)")
+    outlook.add_argument("--to", type=int, default=2035, help="last year (default 2035)")
+    outlook.add_argument("--draws", type=_count(1), default=1000, help="Monte Carlo draws of the pipeline (default 1000)")
+    outlook.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    outlook.add_argument("--out", default="results", help="folder; files go to OUT/outlook (default results)")
+    outlook.set_defaults(handler=cmd_outlook)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
     _add_data(sweep)

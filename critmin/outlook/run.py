@@ -35,8 +35,17 @@ CHUNK = 100
 Step = tuple[str, str]
 
 
+KEY_STEPS: tuple[Step, ...] = (
+    ("ndpr", "separation"),
+    ("dysprosium", "separation"),
+    ("terbium", "separation"),
+    ("gallium", "refining"),
+)
+"""Intermediate steps reported as targets too: oxides and primary gallium, where projects land."""
+
+
 def default_targets(data: xr.Dataset, year: int) -> list[Step]:
-    """Each material's most downstream stage with production in `year`.
+    """Each material's most downstream stage with production in `year`, then :data:`KEY_STEPS`.
 
     >>> from critmin.data import load
     >>> ("ndfeb", "magnet") in default_targets(load(), 2024)
@@ -44,12 +53,14 @@ def default_targets(data: xr.Dataset, year: int) -> list[Step]:
     """
     has = data["production"].sel(year=year).notnull().any("country")
     last = _last_stage(has)
-    return [
+    found = [
         (str(m), str(s))
         for m in data["material"].values
         for s in data["stage"].values
         if bool(last.sel(material=m, stage=s))
     ]
+    extra = [k for k in KEY_STEPS if k[0] in has["material"] and k[1] in has["stage"] and bool(has.sel(material=k[0], stage=k[1]))]
+    return list(dict.fromkeys([*found, *extra]))
 
 
 def _labels(data: xr.Dataset, projects: pd.DataFrame) -> list[str]:
