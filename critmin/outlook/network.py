@@ -32,7 +32,15 @@ import xarray as xr
 
 from ..vocabulary import ALLIES, EU27_MEMBERS
 
-__all__ = ["StepBase", "exposure_any_stage", "project_rows", "projected_step", "step_base"]
+__all__ = [
+    "StepBase",
+    "allocation_rows",
+    "allocation_weights",
+    "exposure_any_stage",
+    "project_rows",
+    "projected_step",
+    "step_base",
+]
 
 DOMINANT = "CHN"
 
@@ -144,14 +152,16 @@ def projected_step(
         made = made + np.zeros((n_draws, 1, 1))
         volume = volume + np.zeros((n_draws, 1, 1, 1))
     china = labels.index(DOMINANT) if DOMINANT in labels else None
+    undisplaced = volume[..., china].copy() if china is not None else None
     for j, (country, served) in enumerate(zip(projects["country"], projects["served"], strict=True)):
         made[:, :, labels.index(country)] += output[:, j, :]
-        rows = [labels.index(a) for a in served if a in labels]
-        if china is None or country == DOMINANT or not rows:
+        if undisplaced is None or country == DOMINANT:
             continue
-        base_china = volume[:, :, rows, china].copy()
-        weight = base_china / np.where(base_china.sum(-1, keepdims=True) > 0, base_china.sum(-1, keepdims=True), 1.0)
-        moved = np.minimum(output[:, j, :, None] * weight, base_china)
+        rows = allocation_rows(base, served)
+        if not rows:
+            continue
+        weight = allocation_weights(undisplaced[:, :, rows])
+        moved = np.minimum(output[:, j, :, None] * weight, volume[:, :, rows, china])
         volume[:, :, rows, china] -= moved
         volume[:, :, rows, labels.index(country)] += moved
     total = volume.sum(-1, keepdims=True)
@@ -160,6 +170,25 @@ def projected_step(
     world = made / np.where(world_total > 0, world_total, np.nan)
     matrix = np.where(base.recorded[None, None, :, None], measured, world[:, :, None, :])
     return made, matrix
+
+
+def allocation_rows(base: StepBase, served: Sequence[str]) -> list[int]:
+    """Rows a project's output can displace China in: served importers with recorded imports.
+
+    An importer without recorded imports buys like the world market, so new output reaches it
+    through world shares instead.
+    """
+    return [base.countries.index(a) for a in served if a in base.countries and base.recorded[base.countries.index(a)]]
+
+
+def allocation_weights(china_volume: np.ndarray) -> np.ndarray:
+    """Pro rata shares of the served rows' China volumes (last axis), before any displacement.
+
+    Fixed weights make the total moved into a row ``min(Σ_j q_j w_j, China volume)`` whatever
+    the order of projects, which keeps the multi-year plan linear.
+    """
+    total = china_volume.sum(-1, keepdims=True)
+    return china_volume / np.where(total > 0, total, 1.0)
 
 
 def exposure_any_stage(matrices: Sequence[np.ndarray], origins: Sequence[int]) -> np.ndarray:

@@ -41,6 +41,7 @@ COLUMNS = [
     "capacity_t",
     "start_year",
     "p_complete",
+    "p_backed",
     "delay_low",
     "delay_mode",
     "delay_high",
@@ -71,6 +72,7 @@ def _from_response(table: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
             "capacity_t": table["capacity_t_per_year"].astype(float),
             "start_year": start.astype(int),
             "p_complete": table["p_complete"].astype(float),
+            "p_backed": table["p_complete_high"].astype(float),
             "delay_low": (table["lead_time_low"].astype(float) - lead) / 12.0,
             "delay_mode": 0.0,
             "delay_high": (table["lead_time_high"].astype(float) - lead) / 12.0,
@@ -86,7 +88,8 @@ def project_table() -> pd.DataFrame:
     """Every project of the outlook, one row each, in draw order.
 
     ``source_id`` is the row's source for capacity and timing; ``p_source`` the source of its
-    completion probability and delay range.
+    completion probability, delay range and ``p_backed`` (the high end of the probability range:
+    completion if the alliance backs the project, used by :mod:`critmin.outlook.plan`).
 
     Examples
     --------
@@ -116,6 +119,7 @@ def project_table() -> pd.DataFrame:
             "capacity_t": extra["capacity_t"].astype(float),
             "start_year": extra["start_year"].astype(int),
             "p_complete": extra["p_complete_status"].astype(float),
+            "p_backed": extra["p_high_status"].astype(float),
             "delay_low": extra["delay_low_status"].astype(float),
             "delay_mode": extra["delay_mode_status"].astype(float),
             "delay_high": extra["delay_high_status"].astype(float),
@@ -137,8 +141,13 @@ def _triangular(u: np.ndarray, low: np.ndarray, mode: np.ndarray, high: np.ndarr
     return np.where(high > low, np.where(u < cut, left, right), low)
 
 
-def project_draws(projects: pd.DataFrame, draws: Sequence[int] | range, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def project_draws(
+    projects: pd.DataFrame, draws: Sequence[int] | range, seed: int, probability: str = "p_complete"
+) -> tuple[np.ndarray, np.ndarray]:
     """Completion (bool) and delay in years (float) per (draw, project).
+
+    `probability` names the column of completion probabilities; the uniforms do not depend on
+    it, so a project completes when backed (``p_backed``) in every draw it completes unbacked.
 
     Examples
     --------
@@ -148,7 +157,7 @@ def project_draws(projects: pd.DataFrame, draws: Sequence[int] | range, seed: in
     >>> bool((np.vstack([a, b]) == done).all()), done.shape == (4, len(t))
     (True, True)
     """
-    p = projects["p_complete"].to_numpy(float)
+    p = projects[probability].to_numpy(float)
     low, mode, high = (projects[c].to_numpy(float) for c in ("delay_low", "delay_mode", "delay_high"))
     done = np.empty((len(draws), len(projects)), dtype=bool)
     delay = np.empty((len(draws), len(projects)))

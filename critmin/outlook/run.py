@@ -166,7 +166,10 @@ def run_outlook(
     table = project_table() if projects is None else projects.reset_index(drop=True)
     ids = list(range(draws)) if draw_ids is None else list(draw_ids)
     goals = list(targets) if targets is not None else default_targets(data, base)
-    paths = {t: [(str(m), str(s)) for m, s in chain_path(data["chain"], *t)] for t in goals}
+    if "chain" in data:
+        paths = {t: [(str(m), str(s)) for m, s in chain_path(data["chain"], *t)] for t in goals}
+    else:  # no chain links: each target is its own step
+        paths = {t: [t] for t in goals}
     steps = list(dict.fromkeys(s for p in paths.values() for s in p))
     labels = _labels(data, table)
     allies = [labels.index(a) for a in ALLIES]
