@@ -243,14 +243,14 @@ def _solve(terms, capex, candidate, draws, years, alpha, budget) -> tuple[np.nda
         model.add_constraints(x.sel(project=np.flatnonzero(x_fixed)) == 0, name="not_candidate")
     cost = (xr.DataArray(np.nan_to_num(capex), dims="project") * x).sum()
     if budget is None:
-        z = model.add_variables(binary=True, coords=[constant["target"], pd.RangeIndex(draws, name="draw")], name="held")
+        z = model.add_variables(binary=True, coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw")], name="held")
         model.add_constraints((slope * x).sum("project") + big * z <= big - constant, name="holds")
         model.add_constraints(z.sum("draw") >= math.ceil(alpha * draws - 1e-9), name="chance")
         model.add_objective(cost)
     else:
         z = model.add_variables(
             binary=True,
-            coords=[constant["target"], pd.RangeIndex(draws, name="draw"), pd.RangeIndex(len(years), name="year")],
+            coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw"), pd.RangeIndex(len(years), name="year")],
             name="held",
         )
         big_y = constant.clip(min=0.0) + 1e-6

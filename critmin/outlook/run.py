@@ -136,6 +136,7 @@ def run_outlook(
     projects: pd.DataFrame | None = None,
     targets: Sequence[Step] | None = None,
     draw_ids: Sequence[int] | None = None,
+    per_draw: bool = False,
 ) -> xr.Dataset:
     """The outlook's per-draw results reduced to quantiles (see the module docstring).
 
@@ -154,6 +155,8 @@ def run_outlook(
         Default :func:`default_targets`.
     draw_ids : sequence of int, optional
         Draw numbers to run instead of ``range(draws)`` (to check splits).
+    per_draw : bool
+        Return every draw's results (dim ``draw``) instead of the quantiles.
 
     Returns
     -------
@@ -211,7 +214,7 @@ def run_outlook(
             own_all = np.stack([own_mask(labels[a], labels) for a in allies])
             collect.add(("dep", "direct_largest", goal), np.where(own_all, 0.0, np.nan_to_num(last)).max(-1))
             collect.add(("dep", "ultimate_largest", goal), np.where(not_own, np.nan_to_num(exposure), 0.0).max(-1))
-    return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, table)
+    return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, per_draw)
 
 
 def _assemble(
@@ -222,7 +225,7 @@ def _assemble(
     ids: list[int],
     outlook_demand: xr.Dataset,
     scenario: OutlookScenario,
-    table: pd.DataFrame,
+    keep_draws: bool,
 ) -> xr.Dataset:
     """Per-draw arrays and their quantiles as one Dataset."""
     step_names = [f"{m}/{s}" for m, s in steps]
@@ -260,6 +263,8 @@ def _assemble(
     )
     supply_at = per_draw["supply"].sel(step=goal_names).rename(step="target")
     per_draw["balance"] = supply_at - demand_at
+    if keep_draws:
+        return per_draw
     # np.quantile, not nanquantile: a NaN here is structural (no supply), the same in every draw
     bands = xr.Dataset(
         {
