@@ -19,7 +19,10 @@ __all__ = ["demand_outlook", "demand_table", "growth_factors", "region_of"]
 
 
 def demand_outlook(data: xr.Dataset, scenario: OutlookScenario, base_year: int, years: Sequence[int]) -> xr.Dataset:
-    """Projected demand (material, region, sector, year) in t/year, with each cell's rate source.
+    """Projected demand (material, region, sector, year) in t/year, with each cell's source.
+
+    ``rate_source`` is the growth rate's source for later years and the packaged demand row's
+    source in the base year.
 
     Examples
     --------
@@ -39,6 +42,9 @@ def demand_outlook(data: xr.Dataset, scenario: OutlookScenario, base_year: int, 
     values = np.full((len(materials), len(regions), len(sectors), len(all_years)), np.nan)
     source = np.full(values.shape, "", dtype=object)
     values[..., 0] = base.transpose("material", "region", "sector").to_numpy()
+    if "demand_source" in data:  # the base year's own source: the packaged demand row
+        cited = data["demand_source"].sel(year=base_year).reindex(material=materials, region=regions, sector=sectors)
+        source[..., 0] = cited.transpose("material", "region", "sector").fillna("").to_numpy()
     for i, m in enumerate(materials):
         for j, r in enumerate(regions):
             for k, s in enumerate(sectors):
