@@ -460,9 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     outlook = commands.add_parser("outlook", help="supply, demand, concentration and dependence by year to 2035")
     _add_data(outlook)
-    outlook.add_argument("--scenario", default="steps", help="outlook scenario TOML file, or steps or aps (default steps)")
+    outlook.add_argument(
+        "--scenario", default="steps", help="outlook scenario TOML file, or steps or aps (default steps)"
+    )
     outlook.add_argument("--to", type=int, default=2035, help="last year (default 2035)")
-    outlook.add_argument("--draws", type=_count(1), default=1000, help="Monte Carlo draws of the pipeline (default 1000)")
+    outlook.add_argument(
+        "--draws", type=_count(1), default=1000, help="Monte Carlo draws of the pipeline (default 1000)"
+    )
     outlook.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     outlook.add_argument("--out", default="results", help="folder; files go to OUT/outlook (default results)")
     outlook.set_defaults(handler=cmd_outlook)

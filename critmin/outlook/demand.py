@@ -91,13 +91,15 @@ def growth_factors(demand: xr.DataArray, material: str, countries: Sequence[str]
     """
     if material not in demand["material"].values:
         return np.ones((len(years), len(countries)))
-    frame = demand.sel(material=material).sum("sector", min_count=1).transpose("region", "year").to_pandas()
+    frame = pd.DataFrame(
+        demand.sel(material=material).sum("sector", min_count=1).transpose("region", "year").to_pandas()
+    )
     base_year = int(frame.columns[0])
     world = frame.sum(axis=0, min_count=1)
-    world_factor = (world[list(years)] / world[base_year]).to_numpy(dtype=float)
+    world_factor = np.asarray(world[list(years)] / world[base_year], dtype=float)
     regions = frame.index.tolist()
-    start = frame[base_year].to_numpy(dtype=float)
-    later = frame[list(years)].to_numpy(dtype=float)
+    start = np.asarray(frame[base_year], dtype=float)
+    later = np.asarray(frame[list(years)], dtype=float)
     out = np.empty((len(years), len(countries)))
     for c, country in enumerate(countries):
         region = region_of(country, regions)

@@ -145,7 +145,7 @@ def projected_step(
     ([0.0, 30.0, 200.0], [0.0, 0.3, 0.7], [0.0, 0.13, 0.87])
     """
     labels = list(base.countries)
-    n_draws, n_years = output.shape[0], output.shape[2]
+    n_draws, _n_years = output.shape[0], output.shape[2]
     made = base.production[None, None, :] * incumbent[None, :, :]
     volume = base.volume[None, None] * growth[None, :, :, None]
     if len(projects):  # only then do draws differ; otherwise one row broadcasts over draws

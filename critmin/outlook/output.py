@@ -75,7 +75,12 @@ def outlook_summary(result: xr.Dataset, marks: pd.DataFrame, crma: pd.DataFrame)
                 when = f"not by {last}" if pd.isna(met) else ("now" if int(met) == int(years[0]) else str(int(met)))
                 cells += [f"{row['base']:.0%}", f"{row[f'p50_{check}']:.0%}", when]
             lines.append(f"| {target} | {importer} | " + " | ".join(cells) + " |")
-    lines += ["", "## World concentration (median draw)", "", "| step | China now | China 2030 | China 2035 | top-3 2035 | HHI 2035 |"]
+    lines += [
+        "",
+        "## World concentration (median draw)",
+        "",
+        "| step | China now | China 2030 | China 2035 | top-3 2035 | HHI 2035 |",
+    ]
     lines.append("|---|---|---|---|---|---|")
     median = result.sel(quantile=0.5)
     for step in result["step"].values:

@@ -131,7 +131,7 @@ def _terms(steps: _Steps, target: PlanTarget, q: np.ndarray, dq: np.ndarray) -> 
 def _holds(constant: np.ndarray, slope: np.ndarray, x: np.ndarray, first: int) -> np.ndarray:
     """Per draw: the target holds in every year from index `first` under decisions `x`."""
     lhs = constant + np.tensordot(x, slope, axes=(0, 0))
-    return (lhs[:, first:] <= 1e-9).all(axis=1)
+    return np.asarray((lhs[:, first:] <= 1e-9).all(axis=1))
 
 
 def _earliest(constant: np.ndarray, slope: np.ndarray, years: list[int], alpha: float) -> int | None:
@@ -222,16 +222,24 @@ def plan(
     chosen = table.loc[chosen_x > 0.5, ["project_id", "name", "country", "material", "stage", "capex_usd"]]
     frame = pd.DataFrame(rows, columns=["target", "status", "p_without", "p_with", "earliest_year", "reason"])
     frame["earliest_year"] = frame["earliest_year"].astype("Int64")
-    return PlanResult(chosen.reset_index(drop=True), float(capex[chosen_x > 0.5].sum()), frame, build_seconds, solve_seconds)
+    return PlanResult(
+        chosen.reset_index(drop=True), float(capex[chosen_x > 0.5].sum()), frame, build_seconds, solve_seconds
+    )
 
 
-def _solve(terms, capex, candidate, draws, years, alpha, budget) -> tuple[np.ndarray, float, float]:
+def _solve(
+    terms: list[tuple[int, PlanTarget, np.ndarray, np.ndarray]],
+    capex: np.ndarray,
+    candidate: np.ndarray,
+    draws: int,
+    years: list[int],
+    alpha: float,
+    budget: float | None,
+) -> tuple[np.ndarray, float, float]:
     """Build and solve the chance-constrained MIP; returns x, solve seconds and build seconds."""
     started = time.perf_counter()
     names = [f"t{i}" for i in range(len(terms))]
-    constant = xr.DataArray(
-        np.stack([t[2] for t in terms]), dims=("target", "draw", "year"), coords={"target": names}
-    )
+    constant = xr.DataArray(np.stack([t[2] for t in terms]), dims=("target", "draw", "year"), coords={"target": names})
     slope = xr.DataArray(
         np.stack([t[3] for t in terms]), dims=("target", "project", "draw", "year"), coords={"target": names}
     ).where(xr.DataArray(candidate, dims="project"), 0.0)
@@ -243,14 +251,20 @@ def _solve(terms, capex, candidate, draws, years, alpha, budget) -> tuple[np.nda
         model.add_constraints(x.sel(project=np.flatnonzero(x_fixed)) == 0, name="not_candidate")
     cost = (xr.DataArray(np.nan_to_num(capex), dims="project") * x).sum()
     if budget is None:
-        z = model.add_variables(binary=True, coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw")], name="held")
+        z = model.add_variables(
+            binary=True, coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw")], name="held"
+        )
         model.add_constraints((slope * x).sum("project") + big * z <= big - constant, name="holds")
         model.add_constraints(z.sum("draw") >= math.ceil(alpha * draws - 1e-9), name="chance")
         model.add_objective(cost)
     else:
         z = model.add_variables(
             binary=True,
-            coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw"), pd.RangeIndex(len(years), name="year")],
+            coords=[
+                pd.Index(names, name="target"),
+                pd.RangeIndex(draws, name="draw"),
+                pd.RangeIndex(len(years), name="year"),
+            ],
             name="held",
         )
         big_y = constant.clip(min=0.0) + 1e-6

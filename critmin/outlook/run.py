@@ -59,7 +59,11 @@ def default_targets(data: xr.Dataset, year: int) -> list[Step]:
         for s in data["stage"].values
         if bool(last.sel(material=m, stage=s))
     ]
-    extra = [k for k in KEY_STEPS if k[0] in has["material"] and k[1] in has["stage"] and bool(has.sel(material=k[0], stage=k[1]))]
+    extra = [
+        k
+        for k in KEY_STEPS
+        if k[0] in has["material"] and k[1] in has["stage"] and bool(has.sel(material=k[0], stage=k[1]))
+    ]
     return list(dict.fromkeys([*found, *extra]))
 
 
@@ -70,7 +74,9 @@ def _labels(data: xr.Dataset, projects: pd.DataFrame) -> list[str]:
     return sorted(labels)
 
 
-def _incumbent(scenario: OutlookScenario, material: str, stage: str, labels: Sequence[str], years: Sequence[int]) -> np.ndarray:
+def _incumbent(
+    scenario: OutlookScenario, material: str, stage: str, labels: Sequence[str], years: Sequence[int]
+) -> np.ndarray:
     """(year, country) capacity factor of existing producers over the base year."""
     factor = np.ones((len(years), len(labels)))
     for entry in scenario.incumbent:
@@ -255,7 +261,9 @@ def _assemble(
     world_demand = outlook_demand["demand"].sum(["region", "sector"], min_count=1)
     demand_at = xr.DataArray(
         [
-            world_demand.sel(material=m).reindex(year=years).to_numpy() if m in world_demand["material"] else [np.nan] * len(years)
+            world_demand.sel(material=m).reindex(year=years).to_numpy()
+            if m in world_demand["material"]
+            else [np.nan] * len(years)
             for m, _ in goals
         ],
         dims=("target", "year"),

@@ -152,7 +152,9 @@ def _entry_issues(
                 issues.append(Issue(file, 0, field, f"{value!r} is not known", f"use one of {', '.join(shown)}{extra}"))
         elif key == "rate":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                issues.append(Issue(file, 0, field, f"{value!r} is not a number", "give a rate such as 0.05 (5% a year)"))
+                issues.append(
+                    Issue(file, 0, field, f"{value!r} is not a number", "give a rate such as 0.05 (5% a year)")
+                )
             elif not RATE_RANGE[0] <= value <= RATE_RANGE[1]:
                 issues.append(
                     Issue(file, 0, field, f"{value} is outside {RATE_RANGE[0]}..{RATE_RANGE[1]}", "give a yearly rate")
@@ -160,10 +162,14 @@ def _entry_issues(
         elif key in ("first_year", "last_year"):
             if isinstance(value, bool) or not isinstance(value, int) or not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
                 issues.append(
-                    Issue(file, 0, field, f"{value!r} is not a year", f"give a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
+                    Issue(
+                        file, 0, field, f"{value!r} is not a year", f"give a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}"
+                    )
                 )
         elif key == "source" and (not isinstance(value, str) or value not in sources):
-            issues.append(Issue(file, 0, field, f"{value!r} is not a known source", "add it under [sources] as id = url"))
+            issues.append(
+                Issue(file, 0, field, f"{value!r} is not a known source", "add it under [sources] as id = url")
+            )
     first, last = entry.get("first_year"), entry.get("last_year")
     if isinstance(first, int) and isinstance(last, int) and first > last:
         issues.append(Issue(file, 0, f"{where}.last_year", f"{last} is before first_year {first}", "swap the years"))
@@ -214,7 +220,9 @@ def read_scenario(text: str, file: str) -> OutlookScenario:
             issues.append(Issue(file, 0, key, "is not a known key", f"use only {', '.join(sorted(_TOP))}"))
     own = doc.get("sources", {})
     if not isinstance(own, Mapping) or not all(isinstance(v, str) for v in own.values()):
-        issues.append(Issue(file, 0, "sources", "is not a table of id = url", 'write [sources] then id = "https://..."'))
+        issues.append(
+            Issue(file, 0, "sources", "is not a table of id = url", 'write [sources] then id = "https://..."')
+        )
         own = {}
     sources = _known_sources() | set(own)
     for key in ("name", "first_year", "last_year"):

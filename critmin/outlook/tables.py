@@ -32,7 +32,9 @@ CRMA = {"extraction": 0.10, "processing": 0.40, "recycling": 0.25}
 EXTRACTION_STAGES = ("mining",)
 
 
-def year_met(values: Sequence[float], years: Sequence[int], threshold: float, *, below: bool) -> int | None:
+def year_met(
+    values: Sequence[float] | np.ndarray, years: Sequence[int], threshold: float, *, below: bool
+) -> int | None:
     """First year from which `values` stay at or below (or above) `threshold` to the end.
 
     >>> year_met([0.9, 0.6, 0.7, 0.6, 0.5], [2024, 2025, 2026, 2027, 2028], 0.65, below=True)

@@ -34,7 +34,13 @@ def tiny() -> xr.Dataset:
     trade = xr.DataArray(
         np.array([50.0]).reshape(1, 1, 1, 1, 1),
         dims=("material", "stage", "exporter", "importer", "year"),
-        coords={"material": ["gallium"], "stage": ["refining"], "exporter": ["CHN"], "importer": ["USA"], "year": [2024]},
+        coords={
+            "material": ["gallium"],
+            "stage": ["refining"],
+            "exporter": ["CHN"],
+            "importer": ["USA"],
+            "year": [2024],
+        },
     )
     demand = xr.DataArray(
         np.array([50.0, 50.0]).reshape(1, 2, 1, 1),

@@ -32,7 +32,9 @@ def test_base_year_exposure_equals_the_exposure_code(data, target):
     for step in path:
         base = step_base(data, *step, 2024, labels)
         rows = project_rows(table, *step).iloc[:0]
-        _, matrix = projected_step(base, np.ones((1, len(labels))), np.ones((1, len(labels))), rows, np.zeros((1, 0, 1)))
+        _, matrix = projected_step(
+            base, np.ones((1, len(labels))), np.ones((1, len(labels))), rows, np.zeros((1, 0, 1))
+        )
         matrices.append(matrix[0, 0])
     ours = exposure_any_stage(matrices, [labels.index(DOMINANT)])[:, 0]
     theirs = dependence_table(data, 2024, [target])
@@ -83,9 +85,12 @@ def test_bit_identical_however_the_draws_are_split(data, monkeypatch):
     whole = run_outlook(data, scenario, to=2030, draw_ids=range(6), targets=targets, per_draw=True)
     monkeypatch.setattr(run_module, "CHUNK", 4)
     chunked = run_outlook(data, scenario, to=2030, draw_ids=range(6), targets=targets, per_draw=True)
-    parts = [run_outlook(data, scenario, to=2030, draw_ids=ids, targets=targets, per_draw=True) for ids in ([0, 1], [2, 3, 4, 5])]
+    parts = [
+        run_outlook(data, scenario, to=2030, draw_ids=ids, targets=targets, per_draw=True)
+        for ids in ([0, 1], [2, 3, 4, 5])
+    ]
     joined = xr.concat(parts, dim="draw")
     for other in (chunked, joined):
         for name in whole.data_vars:
             np.testing.assert_array_equal(whole[name].values, other[name].values)
-    assert not bool((whole["direct_china"].sel(importer="USA", target="ndfeb/magnet", year=2030).std() == 0))
+    assert not bool(whole["direct_china"].sel(importer="USA", target="ndfeb/magnet", year=2030).std() == 0)

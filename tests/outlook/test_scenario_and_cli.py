@@ -90,7 +90,9 @@ def test_command_writes_every_file_with_sources(tmp_path, capsys):
         "projects.csv", "sources.csv", "summary.md",
     }  # fmt: skip
     sources = pd.read_csv(folder / "sources.csv")
-    used = set(pd.read_csv(folder / "projects.csv")["source_id"]) | set(pd.read_csv(folder / "demand.csv")["rate_source"])
+    used = set(pd.read_csv(folder / "projects.csv")["source_id"]) | set(
+        pd.read_csv(folder / "demand.csv")["rate_source"]
+    )
     assert used <= set(sources["source_id"])
     assert "| ndfeb/magnet | USA |" in capsys.readouterr().out
 
