@@ -289,10 +289,27 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def cmd_outlook(args: argparse.Namespace) -> int:
     """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
     from critmin.outlook import load_scenario
-    from critmin.outlook.output import write_outlook
+    from critmin.outlook.output import REPORTED, write_outlook
+    from critmin.outlook.plan import PlanTarget
+    from critmin.vocabulary import ALLIES
 
     scenario = load_scenario(args.scenario)
-    folder, summary = write_outlook(_dataset(args), scenario, args.out, to=args.to, draws=args.draws, seed=args.seed)
+    targets = []
+    if args.plan_year:
+        steps = [tuple(t.split("/")) for t in (*REPORTED, "graphite_anode/refining")]
+        targets = [PlanTarget(a, m, s, args.plan_year, args.plan_share) for a in ALLIES for m, s in steps]
+    folder, summary = write_outlook(
+        _dataset(args),
+        scenario,
+        args.out,
+        to=args.to,
+        draws=args.draws,
+        seed=args.seed,
+        plan_targets=targets,
+        plan_draws=args.plan_draws,
+        alpha=args.plan_alpha,
+        budget=args.budget,
+    )
     print(summary)
     print(f"written: {folder}")
     return 0
@@ -469,6 +486,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     outlook.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     outlook.add_argument("--out", default="results", help="folder; files go to OUT/outlook (default results)")
+    outlook.add_argument(
+        "--plan-year",
+        type=int,
+        help="also find the cheapest plan so each ally's China share at each key step is met by then",
+    )
+    outlook.add_argument(
+        "--plan-share", type=float, default=0.65, help="largest China share of the plan (default 0.65)"
+    )
+    outlook.add_argument(
+        "--plan-alpha", type=float, default=0.5, help="share of draws the plan must meet it in (default 0.5)"
+    )
+    outlook.add_argument(
+        "--plan-draws", type=_count(1), default=100, help="draws the plan is solved over (default 100)"
+    )
+    outlook.add_argument("--budget", type=float, help="instead: most target-years within this capex (USD)")
     outlook.set_defaults(handler=cmd_outlook)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")

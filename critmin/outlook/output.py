@@ -3,12 +3,14 @@
 Files (``--out DIR/outlook``): ``outlook.nc`` (bands), ``world.csv``, ``dependence.csv``,
 ``milestones.csv``, ``crma.csv``, ``demand.csv`` (with each cell's rate source),
 ``projects.csv`` (each project's sources), ``sources.csv`` (every source id used, with its
-URL) and ``summary.md``. The folder appears whole or not at all (:mod:`critmin._publish`).
+URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv`` and
+``milestones_plan.csv``. The folder appears whole or not at all (:mod:`critmin._publish`).
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -17,12 +19,13 @@ import xarray as xr
 
 from .._publish import publish_folder
 from .demand import demand_outlook, demand_table
+from .plan import PlanResult, PlanTarget, plan
 from .projects import project_table
 from .run import run_outlook
 from .scenario import OutlookScenario
 from .tables import TARGET_SHARE, crma_table, dependence_table, milestones, world_table
 
-__all__ = ["REPORTED", "outlook_summary", "write_outlook"]
+__all__ = ["REPORTED", "outlook_summary", "plan_section", "write_outlook"]
 
 REPORTED = ("ndfeb/magnet", "ndpr/separation", "dysprosium/separation", "terbium/separation", "gallium/refining")
 """Targets the summary tabulates first (the alliance's magnet and chip materials)."""
@@ -106,6 +109,43 @@ def outlook_summary(result: xr.Dataset, marks: pd.DataFrame, crma: pd.DataFrame)
     return "\n".join(lines)
 
 
+def plan_section(found: PlanResult, marks: pd.DataFrame, planned: pd.DataFrame, alpha: float) -> str:
+    """Markdown: the cheapest plan, its cost, what it changes and the targets no plan can meet."""
+    lines = [
+        "",
+        f"## Cheapest plan (each target met in at least {alpha:.0%} of draws)",
+        "",
+        f"Cost: USD {found.cost:,.0f} of capex backed.",
+        "",
+    ]
+    for row in found.chosen.itertuples():
+        lines.append(f"- back {row.project_id} ({row.country}, {row.material}/{row.stage}): USD {row.capex_usd:,.0f}")
+    if found.chosen.empty:
+        lines.append("- no project to back: every target is met without a plan or by no plan")
+    lines += [
+        "",
+        "| target | status | share of draws met: pipeline | with plan | earliest year |",
+        "|---|---|---|---|---|",
+    ]
+    for row in found.targets.itertuples():
+        p_with = "" if pd.isna(row.p_with) else f"{row.p_with:.0%}"
+        p_without = "" if pd.isna(row.p_without) else f"{row.p_without:.0%}"
+        earliest = "" if pd.isna(row.earliest_year) else str(row.earliest_year)
+        lines.append(f"| {row.target} | {row.status} | {p_without} | {p_with} | {earliest} |")
+    merged = marks.merge(planned, on=["importer", "target", "measure"], suffixes=("", "_plan"))
+    changed = merged.loc[
+        merged["year_met"].astype("string").fillna("") != merged["year_met_plan"].astype("string").fillna("")
+    ]
+    lines += ["", "Years of falling to 65% or below that the plan changes (median draw):", ""]
+    if changed.empty:
+        lines.append("- none")
+    for row in changed.itertuples():
+        before = "not by end" if pd.isna(row.year_met) else str(row.year_met)
+        after = "not by end" if pd.isna(row.year_met_plan) else str(row.year_met_plan)
+        lines.append(f"- {row.importer} {row.target} {row.measure}: {before} -> {after}")
+    return "\n".join(lines) + "\n"
+
+
 def write_outlook(
     data: xr.Dataset,
     scenario: OutlookScenario,
@@ -115,8 +155,16 @@ def write_outlook(
     draws: int = 1000,
     seed: int = 0,
     projects: pd.DataFrame | None = None,
+    plan_targets: Sequence[PlanTarget] = (),
+    plan_draws: int = 100,
+    alpha: float = 0.5,
+    budget: float | None = None,
 ) -> tuple[Path, str]:
-    """Run the outlook and publish its files under `out`; returns the folder and the summary."""
+    """Run the outlook (and a plan for `plan_targets`) and publish the files; returns folder and summary.
+
+    With a plan, the outlook is run again with the backed projects at their ``p_backed``
+    (``milestones_plan.csv``), and ``plan.csv`` / ``plan_targets.csv`` list the choice.
+    """
     table = project_table() if projects is None else projects
     result = run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=table)
     years = result["year"].values.tolist()
@@ -124,6 +172,16 @@ def write_outlook(
     marks = milestones(result)
     crma = crma_table(result)
     summary = outlook_summary(result, marks, crma)
+    found: PlanResult | None = None
+    if plan_targets:
+        found = plan(data, scenario, plan_targets, draws=plan_draws, seed=seed, alpha=alpha, budget=budget, to=to)
+        backed = table.assign(
+            p_complete=table["p_backed"].where(
+                table["project_id"].isin(found.chosen["project_id"]), table["p_complete"]
+            )
+        )
+        planned = milestones(run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=backed))
+        summary += plan_section(found, marks, planned, alpha)
     ids = set(demand["rate_source"]) | set(table["source_id"]) | set(table["p_source"])
     ids |= {e.source for e in scenario.growth} | {e.source for e in scenario.incumbent}
     ids |= {"asm-capacity-utilisation", "asm-outlook-ramp"}
@@ -141,6 +199,10 @@ def write_outlook(
         table.to_csv(folder / "projects.csv", index=False)
         sources.to_csv(folder / "sources.csv", index=False)
         (folder / "summary.md").write_text(summary, encoding="utf-8")
+        if found is not None:
+            found.chosen.to_csv(folder / "plan.csv", index=False)
+            found.targets.to_csv(folder / "plan_targets.csv", index=False)
+            planned.to_csv(folder / "milestones_plan.csv", index=False)
 
     target = publish_folder(Path(out) / "outlook", write)
     return target, summary
