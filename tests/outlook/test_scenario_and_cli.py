@@ -104,3 +104,18 @@ def test_command_refuses_a_bad_scenario_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "6 problem(s) in input" in err and "'smelting' is not known" in err
     assert not (tmp_path / "res").exists()
+
+
+def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
+    args = ["outlook", "--draws", "10", "--to", "2031", "--plan-year", "2030", "--plan-alpha", "0.9"]
+    assert main([*args, "--plan-draws", "20", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "outlook"
+    targets = pd.read_csv(folder / "plan_targets.csv")
+    assert len(targets) == 7 * 6  # every ally x the six key steps
+    assert set(targets["status"]) <= {"met without plan", "met by plan", "no plan can meet", "not applicable"}
+    unmeetable = targets.loc[targets["status"] == "no plan can meet", "reason"]
+    assert unmeetable.str.startswith("with every candidate backed it holds in").all()
+    chosen = pd.read_csv(folder / "plan.csv")
+    assert "## Cheapest plan" in capsys.readouterr().out
+    assert set(chosen["project_id"]) <= set(pd.read_csv(folder / "projects.csv")["project_id"])
+    assert (folder / "milestones_plan.csv").exists()
