@@ -89,6 +89,25 @@ def _count(least: int) -> Callable[[str], int]:
     return parse
 
 
+def _share(text: str) -> float:
+    """An argparse type: a share above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not a share above 0 and at most 1")
+    return value
+
+
+def _outlook_year(text: str) -> int:
+    """An argparse type: a year the outlook can reach (2025-2060)."""
+    value = _count(2025)(text)
+    if value > 2060:
+        raise argparse.ArgumentTypeError(f"{value} is after 2060")
+    return value
+
+
 def _country(text: str) -> str:
     """An argparse type: an ISO 3166 alpha-3 code, EU27 or ROW."""
     if text not in vocab.COUNTRIES:
@@ -480,7 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     outlook.add_argument(
         "--scenario", default="steps", help="outlook scenario TOML file, or steps or aps (default steps)"
     )
-    outlook.add_argument("--to", type=int, default=2035, help="last year (default 2035)")
+    outlook.add_argument("--to", type=_outlook_year, default=2035, help="last year (default 2035)")
     outlook.add_argument(
         "--draws", type=_count(1), default=1000, help="Monte Carlo draws of the pipeline (default 1000)"
     )
@@ -488,14 +507,14 @@ def build_parser() -> argparse.ArgumentParser:
     outlook.add_argument("--out", default="results", help="folder; files go to OUT/outlook (default results)")
     outlook.add_argument(
         "--plan-year",
-        type=int,
+        type=_outlook_year,
         help="also find the cheapest plan so each ally's China share at each key step is met by then",
     )
     outlook.add_argument(
-        "--plan-share", type=float, default=0.65, help="largest China share of the plan (default 0.65)"
+        "--plan-share", type=_share, default=0.65, help="largest China share of the plan (default 0.65)"
     )
     outlook.add_argument(
-        "--plan-alpha", type=float, default=0.5, help="share of draws the plan must meet it in (default 0.5)"
+        "--plan-alpha", type=_share, default=0.5, help="share of draws the plan must meet it in (default 0.5)"
     )
     outlook.add_argument(
         "--plan-draws", type=_count(1), default=100, help="draws the plan is solved over (default 100)"

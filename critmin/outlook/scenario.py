@@ -324,8 +324,9 @@ def load_scenario(name_or_path: str | Path) -> OutlookScenario:
                     str(path),
                     0,
                     "(file)",
-                    "is neither a file nor a shipped scenario",
-                    f"give a TOML file or one of {', '.join(named_scenarios())}",
+                    "no such outlook scenario file, and no shipped outlook scenario of that name",
+                    f"give the path of a TOML outlook scenario file or one of the shipped ones: "
+                    f"{', '.join(named_scenarios())}",
                 )
             ]
         )

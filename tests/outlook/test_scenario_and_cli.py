@@ -119,3 +119,31 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     assert "## Cheapest plan" in capsys.readouterr().out
     assert set(chosen["project_id"]) <= set(pd.read_csv(folder / "projects.csv")["project_id"])
     assert (folder / "milestones_plan.csv").exists()
+
+
+def test_missing_scenario_is_one_problem_and_nothing_is_written(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["outlook", "--scenario", "nosuch", "--draws", "5", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "critmin outlook: 1 problem(s) in input; nothing was loaded:",
+        "  nosuch, field '(file)': no such outlook scenario file, and no shipped outlook scenario of that name. "
+        "Fix: give the path of a TOML outlook scenario file or one of the shipped ones: aps, steps.",
+    ]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--plan-share", "1.5", "argument --plan-share: 1.5 is not a share above 0 and at most 1"),
+        ("--plan-alpha", "0", "argument --plan-alpha: 0.0 is not a share above 0 and at most 1"),
+        ("--to", "2024", "argument --to: 2024 is below 2025"),
+        ("--to", "2100", "argument --to: 2100 is after 2060"),
+    ],
+)
+def test_bad_numbers_are_refused(tmp_path, capsys, flag, value, message):
+    with pytest.raises(SystemExit) as stopped:
+        main(["outlook", flag, value, "--out", str(tmp_path / "res")])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(message)
+    assert not (tmp_path / "res").exists()
