@@ -93,6 +93,25 @@ def _count(least: int) -> Callable[[str], int]:
     return parse
 
 
+def _share(text: str) -> float:
+    """An argparse type: a share above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not a share above 0 and at most 1")
+    return value
+
+
+def _outlook_year(text: str) -> int:
+    """An argparse type: a year the outlook can reach (2025-2060)."""
+    value = _count(2025)(text)
+    if value > 2060:
+        raise argparse.ArgumentTypeError(f"{value} is after 2060")
+    return value
+
+
 def _country(text: str) -> str:
     """An argparse type: an ISO 3166 alpha-3 code, EU27 or ROW."""
     if text not in vocab.COUNTRIES:
@@ -316,6 +335,35 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outlook(args: argparse.Namespace) -> int:
+    """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
+    from critmin.outlook import load_scenario
+    from critmin.outlook.output import REPORTED, write_outlook
+    from critmin.outlook.plan import PlanTarget
+    from critmin.vocabulary import ALLIES
+
+    scenario = load_scenario(args.scenario)
+    targets = []
+    if args.plan_year:
+        steps = [tuple(t.split("/")) for t in (*REPORTED, "graphite_anode/refining")]
+        targets = [PlanTarget(a, m, s, args.plan_year, args.plan_share) for a in ALLIES for m, s in steps]
+    folder, summary = write_outlook(
+        _dataset(args),
+        scenario,
+        args.out,
+        to=args.to,
+        draws=args.draws,
+        seed=args.seed,
+        plan_targets=targets,
+        plan_draws=args.plan_draws,
+        alpha=args.plan_alpha,
+        budget=args.budget,
+    )
+    print(summary)
+    print(f"written: {folder}")
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a scenario sweep on Dask (or in-process with --workers 0); print its summary."""
     from critmin.sweep import run_sweep
@@ -514,6 +562,34 @@ def build_parser() -> argparse.ArgumentParser:
     optimise.add_argument("--out", help="folder for portfolio.nc, tables, frontier.csv, out_of_sample.csv")
     optimise.add_argument("--quiet", action="store_true", help="no progress bar")
     optimise.set_defaults(handler=cmd_optimise)
+
+    outlook = commands.add_parser("outlook", help="supply, demand, concentration and dependence by year to 2035")
+    _add_data(outlook)
+    outlook.add_argument(
+        "--scenario", default="steps", help="outlook scenario TOML file, or steps or aps (default steps)"
+    )
+    outlook.add_argument("--to", type=_outlook_year, default=2035, help="last year (default 2035)")
+    outlook.add_argument(
+        "--draws", type=_count(1), default=1000, help="Monte Carlo draws of the pipeline (default 1000)"
+    )
+    outlook.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    outlook.add_argument("--out", default="results", help="folder; files go to OUT/outlook (default results)")
+    outlook.add_argument(
+        "--plan-year",
+        type=_outlook_year,
+        help="also find the cheapest plan so each ally's China share at each key step is met by then",
+    )
+    outlook.add_argument(
+        "--plan-share", type=_share, default=0.65, help="largest China share of the plan (default 0.65)"
+    )
+    outlook.add_argument(
+        "--plan-alpha", type=_share, default=0.5, help="share of draws the plan must meet it in (default 0.5)"
+    )
+    outlook.add_argument(
+        "--plan-draws", type=_count(1), default=100, help="draws the plan is solved over (default 100)"
+    )
+    outlook.add_argument("--budget", type=float, help="instead: most target-years within this capex (USD)")
+    outlook.set_defaults(handler=cmd_outlook)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
     _add_data(sweep)

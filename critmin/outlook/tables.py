@@ -1,0 +1,179 @@
+"""Tidy tables of an outlook result, and the year each target or benchmark is met.
+
+A target is *met in year y* when the median draw meets it in y and in every later year of the
+outlook (a figure that dips under 65% for one year and rises again is not "met"). ``p_met_<y>``
+is the share of draws meeting it in year y (from the bands: 0.95, 0.5 or 0.05 reached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = [
+    "CRMA",
+    "CRMA_SINGLE",
+    "TARGET_SHARE",
+    "crma_table",
+    "dependence_table",
+    "milestones",
+    "world_table",
+    "year_met",
+]
+
+TARGET_SHARE = 0.65
+"""Largest share of supply from one third country (EU CRMA Art. 5(1)(d))."""
+CRMA_SINGLE = TARGET_SHARE
+CRMA = {"extraction": 0.10, "processing": 0.40, "recycling": 0.25}
+"""EU CRMA benchmarks: shares of the EU's consumption made in the EU by 2030."""
+EXTRACTION_STAGES = ("mining",)
+
+
+def year_met(
+    values: Sequence[float] | np.ndarray, years: Sequence[int], threshold: float, *, below: bool
+) -> int | None:
+    """First year from which `values` stay at or below (or above) `threshold` to the end.
+
+    >>> year_met([0.9, 0.6, 0.7, 0.6, 0.5], [2024, 2025, 2026, 2027, 2028], 0.65, below=True)
+    2027
+    >>> year_met([0.9, 0.8], [2024, 2025], 0.65, below=True) is None
+    True
+    """
+    ok = [(v <= threshold + 1e-12) if below else (v >= threshold - 1e-12) for v in values]
+    ok = [bool(o) and np.isfinite(v) for o, v in zip(ok, values, strict=True)]
+    met = None
+    for year, flag in zip(years, ok, strict=True):
+        if flag and met is None:
+            met = int(year)
+        elif not flag:
+            met = None
+    return met
+
+
+def _band_frame(array: xr.DataArray, name: str) -> pd.DataFrame:
+    frame = array.to_dataset(name=name).to_dataframe()[name].unstack("quantile")
+    frame.columns = [f"p{round(q * 100):02d}" for q in frame.columns]
+    return frame.reset_index()
+
+
+def world_table(result: xr.Dataset) -> pd.DataFrame:
+    """Rows step, year, measure (supply_t, china_share, top1_share, top3_share, hhi), p05, p50, p95."""
+    frames = []
+    for name, measure in (
+        ("supply", "supply_t"),
+        ("china_share", "china_share"),
+        ("top1_share", "top1_share"),
+        ("top3_share", "top3_share"),
+        ("hhi", "hhi"),
+    ):
+        frames.append(_band_frame(result[name], measure).assign(measure=measure))
+    balance = _band_frame(result["balance"].rename(target="step"), "balance_t").assign(measure="balance_t")
+    frames.append(balance)
+    table = pd.concat(frames, ignore_index=True)
+    return table[["step", "year", "measure", "p05", "p50", "p95"]].sort_values(["step", "measure", "year"])
+
+
+def dependence_table(result: xr.Dataset) -> pd.DataFrame:
+    """Rows importer, target, year, measure, p05, p50, p95."""
+    frames = [
+        _band_frame(result[name], name).assign(measure=name)
+        for name in ("direct_china", "ultimate_china", "direct_largest", "ultimate_largest")
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["importer", "target", "year", "measure", "p05", "p50", "p95"]].sort_values(
+        ["importer", "target", "measure", "year"]
+    )
+
+
+def _p_met(array: xr.DataArray, year: int, threshold: float, *, below: bool) -> float:
+    """At least this share of draws meet the threshold in `year` (0.95, 0.5, 0.05 or 0), from the bands."""
+    band = array.sel(year=year)
+    order = (0.95, 0.5, 0.05) if below else (0.05, 0.5, 0.95)
+    for q in order:
+        value = float(band.sel(quantile=q))
+        if not np.isfinite(value):
+            return float("nan")
+        if (value <= threshold + 1e-12) if below else (value >= threshold - 1e-12):
+            return q if below else round(1.0 - q, 2)
+    return 0.0
+
+
+def milestones(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
+    """Year each ally's direct and any-stage dependence on China falls to 65% or below, per target.
+
+    Columns importer, target, measure, base (base-year value), p50_<check_year>, year_met
+    (median draw; empty if not by the last year) and p_met_<check_year> (at least this share of
+    draws meet it then: 0.95, 0.5, 0.05 or 0).
+    """
+    years = result["year"].values.tolist()
+    rows = []
+    for measure in ("direct_china", "ultimate_china"):
+        array = result[measure]
+        for importer in array["importer"].values:
+            for target in array["target"].values:
+                series = array.sel(importer=importer, target=target)
+                median = series.sel(quantile=0.5).to_numpy()
+                rows.append(
+                    {
+                        "importer": str(importer),
+                        "target": str(target),
+                        "measure": measure,
+                        "base": float(median[0]),
+                        f"p50_{check_year}": float(series.sel(quantile=0.5, year=check_year)),
+                        "year_met": year_met(median, years, TARGET_SHARE, below=True),
+                        f"p_met_{check_year}": _p_met(series, check_year, TARGET_SHARE, below=True),
+                    }
+                )
+    table = pd.DataFrame(rows)
+    table["year_met"] = table["year_met"].astype("Int64")
+    return table
+
+
+def crma_table(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
+    """CRMA benchmarks per ally and step: single third country <= 65%; extraction 10%; processing 40%.
+
+    Recycling (25%) is listed as not assessed: the dataset has no recycling flows.
+    """
+    years = result["year"].values.tolist()
+    rows = []
+    for importer in result["importer"].values:
+        for step in result["step"].values:
+            stage = str(step).split("/")[1]
+            kind = "extraction" if stage in EXTRACTION_STAGES else "processing"
+            checks = (
+                ("single_country", "largest third-country share <= 0.65", CRMA_SINGLE, True),
+                ("domestic_share", f"own {kind} >= {CRMA[kind]:.2f} of consumption", CRMA[kind], False),
+            )
+            for name, label, threshold, below in checks:
+                series = result[name].sel(importer=importer, step=step)
+                median = series.sel(quantile=0.5).to_numpy()
+                if not np.isfinite(median).any():
+                    continue
+                rows.append(
+                    {
+                        "importer": str(importer),
+                        "step": str(step),
+                        "benchmark": label,
+                        "base": float(median[0]),
+                        f"p50_{check_year}": float(series.sel(quantile=0.5, year=check_year)),
+                        "year_met": year_met(median, years, threshold, below=below),
+                        f"p_met_{check_year}": _p_met(series, check_year, threshold, below=below),
+                    }
+                )
+        rows.append(
+            {
+                "importer": str(importer),
+                "step": "all",
+                "benchmark": "recycling >= 0.25 of consumption: not assessed (no recycling flows in the dataset)",
+                "base": float("nan"),
+                f"p50_{check_year}": float("nan"),
+                "year_met": None,
+                f"p_met_{check_year}": float("nan"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["year_met"] = table["year_met"].astype("Int64")
+    return table
