@@ -39,20 +39,20 @@ def day_offset(value: Any, start: str) -> int | None:
     --------
     >>> day_offset("2010-09-21", "2010-08"), day_offset("2010-09", "2010-08"), day_offset(2, "2010-08")
     (51, 31, 61)
-    >>> day_offset("2023-02-30", "2023-01") is None
-    True
+    >>> day_offset("2023-02-30", "2023-01") is None, day_offset(-30000, "2023-01") is None
+    (True, True)
     """
     if not isinstance(start, str) or not MONTH.match(start):
         return None
-    origin = _first_of_month(start, 0)
     m = DAY.match(value) if isinstance(value, str) else None
-    if m is not None:
-        try:
-            return (dt.date(int(m[1]), int(m[2]), int(m[3])) - origin).days
-        except ValueError:
-            return None
     months = month_index(value, start)
-    return None if months is None else (_first_of_month(start, months) - origin).days
+    try:  # a date outside years 1-9999 is no date
+        origin = _first_of_month(start, 0)
+        if m is not None:
+            return (dt.date(int(m[1]), int(m[2]), int(m[3])) - origin).days
+        return None if months is None else (_first_of_month(start, months) - origin).days
+    except (ValueError, OverflowError):
+        return None
 
 
 def month_starts(start: str, months: int) -> list[int]:

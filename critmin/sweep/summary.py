@@ -315,6 +315,9 @@ def _rank_table(total: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFra
     for name, values in factors.items():
         if values.dtype.kind not in "fi" or np.unique(values).size < 2:
             continue
+        if np.unique(total).size < 2:  # a loss that never varies ranks with nothing
+            rows.append({"factor": name, "spearman": 0.0})
+            continue
         rho = pd.Series(values).corr(pd.Series(total), method="spearman")
         rows.append({"factor": name, "spearman": float(0.0 if np.isnan(rho) else rho)})
     table = pd.DataFrame(rows, columns=["factor", "spearman"])

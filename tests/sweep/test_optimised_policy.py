@@ -21,6 +21,9 @@ seed = 5
 draws_per_case = 3
 horizon_months = 12
 
+[grid]  # the 2023 queue at a third of applications granted (Nov 2023 exports were 13-27% of 2022)
+"events[0].approval_probability" = [0.3]
+
 [policies.status_quo]
 [policies.optimised]
 portfolio = "portfolio.nc"
