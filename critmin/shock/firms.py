@@ -15,11 +15,13 @@ Each final-demand node (item i, country c) and sector s carries ``G x K`` firm c
   ``m_k = 1 + spread (2k + 1 - K) / K`` (the midpoints of a uniform spread of
   ``(1 -/+ firm_cover_spread)`` around it).
 
-Each month, with ``R_in`` the node's receipts from the inside origin and ``R_oth`` everything
-else it receives (other suppliers, redirected supply, projects, stockpile release), both per
-month of the node's need ``N``: ``u_in = R_in / (h N)``, ``u_oth = R_oth / ((1 - h) N)``, the
-group's supply is ``q_g = a_g u_in + (1 - a_g) u_oth`` months of need (a group the node lacks
-reads the node's total ``(R_in + R_oth) / N``). A class with stock ``S`` has ``S + q_g``; it
+Each month the node's supply per month of need, ``R / N`` (receipts, projects, stockpile
+release), is shared over the groups by how well each origin filled its orders: ``f_in``
+(receipts from the inside origin plus supply redirected to replace refused orders, over the
+orders placed there, refused ones included) and ``f_oth`` (the same for every other supplier),
+1 where none were placed: ``q_g = R / N x (a_g f_in + (1 - a_g) f_oth) / (h f_in + (1 - h)
+f_oth)``. So a pooled buyer that orders less from China because a project fills its stock does
+not starve the firms tied to China; a refusal does. A class with stock ``S`` has ``S + q_g``; it
 runs when that is at least its sector's minimum operating level (the dataset row
 ``min_operating_level_<sector>``, else ``min_operating_level``) and then uses
 ``min(1, S + q_g)``; a stopped class uses nothing and keeps what arrives. ``S' = S + q_g - use``.
@@ -132,27 +134,27 @@ def initial_stock(firms: Firms, sectors: int) -> np.ndarray:
     return np.broadcast_to(firms.stock0, (b, f, sectors, ORIGIN_GROUPS, k)).copy()
 
 
-def group_supply(
-    tie: np.ndarray, h: np.ndarray, from_inside: np.ndarray, other: np.ndarray, need: np.ndarray
-) -> np.ndarray:
+def group_supply(tie: np.ndarray, h: np.ndarray, fill: np.ndarray, total: np.ndarray) -> np.ndarray:
     """Supply of each origin group in months of its need, (B, F, G).
 
-    `from_inside`, `other` and `need` are the nodes' receipts from the inside origin, all other
-    receipts and need this month, (B, F).
+    `fill` (B, F, 2) is the share of the node's orders filled by the inside origin (redirected
+    supply counted with it, as it replaces refused orders) and by everyone else; `total` (B, F)
+    what the node received in all, per month of its need. A group gets `total` scaled by how
+    well its origins filled: ``q_g = total (a_g f_in + (1 - a_g) f_oth) / (h f_in + (1 - h) f_oth)``
+    (so ``sum_g w_g q_g = total``; `total` when nothing was filled).
 
     Examples
     --------
-    Half the node buys from the inside origin, which delivers nothing; firms fully tied:
+    Half the node buys from the inside origin, which fills nothing; firms fully tied:
 
-    >>> group_supply(np.array([[[1.0, 0.0]]]), np.array([0.5]), np.array([[0.0]]),
-    ...              np.array([[5.0]]), np.array([[10.0]])).tolist()
+    >>> group_supply(np.array([[[1.0, 0.0]]]), np.array([0.5]), np.array([[[0.0, 1.0]]]),
+    ...              np.array([[0.5]])).tolist()
     [[[0.0, 1.0]]]
     """
-    safe = np.where(need > 0, need, 1.0)
-    total = np.where(need > 0, (from_inside + other) / safe, 1.0)
-    u_in = np.where((h > 0) & (need > 0), from_inside / (np.where(h > 0, h, 1.0) * safe), total)
-    u_oth = np.where((h < 1) & (need > 0), other / (np.where(h < 1, 1.0 - h, 1.0) * safe), total)
-    return tie * u_in[..., None] + (1.0 - tie) * u_oth[..., None]
+    f_in, f_oth = fill[..., :1], fill[..., 1:]
+    mix = h[:, None] * f_in + (1.0 - h[:, None]) * f_oth
+    own = tie * f_in + (1.0 - tie) * f_oth
+    return total[..., None] * np.where(mix > 0, own / np.where(mix > 0, mix, 1.0), 1.0)
 
 
 def operate(stock: np.ndarray, supply: np.ndarray, min_level: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -116,18 +116,16 @@ def _firms(
     ctx: Context, b: int, p: int, stock: list[list[list[float]]], alloc: list[float], final_s: list[float], rates: tuple
 ) -> tuple[list[float], list[float]]:
     """Firm classes of one node (pair `p`), in place on `stock`: final use and stopped share."""
-    firms, (r_in, other, need) = ctx.firms, rates
+    firms, (f_in, f_oth, total) = ctx.firms, rates
     h = float(firms.inside_share[p])
-    total = (r_in + other) / need if need > 0 else 1.0
-    u_in = r_in / (h * need) if h > 0 and need > 0 else total
-    u_oth = other / ((1.0 - h) * need) if h < 1 and need > 0 else total
+    mix = h * f_in + (1.0 - h) * f_oth
     use_s, share_s = [], []
     for s in range(len(final_s)):
         level = float(firms.min_level[b, s])
         wanted = share = 0.0
         for g in range(len(stock[s])):
             a = float(firms.tie[b, p, g])
-            q = a * u_in + (1.0 - a) * u_oth
+            q = total * (a * f_in + (1.0 - a) * f_oth) / mix if mix > 0 else total
             w = float(firms.weight[p, g]) / len(stock[s][g])
             for k in range(len(stock[s][g])):
                 have = stock[s][g][k] + q
@@ -175,7 +173,8 @@ def _deliver(
     use_f = [[[0.0] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     stop = [[[0.0] * len(net.sectors) for _ in range(nc)] for _ in range(ni)]
     ship = [0.0] * len(net.edge_item)
-    r_in = [[0.0] * nc for _ in range(ni)]
+    got = [[[0.0, 0.0] for _ in range(nc)] for _ in range(ni)]
+    placed = [[[0.0, 0.0] for _ in range(nc)] for _ in range(ni)]
     for lv in ctx.levels:
         fin: dict[tuple[int, int], float] = {}
         for o, j, _ in lv.links_in:
@@ -194,8 +193,9 @@ def _deliver(
                     k = net.edge_supplier[e]
                     ship[e] = pl["orders"][e] * (pl["fill"][i][k] * fin.get((i, k), 1.0) + pl["s_fill"][i][k])
                     rec[i][net.edge_buyer[e]] += ship[e]
-                    if k == ctx.inside[i]:
-                        r_in[i][net.edge_buyer[e]] += ship[e]
+                    n = 0 if k == ctx.inside[i] else 1
+                    got[i][net.edge_buyer[e]][n] += ship[e]
+                    placed[i][net.edge_buyer[e]][n] += pl["orders"][e] + pl["refused"][e]
             avail = [st["inv"][i][c] + rec[i][c] + float(supply[i, c]) for c in range(nc)]
             given, drawn = _release(avail, pl["need"][i], st["stock"][i], ctx.stock0[i], ctx.policy.stockpile_release)
             for c in range(nc):
@@ -207,9 +207,11 @@ def _deliver(
                 if p < 0:
                     continue
                 alloc = _allocate(f[i][c] * sum(final[i][c]), final[i][c], list(ctx.sector_order), ctx.n_priority)
-                other = avail_all[i][c] - st["inv"][i][c] - r_in[i][c]
+                got[i][c][0] += rec[i][c] - sum(got[i][c])  # redirected supply replaces refused orders
+                fills = [got[i][c][n] / placed[i][c][n] if placed[i][c][n] > 0 else 1.0 for n in range(2)]
+                total = (avail_all[i][c] - st["inv"][i][c]) / need if need > 0 else 1.0
                 use_f[i][c], stop[i][c] = _firms(
-                    ctx, b, p, st["firm"][p], alloc, final[i][c], (r_in[i][c], other, need)
+                    ctx, b, p, st["firm"][p], alloc, final[i][c], (fills[0], fills[1], total)
                 )
     return dict(
         prod=prod, rec=rec, given=given_all, drawn=drawn_all, avail=avail_all, f=f, use_f=use_f, stop=stop, ship=ship

@@ -222,7 +222,8 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, sup
     sup = net.edge_item[e] * shape[2] + net.edge_supplier[e]
     ratio = (pl.fill * fin + pl.stock_fill).reshape(shape[0], -1)[:, sup]
     d["shipments"][:, e] = pl.orders[:, e] * ratio
-    from_inside = d["shipments"][:, e] * (net.edge_supplier[e] == ctx.inside[net.edge_item[e]])
+    at_inside = net.edge_supplier[e] == ctx.inside[net.edge_item[e]]
+    asked = pl.orders[:, e] + pl.refused[:, e]
     sent = (pl.redirect_out[:, idx] * fin[:, idx]).sum(-1)
     scale = _share(sent, pl.redirect_out[:, idx].sum(-1))
     d["redirect_in"][:, idx] = pl.redirect_in[:, idx] * scale[..., None]
@@ -244,13 +245,17 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, sup
     f_pairs = d["f"][:, node[0], node[1]]
     alloc = allocate(f_pairs * final.sum(-1), final, ctx.sector_order, ctx.n_priority)
     firms = ctx.firms
-    r_in = np.zeros_like(d["f"])
-    r_in[:, idx] = gather(from_inside, buy, shape)[:, idx]
-    r_in_pairs = r_in[:, node[0], node[1]]
-    other = d["available"][:, node[0], node[1]] - state.inventory[:, node[0], node[1]] - r_in_pairs
-    supply_g = group_supply(
-        firms.tie[:, pairs], firms.inside_share[pairs], r_in_pairs, other, pl.need[:, node[0], node[1]]
-    )
+    fill = np.ones((*final.shape[:2], 2))
+    for n, mask in enumerate((at_inside, ~at_inside)):
+        got = gather(d["shipments"][:, e] * mask, buy, shape)[:, node[0], node[1]]
+        placed = gather(asked * mask, buy, shape)[:, node[0], node[1]]
+        if n == 0:
+            got = got + d["redirect_in"][:, node[0], node[1]]
+        fill[..., n] = np.where(placed > 0, got / np.where(placed > 0, placed, 1.0), 1.0)
+    need_p = pl.need[:, node[0], node[1]]
+    inflow = d["available"][:, node[0], node[1]] - state.inventory[:, node[0], node[1]]
+    total = np.where(need_p > 0, inflow / np.where(need_p > 0, need_p, 1.0), 1.0)
+    supply_g = group_supply(firms.tie[:, pairs], firms.inside_share[pairs], fill, total)
     stock, running, used = operate(state.firm_stock[:, pairs], supply_g, firms.min_level)
     d["firm_stock"][:, pairs] = stock
     use, share = sector_use(alloc, final, firms.weight[pairs], running, used, firms.min_level)

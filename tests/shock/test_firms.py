@@ -39,7 +39,7 @@ allocation = "pro_rata"
     )
 
 
-HAND = "\n[parameters]\nmin_operating_level = 0.5\nsole_sourcing = 1.0\nfirm_cover_spread = 0.8\n"
+HAND = "\n[parameters]\nmin_operating_level = 0.5\nsole_sourcing = 1.0\nfirm_cover_spread = 0.8\nramp_up_rate = 0.0\n"
 
 
 def test_each_share_of_output_stops_in_the_month_solved_by_hand():
@@ -65,7 +65,8 @@ def test_a_country_making_most_of_its_own_still_has_firms_that_stop():
     # The USA makes 300 of the 360 t it uses; China's 60 t are cut. Pooled, the USA would have
     # 5/6 of its need and never fall below an operating level of 0.5; its firms tied to Chinese
     # supply run out of their own cover and stop.
-    out = simulate(build_network(germanium()), parse_scenario(halt("USA")))
+    # No redirection (ramp_up_rate = 0): US producers cannot replace the refused orders.
+    out = simulate(build_network(germanium()), parse_scenario(halt("USA", "\n[parameters]\nramp_up_rate = 0.0\n")))
     usa = out.sel(country="USA", sector="automotive").isel(draw=0)
     assert int(usa.first_stop_offset) >= 2
     assert 0 < float(usa.stopped.max()) < 0.25
@@ -97,7 +98,7 @@ def test_the_sector_level_from_the_data_decides_when_a_class_stops(automotive, s
     # month 2. The third class has 0.875 left in month 4: below the automotive row's 0.9 it
     # stops (3 of 4 classes, 0.6 of output), at the `all` value 0.6 it runs (0.4 stopped).
     ds = germanium({"min_operating_level_all": 0.6, "min_operating_level_automotive": automotive})
-    text = halt("JPN", "\n[parameters]\nsole_sourcing = 1.0\nfirm_cover_spread = 0.6\n")
+    text = halt("JPN", "\n[parameters]\nsole_sourcing = 1.0\nfirm_cover_spread = 0.6\nramp_up_rate = 0.0\n")
     out = simulate(build_network(ds), parse_scenario(text))
     jp = out.stopped.sel(country="JPN", sector="automotive", material="germanium").isel(draw=0)
     assert float(jp.isel(month=4)) == pytest.approx(share, abs=1e-12)
