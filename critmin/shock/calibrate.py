@@ -6,16 +6,18 @@ range there, in a full grid. Row 0 of the grid is the values the engine uses wit
 calibration (dataset rows, else defaults). Each episode runs once with the grid's rows as draws;
 an episode's loss at a row is the mean squared signed distance of its scored bands.
 
-A fit over a set of episodes is the row with the least summed loss (ties: the row nearest the
-uncalibrated values). *In sample*: fitted on every episode, scored on every episode. *Out of
+A fit over a set of episodes is the declared grid's row with the least summed loss (ties: the
+row nearest the uncalibrated values); the uncalibrated row itself is reported, never chosen.
+*In sample*: fitted on every episode, scored on every episode. *Out of
 sample*: for each episode, fitted on all the others and scored on it, so its own observations
 never reach its parameters.
 
 Examples
 --------
->>> losses = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
->>> fit(losses, np.array([0.0, 1.0, 1.0])), fit(losses[1:], np.array([0.0, 1.0, 1.0]))
-(0, 0)
+>>> losses = np.array([[1.0, 0.0, 2.0, 1.0], [0.0, 3.0, 0.0, 1.0]])
+>>> near = np.array([0.0, 1.0, 1.0, 2.0])
+>>> fit(losses, near), fit(losses[1:], near)
+(2, 2)
 """
 
 from __future__ import annotations
@@ -92,8 +94,13 @@ def make_grid(spec: Spec, base: dict[str, float]) -> dict[str, np.ndarray]:
 
 def fit(losses: np.ndarray, nearness: np.ndarray) -> int:
     """Grid row with the least summed loss over the rows of `losses` (episodes x grid); ties go
-    to the smallest `nearness` (distance from the uncalibrated values), then the first row."""
+    to the smallest `nearness` (distance from the uncalibrated values), then the first row.
+
+    Row 0 (the uncalibrated values) is never chosen: some engine defaults were read off past
+    episodes, so choosing them could carry an episode's own outcome into its fit.
+    """
     total = np.round(losses.sum(axis=0), 12)
+    total[:1] = np.inf
     return int(np.lexsort((np.arange(total.size), nearness, total))[0])
 
 

@@ -15,7 +15,7 @@ def packaged():
 @pytest.fixture(scope="session")
 def small_spec():
     # 2 keys x 2 points + the uncalibrated row: 5 draws per episode, a few seconds each.
-    return Spec(("licensing_delay_months", "leakage"), 2)
+    return Spec(("processing_days_median", "leakage"), 2)
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_scenarios_carry_no_outcomes():
         assert e.scenario.parameters == () and e.scenario.uncertain == (), e.name
         for event in e.scenario.events:
             path = getattr(event, "approval_path", (1.0,))
-            assert path in ((1.0,), (0.0,)) or e.name == "drc_cobalt_2025", (e.name, path)
+            assert path in ((), (1.0,), (0.0,)) or e.name == "drc_cobalt_2025", (e.name, path)
 
 
 def test_bad_observations_are_all_reported_with_file_row_field_and_fix(tmp_path):
