@@ -18,14 +18,17 @@ import pandas as pd
 import panel as pn
 import xarray as xr
 
+from critmin.app.markup import csv_link, figure_html, html_table
 from critmin.app.uploads import MAX_UPLOADS, UploadQuota, validate
+from critmin.app.views_exposure import map_html, map_years, sankey_html
 from critmin.model.schema import SCHEMA
 from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.html import data_version
-from critmin.report.sources import Citations, split_ids
+from critmin.report.sources import Citations
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
 from critmin.report.trend import trend_rows, trend_table
+from critmin.vocabulary import stages_of
 
 ANY = "(any)"
 MAX_ROWS = 50
@@ -67,27 +70,6 @@ class Session:
         self._folder.cleanup()
 
 
-def html_table(header: list[str], rows: list[list[str]], hover: str = "", cls: str = "") -> str:
-    """An escaped HTML table; `hover` becomes its title= text."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="ctable {cls}" title="{escape(hover, quote=True)}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
-    )
-
-
-def figure_html(svg: str, ids: list[str] | str, cites: Citations, caption: str) -> str:
-    """A chart with its caption, source marks and hover citations."""
-    hover = escape(cites.hover(ids), quote=True)
-    chosen = split_ids(ids)
-    named = ", ".join(chosen[:6]) + (f" and {len(chosen) - 6} more (hover for all)" if len(chosen) > 6 else "")
-    return (
-        f'<figure class="cfig" title="{hover}">{svg}<figcaption>{escape(caption)}. '
-        f'<span class="cites">Sources: {escape(named or "none recorded")}</span></figcaption></figure>'
-    )
-
-
 def material_label(material: str) -> str:
     """Display name of a material, e.g. 'NdFeB (magnets)' or 'rare earths'."""
     names = {"ndfeb": "NdFeB (magnets)", "ndpr": "NdPr", "rare_earths": "rare earths"}
@@ -103,7 +85,7 @@ def _intro(text: str) -> pn.pane.HTML:
 
 
 class ExposurePage:
-    """Material and ally selectors, stage-control chart, Sankey, dependence table."""
+    """Material and ally selectors, stage-control chart, dependence, world maps, trend, chain Sankey."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -113,17 +95,26 @@ class ExposurePage:
         self.dependence = _html(css_classes=["chart-dependence"])
         self.sankey = _html(css_classes=["chart-sankey"])
         self.trend = _html(css_classes=["chart-trend"])
+        self.map_stage = pn.widgets.Select(label="Map: stage", width=160)
+        self.map_year = pn.widgets.Select(label="Map: year", width=120)
+        self.map = _html(css_classes=["chart-map"])
         self.material.param.watch(lambda _: self.draw_material(), "value")
-        self.ally.param.watch(lambda _: self.draw_dependence(), "value")
+        self.ally.param.watch(lambda _: self.draw_ally(), "value")
+        self.map_stage.param.watch(lambda _: self.map_stage_changed(), "value")
+        self.map_year.param.watch(lambda _: self.draw_map(), "value")
         session.listeners.append(self.reset)
         self.reset()
         self.view = pn.Column(
             _intro(
                 "Who makes each stage of a material's supply chain, and how much of each ally's supply "
-                "passes through one country at any stage. Hover over a chart for its sources."
+                "passes through one country at any stage. Hover over a chart for its sources; every table "
+                "has a CSV link."
             ),
             pn.Row(self.material, self.ally),
             pn.Row(self.control, self.dependence, sizing_mode="stretch_width"),
+            _html("<h3>World map: who produces, and where the ally's imports come from</h3>"),
+            pn.Row(self.map_stage, self.map_year),
+            self.map,
             self.trend,
             self.sankey,
             sizing_mode="stretch_width",
@@ -138,22 +129,50 @@ class ExposurePage:
         self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
         self.ally.options = {country_label(a): a for a in exp.importers}
         self.ally.value = exp.importers[0] if exp.importers else None
-        self.draw_control()
-        self.draw_dependence()
-        chart = content.chain_sankey(self.session.ds, year=exp.year)
-        cites = Citations(self.session.ds)
-        if isinstance(chart, content.Sankey):
-            title = f"Rare-earth chain {exp.year}, mine to magnet: who supplies whom at each step"
-            self.sankey.object = "<h3>Mine to magnet</h3>" + figure_html(
-                figures.sankey(chart, title), chart.sources, cites, title
-            )
-        else:
-            self.sankey.object = f'<p class="absent">The mine-to-magnet chart is not drawn: {escape(chart)}.</p>'
+        self.draw_material()
 
     def draw_material(self) -> None:
-        """The material changed: redraw the stage-control chart and the dependence table."""
+        """The material changed: redraw every view of it."""
         self.draw_control()
         self.draw_dependence()
+        self.draw_sankey()
+        stages = [s for s in stages_of(self.material.value)] if self.material.value else []
+        with_data = [s for s in stages if map_years(self.session.ds, self.material.value, s)]
+        previous = self.map_stage.value
+        self.map_stage.options = with_data
+        if previous == self.map_stage.value and previous in with_data:
+            self.map_stage_changed()  # same stage name, new material: the watcher does not fire
+        else:
+            self.map_stage.value = with_data[-1] if with_data else None
+
+    def draw_ally(self) -> None:
+        """The ally changed: redraw its dependence and its import map."""
+        self.draw_dependence()
+        self.draw_map()
+
+    def map_stage_changed(self) -> None:
+        """Years of the chosen stage, the latest chosen."""
+        stage = self.map_stage.value
+        years = map_years(self.session.ds, self.material.value, stage) if stage else []
+        previous = self.map_year.value
+        self.map_year.options = years
+        if previous == self.map_year.value and previous in years:
+            self.draw_map()
+        else:
+            self.map_year.value = years[0] if years else None
+
+    def draw_map(self) -> None:
+        """Share map of the chosen stage and year, and the chosen ally's import flows."""
+        material, stage = self.material.value, self.map_stage.value
+        if material is None or stage is None:
+            self.map.object = '<p class="absent">No production data to map.</p>'
+            return
+        self.map.object = map_html(self.session.ds, material, stage, self.map_year.value, self.ally.value)
+
+    def draw_sankey(self) -> None:
+        """The supply-chain Sankey that shows the chosen material."""
+        material = self.material.value
+        self.sankey.object = sankey_html(self.session.ds, material, self.session.exposure().year) if material else ""
 
     def draw_control(self) -> None:
         """Stage-control chart and table of the chosen material."""
@@ -187,7 +206,12 @@ class ExposurePage:
             "<h3>Who controls each stage</h3>"
             f"{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
         )
-        trend = trend_table(trend_rows(ds, material), cites)
+        over_time = trend_rows(ds, material)
+        trend = trend_table(over_time, cites)
+        if trend:
+            trend += csv_link(
+                list(over_time.columns), over_time.astype(object).values.tolist(), f"over_time_{material}.csv"
+            )
         self.trend.object = (
             f"<h3>Concentration over time: {escape(material.replace('_', ' '))}</h3>{trend}"
             if trend

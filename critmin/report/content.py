@@ -249,6 +249,41 @@ def chain_sankey(ds: xr.Dataset, target: tuple[str, str] = MAGNET_TARGET, year: 
     return Sankey([(str(m), str(s)) for m, s in steps], flows, chosen, sorted(sources))
 
 
+def sankey_target(ds: xr.Dataset, material: str) -> tuple[str, str] | None:
+    """The final step whose chain shows `material`: its own last stage when the chain table
+    gives that stage an input, else the longest chain passing through one of its stages
+    (rare-earth mining is drawn in the magnet chain, natural graphite in the anode chain).
+
+    Examples
+    --------
+    >>> from critmin.data import load
+    >>> ds = load()
+    >>> sankey_target(ds, "cobalt"), sankey_target(ds, "rare_earths"), sankey_target(ds, "germanium")
+    (('cobalt', 'refining'), ('ndfeb', 'magnet'), None)
+    """
+    if "chain" not in ds:
+        return None
+
+    def path(step: tuple[str, str]) -> list[tuple[str, str]]:
+        try:
+            return [(str(m), str(s)) for m, s in chain_path(ds["chain"], *step)]
+        except (ValueError, KeyError):
+            return []
+
+    stages = vocab.stages_of(material)
+    if stages and len(path((material, stages[-1]))) >= 2:
+        return (material, stages[-1])
+    passing = [
+        (len(chain), target)
+        for other in vocab.MATERIALS
+        if other in ds.material.values and vocab.stages_of(other)
+        for target in [(other, vocab.stages_of(other)[-1])]
+        for chain in [path(target)]
+        if len(chain) >= 2 and any(m == material for m, _ in chain)
+    ]
+    return max(passing)[1] if passing else None
+
+
 def percent(value: float) -> str:
     """A share as a rounded percentage ('n/a' when unknown).
 
