@@ -94,13 +94,7 @@ def sankey_html(ds: xr.Dataset, material: str, year: int) -> str:
     chart = content.chain_sankey(ds, target, year=year)
     if isinstance(chart, str):
         return f'<p class="absent">The {escape(label)} chain is not drawn: {escape(chart)}.</p>'
-    title = sankey_title(chart)
+    title = content.sankey_title(chart)
     return f"<h3>Supply chain: {escape(title)}</h3>" + figure_html(
         figures.sankey(chart, title), chart.sources, Citations(ds), title
     )
-
-
-def sankey_title(chart: content.Sankey) -> str:
-    """E.g. 'rare earths mining to NdFeB magnet, 2024: who supplies whom at each step (flows in t of the upstream product)'."""
-    first, last = step_label(chart.steps[0]), step_label(chart.steps[-1])
-    return f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product)"

@@ -284,6 +284,18 @@ def sankey_target(ds: xr.Dataset, material: str) -> tuple[str, str] | None:
     return max(passing)[1] if passing else None
 
 
+def sankey_title(chart: Sankey) -> str:
+    """What a chain Sankey shows, its year and its unit.
+
+    Examples
+    --------
+    >>> sankey_title(Sankey([("cobalt", "mining"), ("cobalt", "refining")], [], 2024, []))
+    'cobalt mining to cobalt refining, 2024: who supplies whom at each step (flows in t of the upstream product)'
+    """
+    first, last = step_label(chart.steps[0]), step_label(chart.steps[-1])
+    return f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product)"
+
+
 def percent(value: float) -> str:
     """A share as a rounded percentage ('n/a' when unknown).
 

@@ -219,7 +219,10 @@ def flow_map(flows: Sequence[tuple[str, float]], importer: str, basis: str, titl
 def map_shares(
     ds: xr.Dataset, material: str, stage: str, year: int | None = None
 ) -> tuple[dict[str, float], int, list[str]]:
-    """World shares by country of `material` at `stage` (latest year with data at or before `year`), the year, source ids."""
+    """World shares by country of `material` at `stage`, latest year with data at or before `year`.
+
+    Returns the shares by ISO3 (``ROW`` for the rest of the world), the year read, and the source ids.
+    """
     table = stage_share_table(ds, year)
     rows = table[(table.material == material) & (table.stage == stage)]
     if rows.empty:
