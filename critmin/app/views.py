@@ -18,6 +18,7 @@ import pandas as pd
 import panel as pn
 import xarray as xr
 
+from critmin.app import links
 from critmin.app.markup import csv_link, figure_html, html_table
 from critmin.app.uploads import MAX_UPLOADS, UploadQuota, validate
 from critmin.app.views_exposure import map_html, map_years, sankey_html
@@ -410,10 +411,11 @@ def session_view(
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
+    exposure, response = ExposurePage(session), ResponsePage(session)
     pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage | GlossaryPage] = [
-        ExposurePage(session),
+        exposure,
         ScenarioPage(session),
-        ResponsePage(session),
+        response,
         SourcesPage(session),
         DataPage(session),
         GlossaryPage(),
@@ -425,14 +427,60 @@ def session_view(
 
     session.listeners.append(show_label)
     show_label()
+    tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
+    names = [str(page.view.name) for page in pages]
+    link = _html(css_classes=["view-link"])
+
+    def show_link(*_: object) -> None:
+        view = links.View(
+            exposure.material.value, exposure.ally.value, tuple(response.scenarios.value), names[tabs.active]
+        )
+        link.object = (
+            f'<p class="view-link"><a href="{escape(links.query(view) or "?", quote=True)}">Link to this view</a></p>'
+        )
+
+    problems = open_link(exposure, response, tabs, names)
+    for widget in (exposure.material, exposure.ally, response.scenarios):
+        widget.param.watch(show_link, "value")
+    tabs.param.watch(show_link, "active")
+    show_link()
     header = pn.Row(
         _html('<h1 class="apptitle">critmin <span>critical-minerals supply security</span></h1>'),
         label,
+        link,
         sizing_mode="stretch_width",
         css_classes=["appheader"],
     )
-    tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
-    return pn.Column(header, tabs, sizing_mode="stretch_width", css_classes=["app"])
+    items = "".join(f"<li>{escape(p)}</li>" for p in problems)
+    notice = _html(
+        f'<div class="errors"><p><b>Part of the link was not used:</b></p><ul>{items}</ul></div>' if problems else ""
+    )
+    return pn.Column(header, notice, tabs, sizing_mode="stretch_width", css_classes=["app"])
+
+
+def open_link(exposure: ExposurePage, response: Any, tabs: pn.Tabs, names: list[str]) -> list[str]:
+    """Apply the view named by the session's link (its query string); return what could not be applied."""
+    from critmin.app.views_runs import library_scenarios
+
+    args = dict(pn.state.session_args or {}) if pn.state.curdoc is not None else {}
+    if not args:
+        return []
+    choices = links.Choices(
+        materials=list(exposure.material.options.values()),
+        allies=list(exposure.ally.options.values()),
+        scenarios=library_scenarios(),
+        pages=names,
+    )
+    view, problems = links.parse_view({str(k): v for k, v in args.items()}, choices)
+    if view.material:
+        exposure.material.value = view.material
+    if view.ally:
+        exposure.ally.value = view.ally
+    if view.scenarios:
+        response.scenarios.value = list(view.scenarios)
+    if view.page:
+        tabs.active = names.index(view.page)
+    return problems
 
 
 class GlossaryPage:

@@ -16,6 +16,7 @@ import panel as pn
 import xarray as xr
 
 from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job, engine_available
+from critmin.app.markup import csv_link
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
 from critmin.errors import Issue, ScenarioError
 from critmin.report import content, figures, results
@@ -620,4 +621,35 @@ def _portfolio_tables(view: results.ResponseView, cites: Citations) -> str:
     ids = view.sources
     named = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
     out.append(f'<p class="cites">Option sources (response_*.csv): {escape(named or "none recorded")}</p>')
+    out.append(f'<p class="download">The whole portfolio, one row per option: {portfolio_csv(view)}</p>')
     return "".join(out)
+
+
+PORTFOLIO_COLUMNS = [
+    "kind",
+    "holder_or_project",
+    "material",
+    "instrument",
+    "tonnes",
+    "outlay_usd",
+    "net_cost_usd",
+    "sources",
+]
+
+
+def portfolio_csv(view: results.ResponseView) -> str:
+    """A link saving the portfolio as CSV: stockpiles, project backing and research, unrounded."""
+    rows: list[list[object]] = [
+        ["stockpile", p.holder, p.material, "", p.tonnes, p.cost_usd, p.cost_usd, ";".join(p.sources)]
+        for p in view.stockpiles
+    ]
+    rows += [
+        ["project", p.project, p.material, p.instrument, "", p.outlay_usd, p.net_cost_usd, ";".join(p.sources)]
+        for p in view.projects
+    ]
+    rows += [
+        ["research", p.programme, p.material, "", "", p.cost_usd, p.cost_usd, ";".join(p.sources)]
+        for p in view.research
+    ]
+    budget = f"{(view.budget or 0) / 1e6:.0f}m"
+    return csv_link(PORTFOLIO_COLUMNS, rows, f"portfolio_usd_{budget}.csv")

@@ -205,7 +205,8 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             )
     cursor_out = [dict(t) for t in tops]
     cursor_in = [dict(t) for t in tops]
-    values, labels, placed = [], [], []
+    values, labels = [], []
+    label_at: list[tuple[float, float]] = []
     for f in sorted(chart.flows, key=lambda f: (f.upstream, f.origin, f.buyer)):
         share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
         origin = f.origin if f.origin in tops[f.upstream] else "OTH"
@@ -228,8 +229,8 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             f'<path d="{path}" fill="{colour(f.origin)}" fill-opacity="0.45"><title>{escape(tip)}</title></path>'
         )
         y_label = (y0 + y1 + w) / 2 + 4
-        if w >= 10 and all(abs(y_label - y) > 12 for x, y in placed if x == mid):
-            placed.append((mid, y_label))  # on the band's middle, where it is straight; never over another label
+        if w >= 10 and all(abs(y_label - y) > 12 for x, y in label_at if x == mid):
+            label_at.append((mid, y_label))  # on the band's middle, where it is straight; never over another label
             labels.append(_text(mid, y_label, tonnes(f.tonnes), size=10, anchor="middle"))
         values.append([f.upstream, f.origin, f.buyer, round(f.tonnes, 1)])
     return _svg("sankey", height + 40 + head, body + labels, title, values)

@@ -146,7 +146,8 @@ def share_map(shares: Mapping[str, float], title: str) -> str:
     if notes:
         legend.append(_text(4, y + 10, "Not on the map: " + "; ".join(notes), size=11, fill=MUTED))
         y += 18
-    values = sorted(([c, round(float(s), 4)] for c, s in shares.items()), key=lambda v: (-v[1], v[0]))
+    ranked = sorted(((c, round(float(s), 4)) for c, s in shares.items()), key=lambda v: (-v[1], v[0]))
+    values = [[c, s] for c, s in ranked]
     return _svg("share-map", y + 4, body + legend, title, values)
 
 
