@@ -20,12 +20,11 @@ import xarray as xr
 
 from critmin.app import links
 from critmin.app.markup import csv_link, figure_html, html_table
-from critmin.app.uploads import MAX_UPLOADS, UploadQuota, validate
+from critmin.app.uploads import UploadQuota
 from critmin.app.views_exposure import map_html, map_years, sankey_html
 from critmin.model.schema import SCHEMA
 from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
-from critmin.report.html import data_version
 from critmin.report.sources import Citations
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
 from critmin.report.trend import trend_rows, trend_table
@@ -59,9 +58,9 @@ class Session:
             self._exposure = shared if shared is not None else content.exposure(self.ds)
         return self._exposure
 
-    def use(self, ds: xr.Dataset, label: str) -> None:
-        """Switch this session to `ds` and refresh every page."""
-        self.ds, self.label, self._exposure = ds, label, None
+    def use(self, ds: xr.Dataset, label: str, exposure: content.Exposure | None = None) -> None:
+        """Switch this session to `ds` (with its `exposure` when already computed) and refresh every page."""
+        self.ds, self.label, self._exposure = ds, label, exposure
         self.results.clear()
         for refresh in self.listeners:
             refresh()
@@ -343,70 +342,11 @@ class SourcesPage:
         )
 
 
-class DataPage:
-    """Upload a zipped data package or CSV files; validated into this session only."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.upload = pn.widgets.FileInput(accept=".zip,.csv,.json", multiple=True, label="Data package")
-        self.reset_button = pn.widgets.Button(label="Use the packaged data again", color="default")
-        self.status = _html(css_classes=["data-status"])
-        self.upload.param.watch(self.on_upload, "value")
-        self.reset_button.on_click(lambda _: self.session.use(self.session.base, self.session.base_label))
-        session.listeners.append(self.show_current)
-        self.messages = _html(css_classes=["data-messages"])
-        self.show_current()
-        self.view = pn.Column(
-            _intro(
-                "Upload your own data package: a ZIP of the package folder, or its CSV files (and "
-                "datapackage.json). It is checked like the packaged data; every problem is listed with file, "
-                "row, field and fix. An upload is kept for this browser session only and is seen by no one else. "
-                f"A session may upload at most {MAX_UPLOADS} times an hour."
-            ),
-            self.status,
-            pn.Row(self.upload, self.reset_button),
-            self.messages,
-            sizing_mode="stretch_width",
-            name="Data",
-        )
-
-    def show_current(self) -> None:
-        """State which dataset this session uses."""
-        ds = self.session.ds
-        counts = ", ".join(f"{n} {int(ds[n].notnull().sum()):,}" for n in SCHEMA if n in ds)
-        self.status.object = (
-            f'<p class="current">In use: <b>{escape(self.session.label)}</b><br>'
-            f"{escape(data_version(ds))}<br><small>{escape(counts)} values</small></p>"
-        )
-
-    def on_upload(self, _: object) -> None:
-        """Validate the uploaded files; switch to them only when they load without a problem."""
-        values, names = self.upload.value, self.upload.filename
-        if not values:
-            return
-        values = values if isinstance(values, list) else [values]
-        names = names if isinstance(names, list) else [names]
-        refused = self.session.upload_quota.take()  # checked first: a refused upload costs the server nothing
-        if refused:
-            ds, problems = None, [refused]
-        else:
-            ds, problems = validate(list(zip(names, values, strict=True)), self.session.upload_folder)
-        if ds is None:
-            items = "".join(f"<li>{escape(line)}</li>" for line in problems)
-            self.messages.object = (
-                f'<div class="errors"><p><b>{len(problems)} problem(s); nothing was loaded.</b> '
-                f"The data in use did not change.</p><ul>{items}</ul></div>"
-            )
-            return
-        label = "your upload: " + ", ".join(sorted(Path(n).name for n in names))
-        self.session.use(ds, label)
-        self.messages.object = f'<p class="ok">Loaded {escape(label)}. Every page now uses it.</p>'
-
-
 def session_view(
     base: xr.Dataset, base_label: str, base_exposure: content.Exposure | None = None
 ) -> pn.viewable.Viewable:
     """The whole app for one browser session (`base_exposure`: exposure of `base`, shared read-only)."""
+    from critmin.app.views_data import DataPage
     from critmin.app.views_runs import ResponsePage, ScenarioPage
 
     session = Session(base, base_label, base_exposure)
