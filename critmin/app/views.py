@@ -26,7 +26,7 @@ from critmin.model.schema import SCHEMA
 from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations
-from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
 from critmin.vocabulary import stages_of
 
@@ -44,6 +44,7 @@ class Session:
         self.listeners: list[Callable[[], None]] = []
         self.results: dict[str, Any] = {}
         self._exposure: content.Exposure | None = None
+        self._shares: dict[int | None, pd.DataFrame] = {}
         self.upload_quota = UploadQuota()
 
     @property
@@ -58,9 +59,16 @@ class Session:
             self._exposure = shared if shared is not None else content.exposure(self.ds)
         return self._exposure
 
+    def share_table(self, year: int | None) -> pd.DataFrame:
+        """World shares by stage and country as of `year` (the base year when None), computed once per dataset."""
+        if year not in self._shares:
+            self._shares[year] = stage_share_table(self.ds, year)
+        return self._shares[year]
+
     def use(self, ds: xr.Dataset, label: str, exposure: content.Exposure | None = None) -> None:
         """Switch this session to `ds` (with its `exposure` when already computed) and refresh every page."""
         self.ds, self.label, self._exposure = ds, label, exposure
+        self._shares.clear()
         self.results.clear()
         for refresh in self.listeners:
             refresh()
@@ -101,7 +109,8 @@ class ExposurePage:
         self.material.param.watch(lambda _: self.draw_material(), "value")
         self.ally.param.watch(lambda _: self.draw_ally(), "value")
         self.map_stage.param.watch(lambda _: self.map_stage_changed(), "value")
-        self.map_year.param.watch(lambda _: self.draw_map(), "value")
+        self.map_year.param.watch(lambda _: None if self._quiet else self.draw_map(), "value")
+        self._quiet = False
         session.listeners.append(self.reset)
         self.reset()
         self.view = pn.Column(
@@ -125,41 +134,50 @@ class ExposurePage:
         """Fill the selectors from the dataset in use and redraw."""
         exp = self.session.exposure()
         materials = content.materials_with_data(self.session.ds)
+        self._quiet = True  # one redraw below, not one per selector set
         self.material.options = {material_label(m): m for m in materials}
         self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
         self.ally.options = {country_label(a): a for a in exp.importers}
         self.ally.value = exp.importers[0] if exp.importers else None
+        self._quiet = False
         self.draw_material()
 
     def draw_material(self) -> None:
         """The material changed: redraw every view of it."""
+        if self._quiet:
+            return
         self.draw_control()
         self.draw_dependence()
         self.draw_sankey()
-        stages = [s for s in stages_of(self.material.value)] if self.material.value else []
+        stages = list(stages_of(self.material.value)) if self.material.value else []
         with_data = [s for s in stages if map_years(self.session.ds, self.material.value, s)]
-        previous = self.map_stage.value
+        self._quiet = True
         self.map_stage.options = with_data
-        if previous == self.map_stage.value and previous in with_data:
-            self.map_stage_changed()  # same stage name, new material: the watcher does not fire
-        else:
-            self.map_stage.value = with_data[-1] if with_data else None
+        self.map_stage.value = with_data[-1] if with_data else None
+        self._fill_years()
+        self._quiet = False
+        self.draw_map()
 
     def draw_ally(self) -> None:
         """The ally changed: redraw its dependence and its import map."""
-        self.draw_dependence()
-        self.draw_map()
+        if not self._quiet:
+            self.draw_dependence()
+            self.draw_map()
 
     def map_stage_changed(self) -> None:
         """Years of the chosen stage, the latest chosen."""
+        if self._quiet:
+            return
+        self._quiet = True
+        self._fill_years()
+        self._quiet = False
+        self.draw_map()
+
+    def _fill_years(self) -> None:
         stage = self.map_stage.value
         years = map_years(self.session.ds, self.material.value, stage) if stage else []
-        previous = self.map_year.value
         self.map_year.options = years
-        if previous == self.map_year.value and previous in years:
-            self.draw_map()
-        else:
-            self.map_year.value = years[0] if years else None
+        self.map_year.value = years[0] if years else None
 
     def draw_map(self) -> None:
         """Share map of the chosen stage and year, and the chosen ally's import flows."""
@@ -167,7 +185,8 @@ class ExposurePage:
         if material is None or stage is None:
             self.map.object = '<p class="absent">No production data to map.</p>'
             return
-        self.map.object = map_html(self.session.ds, material, stage, self.map_year.value, self.ally.value)
+        table = self.session.share_table(self.map_year.value)
+        self.map.object = map_html(self.session.ds, material, stage, self.map_year.value, self.ally.value, table)
 
     def draw_sankey(self) -> None:
         """The supply-chain Sankey that shows the chosen material."""
@@ -180,7 +199,7 @@ class ExposurePage:
         if material is None:
             self.control.object = '<p class="absent">The dataset has no production data.</p>'
             return
-        bars = content.stage_bars(ds, material)
+        bars = content.stage_bars(ds, material, table=self.session.share_table(None))
         cites = Citations(ds)
         title = f"{material.replace('_', ' ')}: world share of output at each stage"
         ids = [s for bar in bars for s in bar.sources]

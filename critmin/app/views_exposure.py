@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+import pandas as pd
 import xarray as xr
 
 from critmin.app.markup import figure_html, html_table
@@ -26,11 +27,16 @@ def map_years(ds: xr.Dataset, material: str, stage: str) -> list[int]:
     return sorted((int(y) for y in cell.year.values[has.values]), reverse=True)
 
 
-def map_html(ds: xr.Dataset, material: str, stage: str, year: int | None, ally: str | None) -> str:
-    """Choropleth of world shares at one stage and year, the ally's import flows, and their tables."""
+def map_html(
+    ds: xr.Dataset, material: str, stage: str, year: int | None, ally: str | None, table: pd.DataFrame | None = None
+) -> str:
+    """Choropleth of world shares at one stage and year, the ally's import flows, and their tables.
+
+    `table` is :func:`critmin.report.tables.stage_share_table` of `ds` as of `year`, when already computed.
+    """
     cites = Citations(ds)
     name = step_label((material, stage))
-    shares, shown, ids = maps.map_shares(ds, material, stage, year)
+    shares, shown, ids = maps.map_shares(ds, material, stage, year, table)
     parts = []
     if shares:
         title = f"{name}: world share of output by country, {shown}"

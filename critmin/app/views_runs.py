@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from html import escape
 from typing import Any
 
@@ -30,6 +32,8 @@ from critmin.vocabulary import ALLIES, SECTORS, sector_label, stages_of
 
 KINDS = {"Export control": "export_control", "Outage": "outage", "Demand surge": "demand_surge"}
 POLL_MS = 400
+STARTED, RUNNING = 2, 10
+"""Percentages shown once a run is clicked and once its process runs; the draws fill the rest."""
 
 
 FORM_NUMBERS = ("horizon", "seed", "draws", "begin", "duration", "share", "project_tonnes", "project_online")
@@ -149,17 +153,25 @@ class Runner:
         self.status = _html(css_classes=["run-status"])
         self.cancel.on_click(lambda _: self.stop())
         self.job: Job | None = None
+        self._starter: threading.Thread | None = None
+        self._clicked = 0.0
         self._callback: Any = None
         self._on_done = on_done
 
     def start(self, job: Job) -> None:
-        """Run `job`, polling it until it ends."""
+        """Show progress at once, start `job` beside the page and poll it until it ends.
+
+        Starting the child process blocks for seconds (a fresh interpreter imports the engine and
+        receives the dataset), so it happens in a thread: the click is answered before that.
+        """
         self.stop()
         self.job = job
-        job.start()
+        self._clicked = time.monotonic()
         self.progress.visible = self.cancel.visible = True
-        self.progress.active, self.progress.value = True, -1
-        self.status.object = "<p>Running… this can take a while for many draws.</p>"
+        self.progress.active, self.progress.value = False, STARTED
+        self.status.object = f"<p>{STARTED}%: starting the engine in a fresh process with the data in use…</p>"
+        self._starter = threading.Thread(target=job.start, daemon=True)
+        self._starter.start()
         self._callback = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
 
     def poll(self) -> None:
@@ -167,10 +179,17 @@ class Runner:
         if self.job is None:
             return
         status = self.job.poll()
+        waited = time.monotonic() - self._clicked
+        if status == "new":
+            self.status.object = f"<p>{STARTED}%: starting the engine in a fresh process… {waited:.0f} s</p>"
+            return
         if status == "running":
-            if self.job.fraction > 0:
-                self.progress.active, self.progress.value = False, int(100 * self.job.fraction)
-            self.status.object = f"<p>Running… {self.job.elapsed:.0f} s, {self.job.fraction:.0%} of draws done</p>"
+            percent = RUNNING + int((100 - RUNNING) * self.job.fraction)
+            self.progress.value = percent
+            self.status.object = (
+                f"<p>{percent}%: running, {waited:.0f} s; {self.job.fraction:.0%} of the draws done "
+                "(the percentage moves as each batch of draws ends)</p>"
+            )
             return
         self._finish()
         if status == "done":
@@ -181,6 +200,9 @@ class Runner:
 
     def stop(self) -> None:
         """Cancel a running job."""
+        if self._starter is not None:
+            self._starter.join()  # a job still starting is cancelled once it has started
+            self._starter = None
         if self.job is not None and self.job.status == "running":
             self.job.cancel()
             self.status.object = '<p class="absent">Cancelled; no result was kept.</p>'

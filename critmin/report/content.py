@@ -164,9 +164,12 @@ def materials_with_data(ds: xr.Dataset) -> list[str]:
     return [m for m in vocab.MATERIALS if m in present]
 
 
-def stage_bars(ds: xr.Dataset, material: str, top: int = 5) -> list[StageBar]:
-    """Each stage of `material` (latest year with data): the `top` producers, the rest as OTH."""
-    table = stage_share_table(ds)
+def stage_bars(ds: xr.Dataset, material: str, top: int = 5, table: pd.DataFrame | None = None) -> list[StageBar]:
+    """Each stage of `material` (latest year with data): the `top` producers, the rest as OTH.
+
+    `table`: :func:`~critmin.report.tables.stage_share_table` of `ds`, when already computed.
+    """
+    table = stage_share_table(ds) if table is None else table
     table = table[table.material == material]
     bars = []
     for stage in vocab.stages_of(material):

@@ -28,7 +28,7 @@ from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
-from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
 
 MAX_SHOCK_PANELS = 6
@@ -93,8 +93,9 @@ def _summary_exposure(exp: content.Exposure, cites: Citations) -> tuple[list[str
 
 def _control_figures(ds: xr.Dataset, exp: content.Exposure, cites: Citations) -> list[Figure]:
     found = []
+    shares = stage_share_table(ds)  # once for every material's bars
     for material in content.materials_with_data(ds):
-        bars = content.stage_bars(ds, material)
+        bars = content.stage_bars(ds, material, table=shares)
         if not bars:
             continue
         ids = [s for bar in bars for s in bar.sources]

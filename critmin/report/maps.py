@@ -26,6 +26,7 @@ from html import escape
 from importlib.resources import files
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from critmin.exposure.years import base_year
@@ -218,13 +219,14 @@ def flow_map(flows: Sequence[tuple[str, float]], importer: str, basis: str, titl
 
 
 def map_shares(
-    ds: xr.Dataset, material: str, stage: str, year: int | None = None
+    ds: xr.Dataset, material: str, stage: str, year: int | None = None, table: pd.DataFrame | None = None
 ) -> tuple[dict[str, float], int, list[str]]:
     """World shares by country of `material` at `stage`, latest year with data at or before `year`.
 
     Returns the shares by ISO3 (``ROW`` for the rest of the world), the year read, and the source ids.
+    `table`: :func:`~critmin.report.tables.stage_share_table` of `ds` as of `year`, when already computed.
     """
-    table = stage_share_table(ds, year)
+    table = stage_share_table(ds, year) if table is None else table
     rows = table[(table.material == material) & (table.stage == stage)]
     if rows.empty:
         return {}, int(year or base_year(ds)), []
