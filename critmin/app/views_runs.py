@@ -170,14 +170,15 @@ class Runner:
         self.progress.visible = self.cancel.visible = True
         self.progress.active, self.progress.value = False, STARTED
         self.status.object = f"<p>{STARTED}%: starting the engine in a fresh process with the data in use…</p>"
-        self._starter = threading.Thread(target=job.start, daemon=True)
-        self._starter.start()
-        self._callback = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
+        self._starter = threading.Thread(target=job.start, daemon=True)  # started by the first poll, once
+        self._callback = pn.state.add_periodic_callback(self.poll, period=POLL_MS)  # the page shows the above
 
     def poll(self) -> None:
         """Check the job; show its outcome when it ends."""
         if self.job is None:
             return
+        if self._starter is not None and self._starter.ident is None:
+            self._starter.start()
         status = self.job.poll()
         waited = time.monotonic() - self._clicked
         if status == "new":
@@ -200,9 +201,9 @@ class Runner:
 
     def stop(self) -> None:
         """Cancel a running job."""
-        if self._starter is not None:
+        if self._starter is not None and self._starter.ident is not None:
             self._starter.join()  # a job still starting is cancelled once it has started
-            self._starter = None
+        self._starter = None
         if self.job is not None and self.job.status == "running":
             self.job.cancel()
             self.status.object = '<p class="absent">Cancelled; no result was kept.</p>'

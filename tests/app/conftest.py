@@ -91,7 +91,7 @@ class Offline:
             route.abort()
 
     def open(self, url: str) -> None:
-        self.page.goto(url)
+        self.page.goto(url, timeout=90_000)  # a session is built when its page is served: slow on a busy machine
         self.page.wait_for_selector("text=Who controls each stage", timeout=60_000)
 
     def tab(self, name: str) -> None:
