@@ -204,8 +204,11 @@ class Runner:
         if self._starter is not None and self._starter.ident is not None:
             self._starter.join()  # a job still starting is cancelled once it has started
         self._starter = None
-        if self.job is not None and self.job.status == "running":
-            self.job.cancel()
+        if self.job is not None and self.job.status in ("new", "running"):
+            if self.job.status == "running":
+                self.job.cancel()
+            else:  # cancelled before its process was started: it never will be
+                self.job.status, self.job.message = "cancelled", "cancelled by the user"
             self.status.object = '<p class="absent">Cancelled; no result was kept.</p>'
         self._finish()
 
