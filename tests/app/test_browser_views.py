@@ -29,8 +29,8 @@ def test_world_maps_drawn_from_local_outlines_and_follow_the_selectors(offline, 
     wait_until(page, lambda: page.locator(label).count() == 1, 60_000)
     assert chart_values(page, "share-map")[0][0] == "CHN"
     page.locator("select").nth(1).select_option(label="EU-27")
-    wait_until(page, lambda: page.locator('svg[data-chart="flow-map"] path[data-iso3="DEU"]').count() == 1)
-    assert page.locator('svg[data-chart="flow-map"] path[data-iso3="DEU"]').get_attribute("fill") == "#9ec5e8"
+    germany = page.locator('svg[data-chart="flow-map"] path[data-iso3="DEU"]')
+    wait_until(page, lambda: germany.get_attribute("fill") == "#9ec5e8", 60_000)  # a member of the importer
     assert "cobalt mining to cobalt refining" in page.locator(".chart-sankey h3").first.inner_text()
     assert page.locator('.chart-sankey svg[data-chart="sankey"]').count() == 1
     assert offline.blocked == []
@@ -53,9 +53,7 @@ def test_a_link_reopens_the_view_and_a_bad_one_is_named(offline, app_url):
     page = offline.page
     page.goto(app_url + "?material=cobalt&ally=usa&page=Response&scenario=myanmar_heavy_ree_outage", timeout=90_000)
     page.wait_for_selector("text=Find the best portfolio", timeout=90_000)
-    assert "myanmar_heavy_ree_outage" in page.locator(".bk-tab.bk-active").first.evaluate(
-        "e => document.body.innerText"
-    )
+    assert page.locator("text=myanmar_heavy_ree_outage").count() >= 1  # chosen on the Response page
     href = page.locator("p.view-link a").first.get_attribute("href")
     assert href == "?material=cobalt&ally=USA&scenario=myanmar_heavy_ree_outage&page=Response"
     offline.tab("Exposure")
