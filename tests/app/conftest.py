@@ -40,7 +40,7 @@ def start_app(*args: str, port: int | None = None, wait: bool = True) -> tuple[s
         text=True,
         env={**os.environ, "BOKEH_ALLOW_WS_ORIGIN": ""},
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the app computes exposure before it serves: slow on a busy machine
     while wait and time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the app exited with status {process.returncode}; run it by hand to see why")
