@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint typecheck bench clean browser-tools pdf-printer
+.PHONY: run test lint typecheck bench clean browser-tools pdf-printer screenshots
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -40,6 +40,10 @@ browser-tools:
 
 test: $(STAMP) browser-tools
 	$(BIN)/python -m pytest
+
+# Every app page and the briefing's first two pages as PNG in out/screenshots/, for review.
+screenshots: $(STAMP) browser-tools
+	$(BIN)/python tools/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check critmin tests tools benchmarks

@@ -148,16 +148,25 @@ def unpack(files: Sequence[tuple[str, bytes]], folder: Path) -> list[str]:
 
 def validate(files: Sequence[tuple[str, bytes]], folder: Path) -> tuple[xr.Dataset | None, list[str]]:
     """Unpack `files` into a fresh `folder` and load it: (dataset, []) or (None, problem lines)."""
-    from critmin.data import load
+    problems = unpack_fresh(files, folder)
+    return (None, problems) if problems else load_unpacked(folder)
 
+
+def unpack_fresh(files: Sequence[tuple[str, bytes]], folder: Path) -> list[str]:
+    """Empty `folder` and unpack `files` into it (fast: no parsing); the problems, [] when it can be loaded."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     problems = unpack(files, folder)
     if not any(folder.iterdir()):
-        return None, problems or ["upload: no CSV file found. Fix: upload a zipped data package or its CSV files."]
-    if problems:
-        return None, problems
+        return problems or ["upload: no CSV file found. Fix: upload a zipped data package or its CSV files."]
+    return problems
+
+
+def load_unpacked(folder: Path) -> tuple[xr.Dataset | None, list[str]]:
+    """Load and check the files :func:`unpack` wrote: (dataset, []) or (None, problem lines without the folder)."""
+    from critmin.data import load
+
     try:
         return load(folder), []
     except DataError as error:

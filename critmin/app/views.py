@@ -18,14 +18,17 @@ import pandas as pd
 import panel as pn
 import xarray as xr
 
-from critmin.app.uploads import MAX_UPLOADS, UploadQuota, validate
+from critmin.app import links
+from critmin.app.markup import csv_link, figure_html, html_table
+from critmin.app.uploads import UploadQuota
+from critmin.app.views_exposure import map_html, map_years, sankey_html
 from critmin.model.schema import SCHEMA
 from critmin.report import content, figures
 from critmin.report.content import country_label, percent, step_label
-from critmin.report.html import data_version
-from critmin.report.sources import Citations, split_ids
-from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.sources import Citations
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
+from critmin.vocabulary import stages_of
 
 ANY = "(any)"
 MAX_ROWS = 50
@@ -41,6 +44,7 @@ class Session:
         self.listeners: list[Callable[[], None]] = []
         self.results: dict[str, Any] = {}
         self._exposure: content.Exposure | None = None
+        self._shares: dict[int | None, pd.DataFrame] = {}
         self.upload_quota = UploadQuota()
 
     @property
@@ -55,9 +59,16 @@ class Session:
             self._exposure = shared if shared is not None else content.exposure(self.ds)
         return self._exposure
 
-    def use(self, ds: xr.Dataset, label: str) -> None:
-        """Switch this session to `ds` and refresh every page."""
-        self.ds, self.label, self._exposure = ds, label, None
+    def share_table(self, year: int | None) -> pd.DataFrame:
+        """World shares by stage and country as of `year` (the base year when None), computed once per dataset."""
+        if year not in self._shares:
+            self._shares[year] = stage_share_table(self.ds, year)
+        return self._shares[year]
+
+    def use(self, ds: xr.Dataset, label: str, exposure: content.Exposure | None = None) -> None:
+        """Switch this session to `ds` (with its `exposure` when already computed) and refresh every page."""
+        self.ds, self.label, self._exposure = ds, label, exposure
+        self._shares.clear()
         self.results.clear()
         for refresh in self.listeners:
             refresh()
@@ -65,27 +76,6 @@ class Session:
     def close(self) -> None:
         """Delete the session's uploads."""
         self._folder.cleanup()
-
-
-def html_table(header: list[str], rows: list[list[str]], hover: str = "", cls: str = "") -> str:
-    """An escaped HTML table; `hover` becomes its title= text."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="ctable {cls}" title="{escape(hover, quote=True)}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
-    )
-
-
-def figure_html(svg: str, ids: list[str] | str, cites: Citations, caption: str) -> str:
-    """A chart with its caption, source marks and hover citations."""
-    hover = escape(cites.hover(ids), quote=True)
-    chosen = split_ids(ids)
-    named = ", ".join(chosen[:6]) + (f" and {len(chosen) - 6} more (hover for all)" if len(chosen) > 6 else "")
-    return (
-        f'<figure class="cfig" title="{hover}">{svg}<figcaption>{escape(caption)}. '
-        f'<span class="cites">Sources: {escape(named or "none recorded")}</span></figcaption></figure>'
-    )
 
 
 def material_label(material: str) -> str:
@@ -103,7 +93,7 @@ def _intro(text: str) -> pn.pane.HTML:
 
 
 class ExposurePage:
-    """Material and ally selectors, stage-control chart, Sankey, dependence table."""
+    """Material and ally selectors, stage-control chart, dependence, world maps, trend, chain Sankey."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -113,17 +103,27 @@ class ExposurePage:
         self.dependence = _html(css_classes=["chart-dependence"])
         self.sankey = _html(css_classes=["chart-sankey"])
         self.trend = _html(css_classes=["chart-trend"])
+        self.map_stage = pn.widgets.Select(label="Map: stage", width=160)
+        self.map_year = pn.widgets.Select(label="Map: year", width=120)
+        self.map = _html(css_classes=["chart-map"])
         self.material.param.watch(lambda _: self.draw_material(), "value")
-        self.ally.param.watch(lambda _: self.draw_dependence(), "value")
+        self.ally.param.watch(lambda _: self.draw_ally(), "value")
+        self.map_stage.param.watch(lambda _: self.map_stage_changed(), "value")
+        self.map_year.param.watch(lambda _: None if self._quiet else self.draw_map(), "value")
+        self._quiet = False
         session.listeners.append(self.reset)
         self.reset()
         self.view = pn.Column(
             _intro(
                 "Who makes each stage of a material's supply chain, and how much of each ally's supply "
-                "passes through one country at any stage. Hover over a chart for its sources."
+                "passes through one country at any stage. Hover over a chart for its sources; every table "
+                "has a CSV link."
             ),
             pn.Row(self.material, self.ally),
             pn.Row(self.control, self.dependence, sizing_mode="stretch_width"),
+            _html("<h3>World map: who produces, and where the ally's imports come from</h3>"),
+            pn.Row(self.map_stage, self.map_year),
+            self.map,
             self.trend,
             self.sankey,
             sizing_mode="stretch_width",
@@ -134,26 +134,64 @@ class ExposurePage:
         """Fill the selectors from the dataset in use and redraw."""
         exp = self.session.exposure()
         materials = content.materials_with_data(self.session.ds)
+        self._quiet = True  # one redraw below, not one per selector set
         self.material.options = {material_label(m): m for m in materials}
         self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
         self.ally.options = {country_label(a): a for a in exp.importers}
         self.ally.value = exp.importers[0] if exp.importers else None
-        self.draw_control()
-        self.draw_dependence()
-        chart = content.chain_sankey(self.session.ds, year=exp.year)
-        cites = Citations(self.session.ds)
-        if isinstance(chart, content.Sankey):
-            title = f"Rare-earth chain {exp.year}, mine to magnet: who supplies whom at each step"
-            self.sankey.object = "<h3>Mine to magnet</h3>" + figure_html(
-                figures.sankey(chart, title), chart.sources, cites, title
-            )
-        else:
-            self.sankey.object = f'<p class="absent">The mine-to-magnet chart is not drawn: {escape(chart)}.</p>'
+        self._quiet = False
+        self.draw_material()
 
     def draw_material(self) -> None:
-        """The material changed: redraw the stage-control chart and the dependence table."""
+        """The material changed: redraw every view of it."""
+        if self._quiet:
+            return
         self.draw_control()
         self.draw_dependence()
+        self.draw_sankey()
+        stages = list(stages_of(self.material.value)) if self.material.value else []
+        with_data = [s for s in stages if map_years(self.session.ds, self.material.value, s)]
+        self._quiet = True
+        self.map_stage.options = with_data
+        self.map_stage.value = with_data[-1] if with_data else None
+        self._fill_years()
+        self._quiet = False
+        self.draw_map()
+
+    def draw_ally(self) -> None:
+        """The ally changed: redraw its dependence and its import map."""
+        if not self._quiet:
+            self.draw_dependence()
+            self.draw_map()
+
+    def map_stage_changed(self) -> None:
+        """Years of the chosen stage, the latest chosen."""
+        if self._quiet:
+            return
+        self._quiet = True
+        self._fill_years()
+        self._quiet = False
+        self.draw_map()
+
+    def _fill_years(self) -> None:
+        stage = self.map_stage.value
+        years = map_years(self.session.ds, self.material.value, stage) if stage else []
+        self.map_year.options = years
+        self.map_year.value = years[0] if years else None
+
+    def draw_map(self) -> None:
+        """Share map of the chosen stage and year, and the chosen ally's import flows."""
+        material, stage = self.material.value, self.map_stage.value
+        if material is None or stage is None:
+            self.map.object = '<p class="absent">No production data to map.</p>'
+            return
+        table = self.session.share_table(self.map_year.value)
+        self.map.object = map_html(self.session.ds, material, stage, self.map_year.value, self.ally.value, table)
+
+    def draw_sankey(self) -> None:
+        """The supply-chain Sankey that shows the chosen material."""
+        material = self.material.value
+        self.sankey.object = sankey_html(self.session.ds, material, self.session.exposure().year) if material else ""
 
     def draw_control(self) -> None:
         """Stage-control chart and table of the chosen material."""
@@ -161,7 +199,7 @@ class ExposurePage:
         if material is None:
             self.control.object = '<p class="absent">The dataset has no production data.</p>'
             return
-        bars = content.stage_bars(ds, material)
+        bars = content.stage_bars(ds, material, table=self.session.share_table(None))
         cites = Citations(ds)
         title = f"{material.replace('_', ' ')}: world share of output at each stage"
         ids = [s for bar in bars for s in bar.sources]
@@ -187,7 +225,12 @@ class ExposurePage:
             "<h3>Who controls each stage</h3>"
             f"{figure_html(figures.stage_control(bars, title), ids, cites, title)}{table}"
         )
-        trend = trend_table(trend_rows(ds, material), cites)
+        over_time = trend_rows(ds, material)
+        trend = trend_table(over_time, cites)
+        if trend:
+            trend += csv_link(
+                list(over_time.columns), over_time.astype(object).values.tolist(), f"over_time_{material}.csv"
+            )
         self.trend.object = (
             f"<h3>Concentration over time: {escape(material.replace('_', ' '))}</h3>{trend}"
             if trend
@@ -318,78 +361,20 @@ class SourcesPage:
         )
 
 
-class DataPage:
-    """Upload a zipped data package or CSV files; validated into this session only."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.upload = pn.widgets.FileInput(accept=".zip,.csv,.json", multiple=True, label="Data package")
-        self.reset_button = pn.widgets.Button(label="Use the packaged data again", color="default")
-        self.status = _html(css_classes=["data-status"])
-        self.upload.param.watch(self.on_upload, "value")
-        self.reset_button.on_click(lambda _: self.session.use(self.session.base, self.session.base_label))
-        session.listeners.append(self.show_current)
-        self.messages = _html(css_classes=["data-messages"])
-        self.show_current()
-        self.view = pn.Column(
-            _intro(
-                "Upload your own data package: a ZIP of the package folder, or its CSV files (and "
-                "datapackage.json). It is checked like the packaged data; every problem is listed with file, "
-                "row, field and fix. An upload is kept for this browser session only and is seen by no one else. "
-                f"A session may upload at most {MAX_UPLOADS} times an hour."
-            ),
-            self.status,
-            pn.Row(self.upload, self.reset_button),
-            self.messages,
-            sizing_mode="stretch_width",
-            name="Data",
-        )
-
-    def show_current(self) -> None:
-        """State which dataset this session uses."""
-        ds = self.session.ds
-        counts = ", ".join(f"{n} {int(ds[n].notnull().sum()):,}" for n in SCHEMA if n in ds)
-        self.status.object = (
-            f'<p class="current">In use: <b>{escape(self.session.label)}</b><br>'
-            f"{escape(data_version(ds))}<br><small>{escape(counts)} values</small></p>"
-        )
-
-    def on_upload(self, _: object) -> None:
-        """Validate the uploaded files; switch to them only when they load without a problem."""
-        values, names = self.upload.value, self.upload.filename
-        if not values:
-            return
-        values = values if isinstance(values, list) else [values]
-        names = names if isinstance(names, list) else [names]
-        refused = self.session.upload_quota.take()  # checked first: a refused upload costs the server nothing
-        if refused:
-            ds, problems = None, [refused]
-        else:
-            ds, problems = validate(list(zip(names, values, strict=True)), self.session.upload_folder)
-        if ds is None:
-            items = "".join(f"<li>{escape(line)}</li>" for line in problems)
-            self.messages.object = (
-                f'<div class="errors"><p><b>{len(problems)} problem(s); nothing was loaded.</b> '
-                f"The data in use did not change.</p><ul>{items}</ul></div>"
-            )
-            return
-        label = "your upload: " + ", ".join(sorted(Path(n).name for n in names))
-        self.session.use(ds, label)
-        self.messages.object = f'<p class="ok">Loaded {escape(label)}. Every page now uses it.</p>'
-
-
 def session_view(
     base: xr.Dataset, base_label: str, base_exposure: content.Exposure | None = None
 ) -> pn.viewable.Viewable:
     """The whole app for one browser session (`base_exposure`: exposure of `base`, shared read-only)."""
+    from critmin.app.views_data import DataPage
     from critmin.app.views_runs import ResponsePage, ScenarioPage
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
+    exposure, response = ExposurePage(session), ResponsePage(session)
     pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage | GlossaryPage] = [
-        ExposurePage(session),
+        exposure,
         ScenarioPage(session),
-        ResponsePage(session),
+        response,
         SourcesPage(session),
         DataPage(session),
         GlossaryPage(),
@@ -401,14 +386,60 @@ def session_view(
 
     session.listeners.append(show_label)
     show_label()
+    tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
+    names = [str(page.view.name) for page in pages]
+    link = _html(css_classes=["view-link"])
+
+    def show_link(*_: object) -> None:
+        view = links.View(
+            exposure.material.value, exposure.ally.value, tuple(response.scenarios.value), names[tabs.active]
+        )
+        link.object = (
+            f'<p class="view-link"><a href="{escape(links.query(view) or "?", quote=True)}">Link to this view</a></p>'
+        )
+
+    problems = open_link(exposure, response, tabs, names)
+    for widget in (exposure.material, exposure.ally, response.scenarios):
+        widget.param.watch(show_link, "value")
+    tabs.param.watch(show_link, "active")
+    show_link()
     header = pn.Row(
         _html('<h1 class="apptitle">critmin <span>critical-minerals supply security</span></h1>'),
         label,
+        link,
         sizing_mode="stretch_width",
         css_classes=["appheader"],
     )
-    tabs = pn.Tabs(*[page.view for page in pages], dynamic=True, sizing_mode="stretch_width")
-    return pn.Column(header, tabs, sizing_mode="stretch_width", css_classes=["app"])
+    items = "".join(f"<li>{escape(p)}</li>" for p in problems)
+    notice = _html(
+        f'<div class="errors"><p><b>Part of the link was not used:</b></p><ul>{items}</ul></div>' if problems else ""
+    )
+    return pn.Column(header, notice, tabs, sizing_mode="stretch_width", css_classes=["app"])
+
+
+def open_link(exposure: ExposurePage, response: Any, tabs: pn.Tabs, names: list[str]) -> list[str]:
+    """Apply the view named by the session's link (its query string); return what could not be applied."""
+    from critmin.app.views_runs import library_scenarios
+
+    args = dict(pn.state.session_args or {}) if pn.state.curdoc is not None else {}
+    if not args:
+        return []
+    choices = links.Choices(
+        materials=list(exposure.material.options.values()),
+        allies=list(exposure.ally.options.values()),
+        scenarios=library_scenarios(),
+        pages=names,
+    )
+    view, problems = links.parse_view({str(k): v for k, v in args.items()}, choices)
+    if view.material:
+        exposure.material.value = view.material
+    if view.ally:
+        exposure.ally.value = view.ally
+    if view.scenarios:
+        response.scenarios.value = list(view.scenarios)
+    if view.page:
+        tabs.active = names.index(view.page)
+    return problems
 
 
 class GlossaryPage:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from html import escape
 from typing import Any
 
@@ -16,6 +18,7 @@ import panel as pn
 import xarray as xr
 
 from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, SHOCK_ENGINE, Job, engine_available
+from critmin.app.markup import csv_link
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
 from critmin.errors import Issue, ScenarioError
 from critmin.report import content, figures, results
@@ -29,6 +32,8 @@ from critmin.vocabulary import ALLIES, SECTORS, sector_label, stages_of
 
 KINDS = {"Export control": "export_control", "Outage": "outage", "Demand surge": "demand_surge"}
 POLL_MS = 400
+STARTED, RUNNING = 2, 10
+"""Percentages shown once a run is clicked and once its process runs; the draws fill the rest."""
 
 
 FORM_NUMBERS = ("horizon", "seed", "draws", "begin", "duration", "share", "project_tonnes", "project_online")
@@ -148,28 +153,44 @@ class Runner:
         self.status = _html(css_classes=["run-status"])
         self.cancel.on_click(lambda _: self.stop())
         self.job: Job | None = None
+        self._starter: threading.Thread | None = None
+        self._clicked = 0.0
         self._callback: Any = None
         self._on_done = on_done
 
     def start(self, job: Job) -> None:
-        """Run `job`, polling it until it ends."""
+        """Show progress at once, start `job` beside the page and poll it until it ends.
+
+        Starting the child process blocks for seconds (a fresh interpreter imports the engine and
+        receives the dataset), so it happens in a thread: the click is answered before that.
+        """
         self.stop()
         self.job = job
-        job.start()
+        self._clicked = time.monotonic()
         self.progress.visible = self.cancel.visible = True
-        self.progress.active, self.progress.value = True, -1
-        self.status.object = "<p>Running… this can take a while for many draws.</p>"
-        self._callback = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
+        self.progress.active, self.progress.value = False, STARTED
+        self.status.object = f"<p>{STARTED}%: starting the engine in a fresh process with the data in use…</p>"
+        self._starter = threading.Thread(target=job.start, daemon=True)  # started by the first poll, once
+        self._callback = pn.state.add_periodic_callback(self.poll, period=POLL_MS)  # the page shows the above
 
     def poll(self) -> None:
         """Check the job; show its outcome when it ends."""
         if self.job is None:
             return
+        if self._starter is not None and self._starter.ident is None:
+            self._starter.start()
         status = self.job.poll()
+        waited = time.monotonic() - self._clicked
+        if status == "new":
+            self.status.object = f"<p>{STARTED}%: starting the engine in a fresh process… {waited:.0f} s</p>"
+            return
         if status == "running":
-            if self.job.fraction > 0:
-                self.progress.active, self.progress.value = False, int(100 * self.job.fraction)
-            self.status.object = f"<p>Running… {self.job.elapsed:.0f} s, {self.job.fraction:.0%} of draws done</p>"
+            percent = RUNNING + int((100 - RUNNING) * self.job.fraction)
+            self.progress.value = percent
+            self.status.object = (
+                f"<p>{percent}%: running, {waited:.0f} s; {self.job.fraction:.0%} of the draws done "
+                "(the percentage moves as each batch of draws ends)</p>"
+            )
             return
         self._finish()
         if status == "done":
@@ -180,8 +201,14 @@ class Runner:
 
     def stop(self) -> None:
         """Cancel a running job."""
-        if self.job is not None and self.job.status == "running":
-            self.job.cancel()
+        if self._starter is not None and self._starter.ident is not None:
+            self._starter.join()  # a job still starting is cancelled once it has started
+        self._starter = None
+        if self.job is not None and self.job.status in ("new", "running"):
+            if self.job.status == "running":
+                self.job.cancel()
+            else:  # cancelled before its process was started: it never will be
+                self.job.status, self.job.message = "cancelled", "cancelled by the user"
             self.status.object = '<p class="absent">Cancelled; no result was kept.</p>'
         self._finish()
 
@@ -622,4 +649,35 @@ def _portfolio_tables(view: results.ResponseView, cites: Citations) -> str:
     ids = view.sources
     named = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
     out.append(f'<p class="cites">Option sources (response_*.csv): {escape(named or "none recorded")}</p>')
+    out.append(f'<p class="download">The whole portfolio, one row per option: {portfolio_csv(view)}</p>')
     return "".join(out)
+
+
+PORTFOLIO_COLUMNS = [
+    "kind",
+    "holder_or_project",
+    "material",
+    "instrument",
+    "tonnes",
+    "outlay_usd",
+    "net_cost_usd",
+    "sources",
+]
+
+
+def portfolio_csv(view: results.ResponseView) -> str:
+    """A link saving the portfolio as CSV: stockpiles, project backing and research, unrounded."""
+    rows: list[list[object]] = [
+        ["stockpile", p.holder, p.material, "", p.tonnes, p.cost_usd, p.cost_usd, ";".join(p.sources)]
+        for p in view.stockpiles
+    ]
+    rows += [
+        ["project", p.project, p.material, p.instrument, "", p.outlay_usd, p.net_cost_usd, ";".join(p.sources)]
+        for p in view.projects
+    ]
+    rows += [
+        ["research", p.programme, p.material, "", "", p.cost_usd, p.cost_usd, ";".join(p.sources)]
+        for p in view.research
+    ]
+    budget = f"{(view.budget or 0) / 1e6:.0f}m"
+    return csv_link(PORTFOLIO_COLUMNS, rows, f"portfolio_usd_{budget}.csv")

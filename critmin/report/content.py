@@ -164,9 +164,12 @@ def materials_with_data(ds: xr.Dataset) -> list[str]:
     return [m for m in vocab.MATERIALS if m in present]
 
 
-def stage_bars(ds: xr.Dataset, material: str, top: int = 5) -> list[StageBar]:
-    """Each stage of `material` (latest year with data): the `top` producers, the rest as OTH."""
-    table = stage_share_table(ds)
+def stage_bars(ds: xr.Dataset, material: str, top: int = 5, table: pd.DataFrame | None = None) -> list[StageBar]:
+    """Each stage of `material` (latest year with data): the `top` producers, the rest as OTH.
+
+    `table`: :func:`~critmin.report.tables.stage_share_table` of `ds`, when already computed.
+    """
+    table = stage_share_table(ds) if table is None else table
     table = table[table.material == material]
     bars = []
     for stage in vocab.stages_of(material):
@@ -247,6 +250,53 @@ def chain_sankey(ds: xr.Dataset, target: tuple[str, str] = MAGNET_TARGET, year: 
             link = ds.chain_source.sel(material=down[0], stage=down[1], input_material=up[0], input_stage=up[1])
             sources |= {str(link.item())} - {"", "nan"}
     return Sankey([(str(m), str(s)) for m, s in steps], flows, chosen, sorted(sources))
+
+
+def sankey_target(ds: xr.Dataset, material: str) -> tuple[str, str] | None:
+    """The final step whose chain shows `material`: its own last stage when the chain table
+    gives that stage an input, else the longest chain passing through one of its stages
+    (rare-earth mining is drawn in the magnet chain, natural graphite in the anode chain).
+
+    Examples
+    --------
+    >>> from critmin.data import load
+    >>> ds = load()
+    >>> sankey_target(ds, "cobalt"), sankey_target(ds, "rare_earths"), sankey_target(ds, "germanium")
+    (('cobalt', 'refining'), ('ndfeb', 'magnet'), None)
+    """
+    if "chain" not in ds:
+        return None
+
+    def path(step: tuple[str, str]) -> list[tuple[str, str]]:
+        try:
+            return [(str(m), str(s)) for m, s in chain_path(ds["chain"], *step)]
+        except (ValueError, KeyError):
+            return []
+
+    stages = vocab.stages_of(material)
+    if stages and len(path((material, stages[-1]))) >= 2:
+        return (material, stages[-1])
+    passing = [
+        (len(chain), target)
+        for other in vocab.MATERIALS
+        if other in ds.material.values and vocab.stages_of(other)
+        for target in [(other, vocab.stages_of(other)[-1])]
+        for chain in [path(target)]
+        if len(chain) >= 2 and any(m == material for m, _ in chain)
+    ]
+    return max(passing)[1] if passing else None
+
+
+def sankey_title(chart: Sankey) -> str:
+    """What a chain Sankey shows, its year and its unit.
+
+    Examples
+    --------
+    >>> sankey_title(Sankey([("cobalt", "mining"), ("cobalt", "refining")], [], 2024, []))
+    'cobalt mining to cobalt refining, 2024: who supplies whom at each step (flows in t of the upstream product)'
+    """
+    first, last = step_label(chart.steps[0]), step_label(chart.steps[-1])
+    return f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product)"
 
 
 def percent(value: float) -> str:

@@ -117,11 +117,12 @@ def stage_control(bars: Sequence[StageBar], title: str) -> str:
             codes.append(code)
         values.append([bar.stage, [[c, round(s, 4)] for c, s, _ in bar.shares]])
     legend_y = 8 + len(bars) * row + 6
-    body += _legend(list(dict.fromkeys(codes)), legend_y)
-    return _svg("stage-control", legend_y + 24, body, title, values)
+    legend, bottom = _legend(list(dict.fromkeys(codes)), legend_y)
+    return _svg("stage-control", bottom + 6, body + legend, title, values)
 
 
-def _legend(codes: Sequence[str], y: float) -> list[str]:
+def _legend(codes: Sequence[str], y: float) -> tuple[list[str], float]:
+    """Swatch and label per code, wrapped to the chart width; the marks and the y below the last row."""
     items, x = [], 4.0
     for code in codes:
         label = f"{code} {country_label(code)}" if code not in ("OTH", "ROW") else country_label(code)
@@ -131,7 +132,7 @@ def _legend(codes: Sequence[str], y: float) -> list[str]:
         items.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" fill="{colour(code)}"/>')
         items.append(_text(x + 16, y + 10, label, size=11, fill=MUTED))
         x += width + 8
-    return items
+    return items, y + 18
 
 
 def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
@@ -155,16 +156,26 @@ def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
 
 
 def sankey(chart: Sankey, title: str, top: int = 5) -> str:
-    """Flows between consecutive steps; band width is the share of tonnes between two steps."""
+    """Flows between consecutive steps; band width is the share of tonnes between two steps.
+
+    Each step is headed by the tonnes leaving it (in its own basis, e.g. t REO) and every band
+    wide enough to hold a label carries its tonnes, so the chart reads without hovering.
+    """
+    from critmin.vocabulary import MATERIAL_STAGES
+
+    def material_name(code: str) -> str:
+        return {"ndfeb": "NdFeB", "ndpr": "NdPr"}.get(code, code.replace("_", " "))
+
     nodes = _sankey_nodes(chart, top)
-    height, gap, node_w = 300.0, 10.0, 14.0
+    height, gap, node_w, head = 300.0, 10.0, 14.0, 22.0
     n = len(chart.steps)
-    xs = [60 + i * (WIDTH - 150) / max(n - 1, 1) for i in range(n)]
+    xs = [56 + i * (WIDTH - 136) / max(n - 1, 1) for i in range(n)]
     scale = (height - gap * (top + 1)) / max(sum(col.values()) for col in nodes)
     tops: list[dict[str, float]] = []
     body = []
+    totals = [sum(f.tonnes for f in chart.flows if f.upstream == i) for i in range(n - 1)]
     for i, column in enumerate(nodes):
-        y, placed = 30.0, {}
+        y, placed = 30.0 + head, {}
         for code, size in sorted(column.items(), key=lambda kv: (kv[0] == "OTH", -kv[1])):
             placed[code] = y
             tip = f"{step_label(chart.steps[i])}: {country_label(code)} {size:.0%} of the flows"
@@ -173,11 +184,29 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
                 body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), code, size=10))
             y += size * scale + gap
         tops.append(placed)
-        body.append(_text(xs[i] + node_w / 2, 18, step_label(chart.steps[i]), size=11, anchor="middle", weight="bold"))
+        material, stage = chart.steps[i]
+        basis = MATERIAL_STAGES.get(material, {}).get(stage, "")
+        lines = [(material_name(material), 11), (stage, 11)]
+        lines += [(f"{tonnes(totals[i])} {basis}".strip(), 9)] if i < n - 1 else []
+        for row, (line, size) in enumerate(lines):
+            half = 0.31 * size * len(line)  # about half the drawn width: the header is kept inside the chart
+            x_head = min(max(xs[i] + node_w / 2, half + 2), WIDTH - half - 2)
+            weight = "bold" if size == 11 else "normal"
+            body.append(
+                _text(
+                    x_head,
+                    10 + 13 * row,
+                    line,
+                    size=size,
+                    anchor="middle",
+                    fill=INK if size == 11 else MUTED,
+                    weight=weight,
+                )
+            )
     cursor_out = [dict(t) for t in tops]
     cursor_in = [dict(t) for t in tops]
-    totals = [sum(f.tonnes for f in chart.flows if f.upstream == i) for i in range(n - 1)]
-    values = []
+    values, labels = [], []
+    label_at: list[tuple[float, float]] = []
     for f in sorted(chart.flows, key=lambda f: (f.upstream, f.origin, f.buyer)):
         share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
         origin = f.origin if f.origin in tops[f.upstream] else "OTH"
@@ -199,8 +228,12 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
         body.append(
             f'<path d="{path}" fill="{colour(f.origin)}" fill-opacity="0.45"><title>{escape(tip)}</title></path>'
         )
+        y_label = (y0 + y1 + w) / 2 + 4
+        if w >= 10 and all(abs(y_label - y) > 12 for x, y in label_at if x == mid):
+            label_at.append((mid, y_label))  # on the band's middle, where it is straight; never over another label
+            labels.append(_text(mid, y_label, tonnes(f.tonnes), size=10, anchor="middle"))
         values.append([f.upstream, f.origin, f.buyer, round(f.tonnes, 1)])
-    return _svg("sankey", height + 40, body, title, values)
+    return _svg("sankey", height + 40 + head, body + labels, title, values)
 
 
 def hbar_pairs(

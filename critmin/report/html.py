@@ -24,11 +24,11 @@ from critmin import __version__
 from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
 from critmin.glossary import TERMS, tail_caveat
-from critmin.report import content, figures, results, shock_charts
+from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.sources import Citations, split_ids
-from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND
+from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
 
 MAX_SHOCK_PANELS = 6
@@ -93,8 +93,9 @@ def _summary_exposure(exp: content.Exposure, cites: Citations) -> tuple[list[str
 
 def _control_figures(ds: xr.Dataset, exp: content.Exposure, cites: Citations) -> list[Figure]:
     found = []
+    shares = stage_share_table(ds)  # once for every material's bars
     for material in content.materials_with_data(ds):
-        bars = content.stage_bars(ds, material)
+        bars = content.stage_bars(ds, material, table=shares)
         if not bars:
             continue
         ids = [s for bar in bars for s in bar.sources]
@@ -412,11 +413,9 @@ def render_html(
     exp = content.exposure(ds)
     hidden, concentrated = _summary_exposure(exp, cites)
     control = _control_figures(ds, exp, cites)
-    sankey = content.chain_sankey(ds, year=exp.year)
-    sankey_fig = None
-    if isinstance(sankey, content.Sankey):
-        title = f"Rare-earth chain {exp.year}, mine to magnet: who supplies whom at each step"
-        sankey_fig = _figure(cites, "sankey", title, figures.sankey(sankey, title), sankey.sources)
+    world_maps = [_figure(cites, *parts) for parts in atlas.map_figures(ds, exp.year)]
+    chains, not_drawn = atlas.chain_figures(ds, exp.year)
+    sankeys = [_figure(cites, *parts) for parts in chains]
     dependence = _dependence_figures(exp, cites)
     trends = [(m, trend_table(trend_rows(ds, m), cites)) for m in TREND_MATERIALS]
     shock_part = _shock_section(ds, shock, cites) if shock is not None else None
@@ -437,8 +436,9 @@ def render_html(
             hidden=hidden,
             concentrated=concentrated,
             control=control,
-            sankey=sankey_fig,
-            sankey_reason=sankey if isinstance(sankey, str) else "",
+            world_maps=world_maps,
+            sankeys=sankeys,
+            not_drawn=not_drawn,
             dependence=dependence,
             trends=[(m.replace("_", " "), t) for m, t in trends if t],
             not_exclusive=NOT_EXCLUSIVE,

@@ -58,6 +58,22 @@ def event_marks(shock: xr.Dataset) -> list[tuple[int, str]]:
         return []
 
 
+CONTROL_NOTE = (
+    "A control strands supply inside the controller, so the price there can fall while the price outside rises"
+)
+"""Caption of a price chart by market, for scenarios with an export control only: without one there is
+nothing stranded, and the note would explain a gap that is not there."""
+
+
+def has_control(marks: list[tuple[int, str]]) -> bool:
+    """Whether the scenario's event marks include an export control.
+
+    >>> has_control([(1, "CHN export control"), (7, "CHN control lifted")]), has_control([(1, "CHN outage")])
+    (True, False)
+    """
+    return any(label.endswith("export control") for _, label in marks)
+
+
 def _baseline(variable: str, band: results.Band) -> float | None:
     if variable == "price_ratio":
         return 1.0
@@ -124,12 +140,7 @@ def charts(shock: xr.Dataset, variable: str, material: str | None = None) -> lis
             where = f" {MARKET_PHRASE.get(market, f'in the {market} market')}" if market else ""
             ratio = ", ratio to the baseline price" if variable == "price_ratio" else ""
             title = f"Simulated price{f' of {what}' if what else ''}{where}{ratio}, by month"
-            note = (
-                "A control strands supply inside the controller, so the price there can fall while the "
-                "price outside rises"
-                if market
-                else ""
-            )
+            note = CONTROL_NOTE if market and has_control(marks) else ""
         else:
             title = f"Simulated {variable}{f' of {what}' if what else ''} by month: median and range across draws"
             note = ""

@@ -40,7 +40,7 @@ def start_app(*args: str, port: int | None = None, wait: bool = True) -> tuple[s
         text=True,
         env={**os.environ, "BOKEH_ALLOW_WS_ORIGIN": ""},
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the app computes exposure before it serves: slow on a busy machine
     while wait and time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the app exited with status {process.returncode}; run it by hand to see why")
@@ -91,7 +91,7 @@ class Offline:
             route.abort()
 
     def open(self, url: str) -> None:
-        self.page.goto(url)
+        self.page.goto(url, timeout=90_000)  # a session is built when its page is served: slow on a busy machine
         self.page.wait_for_selector("text=Who controls each stage", timeout=60_000)
 
     def tab(self, name: str) -> None:

@@ -97,7 +97,8 @@ def test_briefing_template_links_only_web_addresses() -> None:
 def test_uploads_are_bounded_in_count_per_session() -> None:
     import critmin
     from critmin.app.uploads import MAX_FILES, MAX_UPLOADS
-    from critmin.app.views import DataPage, Session
+    from critmin.app.views import Session
+    from critmin.app.views_data import DataPage
 
     session, other = (Session(critmin.load(MINI), "mini") for _ in range(2))
     try:
