@@ -50,7 +50,8 @@ import numpy as np
 
 from critmin.scenarios.spec import Scenario
 from critmin.shock.network import Network
-from critmin.shock.parameters import DAYS_PER_MONTH, sector_level_key
+from critmin.shock.parameters import DAYS_PER_MONTH
+from critmin.shock.sector_levels import sector_level_key
 
 FIRM_CLASSES: Final = 4
 """Cover classes per origin group (equal shares of the sector's need)."""

@@ -27,7 +27,8 @@ import numpy as np
 import xarray as xr
 
 from critmin.shock.material_parameters import resolve_material_values
-from critmin.shock.parameters import resolve_parameters, sector_levels
+from critmin.shock.parameters import resolve_parameters
+from critmin.shock.sector_levels import sector_levels
 from critmin.vocabulary import COUNTRIES, MATERIAL_STAGES, stages_of
 
 
@@ -63,7 +64,7 @@ class Network:
         Sourcing edges, sorted by item; ``edge_share`` is the buyer's share from that supplier.
     parameters, provenance : dict
         Parameter values from the dataset (or defaults) and where each came from, with each
-        sector's minimum operating level under :func:`critmin.shock.parameters.sector_level_key`.
+        sector's minimum operating level under :func:`critmin.shock.sector_levels.sector_level_key`.
     material_values : dict
         Per-material values of some parameters (``{name: {material: value}}``); their origin is
         in `provenance` under ``"name@material"``.

@@ -16,7 +16,8 @@ from critmin.shock.context import build_context
 from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.expectations import expected_multiplier
 from critmin.shock.network import Network
-from critmin.shock.parameters import PARAMETERS, sector_level_key
+from critmin.shock.parameters import PARAMETERS
+from critmin.shock.sector_levels import sector_level_key
 from critmin.shock.step import gather, initial_state, step
 from critmin.shock.summary import Accumulator, group_max, summary_dataset
 from critmin.vocabulary import STAGES
