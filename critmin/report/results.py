@@ -195,11 +195,14 @@ def stop_times(shock: xr.Dataset, per_tonne: xr.DataArray | str | None = None) -
         value = array.sel(key)
         ever = cell.any("month") if "month" in cell.dims else cell
         share = float(ever.mean("draw")) if "draw" in ever.dims else float(ever)
-        med = value.median("draw") if "draw" in value.dims else value
+        # a month counts as idle when any of the sector's output stops (a firm class, any material);
+        # the median draw's idle months are the median of that 0/1 series, as the stored bands give
+        med = value if name == "shortfall" else cell.astype(float)
+        med = med.median("draw") if "draw" in med.dims else med
         if "month" in med.dims:
             stopped = np.flatnonzero(med.values > 1e-9)
             first = months[stopped[0]] if stopped.size else ""
-            months_idle = float(med.clip(0, 1).sum()) if name != "shortfall" else float(stopped.size)
+            months_idle = float(med.sum()) if name != "shortfall" else float(stopped.size)
         else:
             first, months_idle = "", float(med)
         if share > 0:
