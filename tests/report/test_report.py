@@ -116,7 +116,7 @@ def test_dataset_without_chain_says_why(tmp_path):
     import critmin
 
     html = render_html(critmin.load("tests/data/mini"))
-    assert "Not drawn: the dataset has no chain coefficients" in html
+    assert "No chain is drawn: the dataset has no chain coefficients." in html
     assert "Dependence is not computed: the dataset has no chain." in html
 
 
@@ -302,7 +302,7 @@ def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
     assert "carry no frontier" in html and "est-response-stockpile" in html.split('id="sources"', 1)[1]
     info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert pages <= 25
+    assert pages <= 30  # a Sankey per material's chain (13) and two maps joined section 2 and 1
     first = subprocess.run(
         ["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
     ).stdout
