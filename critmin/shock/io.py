@@ -87,7 +87,7 @@ def trajectory_bytes(dataset: xr.Dataset, scenario: Scenario | str | Path, draws
     --------
     >>> from critmin.shock.synthetic import synthetic_dataset
     >>> trajectory_bytes(synthetic_dataset(countries=3, materials=["gallium"]), "backtest_ga_ge_2023", 10)
-    170520
+    198240
     """
     from critmin.shock.simulate import trajectory_nbytes
 
