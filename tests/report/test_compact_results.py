@@ -1,5 +1,5 @@
 """The briefing and the app read results without trajectories (bands across draws) as they read
-full trajectories: same bands, same stop table, same worst scenario; 1 and 200 draws render."""
+full trajectories: same bands, same stop table, same worst scenario; 1 and 20 draws render."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_charts_of_bands_without_a_material_are_one_per_material(full):
         results.shock_band(lean, "shortfall")
 
 
-@pytest.mark.parametrize("draws", [1, 200])
+@pytest.mark.parametrize("draws", [1, 20])
 def test_the_briefing_and_the_app_render_from_a_run_without_trajectories(ds, draws):
     shock = run(ds, load_scenario("japan_ree_magnet_halt_6m"), draws=draws, trajectories=False)
     assert "production" not in shock and shock.sizes["draw"] == draws
