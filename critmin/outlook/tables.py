@@ -115,21 +115,29 @@ def milestones(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
         for importer in array["importer"].values:
             for target in array["target"].values:
                 series = array.sel(importer=importer, target=target)
-                median = series.sel(quantile=0.5).to_numpy()
                 rows.append(
                     {
                         "importer": str(importer),
                         "target": str(target),
                         "measure": measure,
-                        "base": float(median[0]),
-                        f"p50_{check_year}": float(series.sel(quantile=0.5, year=check_year)),
-                        "year_met": year_met(median, years, TARGET_SHARE, below=True),
-                        f"p_met_{check_year}": _p_met(series, check_year, TARGET_SHARE, below=True),
+                        **_milestone(series, years, check_year, TARGET_SHARE, below=True),
                     }
                 )
     table = pd.DataFrame(rows)
     table["year_met"] = table["year_met"].astype("Int64")
     return table
+
+
+def _milestone(series: xr.DataArray, years: list, check_year: int, threshold: float, below: bool) -> dict:
+    """Base-year median, median at `check_year`, the year the median meets `threshold` and the share of
+    draws meeting it at `check_year`."""
+    median = series.sel(quantile=0.5).to_numpy()
+    return {
+        "base": float(median[0]),
+        f"p50_{check_year}": float(series.sel(quantile=0.5, year=check_year)),
+        "year_met": year_met(median, years, threshold, below=below),
+        f"p_met_{check_year}": _p_met(series, check_year, threshold, below=below),
+    }
 
 
 def crma_table(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
@@ -149,18 +157,14 @@ def crma_table(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
             )
             for name, label, threshold, below in checks:
                 series = result[name].sel(importer=importer, step=step)
-                median = series.sel(quantile=0.5).to_numpy()
-                if not np.isfinite(median).any():
+                if not np.isfinite(series.sel(quantile=0.5).to_numpy()).any():
                     continue
                 rows.append(
                     {
                         "importer": str(importer),
                         "step": str(step),
                         "benchmark": label,
-                        "base": float(median[0]),
-                        f"p50_{check_year}": float(series.sel(quantile=0.5, year=check_year)),
-                        "year_met": year_met(median, years, threshold, below=below),
-                        f"p_met_{check_year}": _p_met(series, check_year, threshold, below=below),
+                        **_milestone(series, years, check_year, threshold, below=below),
                     }
                 )
         rows.append(
