@@ -8,7 +8,9 @@ Month drivers (arrays over draws ``B``):
 
 * ``edge_mult[B, E]`` multiplies buyers' orders on each sourcing edge; per control, from the
   day-level shares of :mod:`critmin.shock.licensing` (rush ``r``, controlled ``c``, approved
-  ``a``), ``1 + (frontload - 1) * r - c + a + leakage * (c - a)``. With an ``approval_path``,
+  ``a``), ``1 + (frontload - 1) * r - c + a + leakage * (c - a) + b``, ``b`` the backlog
+  released after a lift (:func:`~critmin.shock.licensing.backlog_release`); leakage is 0 for a
+  banned destination class (nothing on the direct edge). With an ``approval_path``,
   ``a = c * p * path`` (0 during the licensing delay, then the path, the last value held; a
   fractional delay approves that fraction of the first month);
 * ``restock_mult[B, E]``: the same without approvals, ``1 + (frontload - 1) * r - c + leakage *
@@ -46,7 +48,7 @@ from critmin.scenarios.spec import (
 )
 from critmin.scenarios.validate import month_index
 from critmin.scenarios.validate_control import day_offset, month_starts
-from critmin.shock.licensing import approved_share, processing_cdf, window_share
+from critmin.shock.licensing import approved_share, backlog_release, processing_cdf, window_share
 from critmin.shock.network import Network
 from critmin.shock.parameters import INTEGER_PARAMETERS, PARAMETERS
 from critmin.vocabulary import stages_of
@@ -284,6 +286,10 @@ def _compile_control(
         klass = e.destination_classes[cls] if cls >= 0 else None
         transit = np.maximum(np.round(per_material("transit_days", e.transit_days, material)), 0).astype(int)
         leakage = np.clip(per_material("leakage", e.leakage, material), 0.0, 1.0)[:, None]
+        if klass is not None and klass.banned:
+            # a banned destination gets nothing on the direct edge: what leaks goes through
+            # third countries, which the network does not route on to the banned buyer
+            leakage = np.zeros_like(leakage)
         controlled = window_share(effective + transit, lifted + transit, starts)
         p = _approval_probability(i, e, klass, params, values, size)
         if e.approval_path:
@@ -298,7 +304,11 @@ def _compile_control(
             # a_t <= c_t holds exactly; the bound only removes rounding of the cumulative sums
             approved = np.minimum(approved_share(cdf, effective, lifted, transit, p, starts), controlled)
         base = 1.0 + (params["frontload_factor"][:, None] - 1.0) * rush - controlled
-        mult.append(base + approved + leakage * (controlled - approved))
+        released = 0.0
+        if lifted < NEVER:
+            held = (controlled - approved) * (1.0 - leakage)
+            released = backlog_release(held, lifted, transit, params["lift_release_days"], starts)
+        mult.append(base + approved + leakage * (controlled - approved) + released)
         restock.append(base + leakage * controlled)
         blocked |= controlled > 0
     shape = (0, size, horizon)

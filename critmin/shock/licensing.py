@@ -15,7 +15,13 @@ Days count from the 1st of the scenario's start month; month ``t`` covers days
       a_t = p / D_t * sum_{a=E}^{L-1} [F(u_t - T - a) - F(l_t - T - a)],
       u_t = min(s_{t+1}, L + T),  l_t = min(s_t, L + T)
 
-  computed exactly with cumulative sums of ``F`` over whole days (``a_t <= c_t``).
+  computed exactly with cumulative sums of ``F`` over whole days (``a_t <= c_t``);
+* the **released backlog** at a lift (:func:`backlog_release`): orders not delivered while the
+  control held, ``sum_t (c_t - a_t) (1 - leakage) D_t`` days of normal flow, are still wanted
+  and ship from ``L + T`` at an even rate over ``R`` days (``lift_release_days``). In Sep 2010
+  Japan-bound rare-earth cargo was "stuck at Chinese ports" and loading resumed on 19 Nov
+  (https://www.washingtontimes.com/news/2010/sep/29/traders-china-resumes-rare-earth-exports-to-japan/,
+  http://worldal.com/news/china/2010-11-20/129021850131472.shtml).
 
 Processing times are lognormal (median ``m``, dispersion ``sigma`` = sd of ``ln X``; sigma 0 =
 exactly ``m`` days) or uniform on ``[low, high]``. A lognormal fits waiting times that cannot
@@ -107,3 +113,28 @@ def approved_share(
     upper = filed_by(np.minimum(starts[None, 1:], end))
     lower = filed_by(np.minimum(starts[None, :-1], end))
     return p[:, None] * (upper - lower) / np.diff(starts)[None, :]
+
+
+def backlog_release(
+    held: np.ndarray, lifted: int, transit: np.ndarray, release_days: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """Backlog shipped after a lift per month, as a share of normal flow, (B, H).
+
+    `held` (B, H) is the share of each month's normal flow not delivered while the control held
+    (module docstring); its total in days of flow ships at an even rate over `release_days`
+    (B,) from ``lifted + transit``.
+
+    Examples
+    --------
+    Ten days of flow held in a 30-day month, lifted on day 40, no transit, released over 20
+    days: half a month's flow arrives on days 40-59, 10 of them in each month.
+
+    >>> starts = np.array([0, 30, 50, 80])
+    >>> held = np.array([[1 / 3, 0.0, 0.0]])
+    >>> (backlog_release(held, 40, np.array([0]), np.array([20.0]), starts) * [30, 20, 30]).round(9).tolist()
+    [[0.0, 5.0, 5.0]]
+    """
+    days = (held * np.diff(starts)[None, :]).sum(axis=1)
+    span = np.maximum(np.asarray(release_days, float), 1.0)
+    begin = lifted + np.asarray(transit)
+    return (days / span)[:, None] * window_share(begin, begin + span, starts)

@@ -203,6 +203,18 @@ PARAMETERS: Final = MappingProxyType(
                 ("user_inventory_cover_auto_industry_critical_components", "week", 7.0),
             ),
             _p(
+                "lift_release_days",
+                30.0,
+                10.0,
+                60.0,
+                "day",
+                "assumption: cargo held while a control stood ships over about a month after the "
+                "lift; 2010: Japan-bound rare earths stuck at Chinese ports from late Sep "
+                "(https://www.washingtontimes.com/news/2010/sep/29/traders-china-resumes-rare-earth-"
+                "exports-to-japan/), loading resumed 19 Nov (http://worldal.com/news/china/2010-11-20/"
+                "129021850131472.shtml)",
+            ),
+            _p(
                 "rebuild_months",
                 3.0,
                 1.0,
