@@ -1,8 +1,8 @@
 """Calibration on past episodes, in sample and leave-one-episode-out.
 
 The spec (:data:`SPEC`, TOML) names keys of :data:`critmin.shock.parameters.PARAMETERS` and a
-number of points; each key is tried at that many values evenly spaced over its ``[low, high]``
-range there, in a full grid. Row 0 of the grid is the values the engine uses without
+number of points (``points``, or per key in ``[points_by_key]``); each key is tried at that many
+values evenly spaced over its ``[low, high]`` range there, in a full grid. Row 0 of the grid is the values the engine uses without
 calibration (dataset rows, else defaults). Each episode runs once with the grid's rows as draws;
 an episode's loss at a row is the mean squared signed distance of its scored bands.
 
@@ -42,10 +42,28 @@ SPEC = Path(__file__).with_name("calibration.toml")
 
 @dataclass(frozen=True)
 class Spec:
-    """Parameters to fit (PARAMETERS keys) and the grid points per key."""
+    """Parameters to fit (PARAMETERS keys) and the grid points per key (`points`, or the key's
+    entry in `points_by_key`)."""
 
     keys: tuple[str, ...]
     points: int
+    points_by_key: tuple[tuple[str, int], ...] = ()
+
+    def points_of(self, key: str) -> int:
+        """Grid points of `key`.
+
+        Examples
+        --------
+        >>> Spec(("leakage", "price_flexibility"), 3, (("leakage", 2),)).points_of("leakage")
+        2
+        """
+        return dict(self.points_by_key).get(key, self.points)
+
+
+def _points_issue(file: str, field: str, value: object) -> Issue | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= 5:
+        return None
+    return Issue(file, 0, field, f"{value!r} is not an integer in 2..5", f"write {field.split('.')[-1]} = 3")
 
 
 def load_spec(path: Path = SPEC) -> Spec:
@@ -71,11 +89,21 @@ def load_spec(path: Path = SPEC) -> Spec:
                     f"use keys of critmin.shock.parameters.PARAMETERS ({', '.join(PARAMETERS)})",
                 )
             )
-    if not issues and (not isinstance(points, int) or isinstance(points, bool) or not 2 <= points <= 5):
-        issues.append(Issue(Path(path).name, 0, "points", f"{points!r} is not an integer in 2..5", "write points = 3"))
+    name = Path(path).name
+    by_key = doc.get("points_by_key", {})
+    if not isinstance(by_key, dict):
+        issues.append(Issue(name, 0, "points_by_key", f"{by_key!r} is not a table", "write [points_by_key]"))
+        by_key = {}
+    found = [_points_issue(name, "points", points)]
+    for key, value in by_key.items():
+        if key not in keys:
+            fix = f"list {key!r} in keys, or remove it from [points_by_key]"
+            issues.append(Issue(name, 0, f"points_by_key.{key}", "is not one of the keys fitted", fix))
+        found.append(_points_issue(name, f"points_by_key.{key}", value))
+    issues.extend(i for i in found if i is not None)
     if issues:
         raise ScenarioError(issues)
-    return Spec(tuple(keys), points)
+    return Spec(tuple(keys), points, tuple(by_key.items()))
 
 
 def make_grid(spec: Spec, base: dict[str, float]) -> dict[str, np.ndarray]:
@@ -87,7 +115,7 @@ def make_grid(spec: Spec, base: dict[str, float]) -> dict[str, np.ndarray]:
     >>> g["parameters.leakage"].tolist()
     [0.05, 0.0, 0.15, 0.3]
     """
-    axes = [np.linspace(PARAMETERS[k].low, PARAMETERS[k].high, spec.points) for k in spec.keys]
+    axes = [np.linspace(PARAMETERS[k].low, PARAMETERS[k].high, spec.points_of(k)) for k in spec.keys]
     rows = [tuple(base[k] for k in spec.keys), *itertools.product(*axes)]
     return {f"parameters.{k}": np.array([r[i] for r in rows], float) for i, k in enumerate(spec.keys)}
 

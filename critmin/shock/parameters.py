@@ -141,10 +141,14 @@ PARAMETERS: Final = MappingProxyType(
                 "processing_days_median",
                 45.0,
                 21.0,
-                63.0,
+                120.0,
                 "calendar day",
                 "DOMAIN 4.1: legal limit 45 working days (~63 calendar days) per licence; first Ga/Ge "
-                "licences ~49 days and graphite licences ~21-28 days after the effective date",
+                "licences ~49 days and graphite licences ~21-28 days after the effective date; "
+                "range to 120: antimony licences 'typically two to three months' (Sep 2024, "
+                "https://metalswire.net/news-of-the-week/chinas-antimony-exports-surge-in-august-ahead-of-"
+                "new-export-limits), rare earths 'six or seven weeks to several months', traders quoting "
+                "60 days 'but it may actually take longer' (Apr 2025, https://corkroo.com/thread/13483)",
             ),
             _p(
                 "processing_days_dispersion",
@@ -158,11 +162,14 @@ PARAMETERS: Final = MappingProxyType(
             _p(
                 "approval_probability",
                 1.0,
-                0.5,
+                0.2,
                 1.0,
                 "share of applications",
                 "assumption: applications for civilian end users are granted; Ga exports in 2024 ended "
-                "55% above 2023 (rohstoff.net, DOMAIN 4.2), so refusals were not the binding limit",
+                "55% above 2023 (rohstoff.net, DOMAIN 4.2), so refusals were not the binding limit; "
+                "range from 0.2: fewer than a quarter of ~140 rare-earth licence applications the EU "
+                "Chamber followed were approved by Sep 2025 (https://miamidaily.life/world/chinas-rare-"
+                "earth-curbs-how-european-firms-face-shutdowns-despite-eu-deal)",
             ),
             _p(
                 "leakage",
