@@ -350,3 +350,15 @@ def test_anode_flake_intensity_balances_china_exports_to_usgs(production):
     assert surplus == pytest.approx(109_000 * 12 / 9, rel=0.01)
     alt = read("alternatives.csv")
     assert ((alt.variable == "chain") & (alt.source_id == "asm-spheroidisation-yield")).any()
+
+
+def test_automakers_magnet_cover_comes_from_2025_statements_and_other_parts_keep_theirs(sources):
+    # Magnets: 6.5 weeks from the 2025 stops (Ford's first stop in May, others warned of
+    # mid-July); every other automotive material keeps the generic 2-4 weeks of components.
+    cover = read("inventory_cover.csv")
+    auto = cover[cover.sector == "automotive"]
+    magnets = auto[auto.material == "ndfeb"]
+    assert len(magnets) and set(magnets["value"]) == {45.5}
+    assert set(auto[auto.material != "ndfeb"]["value"]) == {21.0}
+    url = sources.set_index("source_id").loc[magnets["source_id"].iloc[0], "url"]
+    assert url.startswith("https://www.financetom.com/")

@@ -10,7 +10,8 @@ DEFAULT_COVER_DAYS = Assumed(30.0, 14.0, 60.0, "asm-user-cover-default")
 
 
 def build_inventory_cover(ctx: Context) -> None:
-    """Days of cover per (material, region, sector) of demand: US sourced, carmakers sourced, else the default."""
+    """Days of cover per (material, region, sector) of demand: US sourced, carmakers' magnets and
+    components sourced, else the default."""
     src, mp = ctx.src, ctx.raw.params
     asm = src.assumption(
         DEFAULT_COVER_DAYS.source_id,
@@ -30,10 +31,18 @@ def build_inventory_cover(ctx: Context) -> None:
             f"{n(r['value'])} weeks x 7 = {n(float(r['value']) * 7)} days (USGS year-end stocks / use)",
         )
     auto = mp[mp["parameter"].str.startswith("user inventory cover (auto")].iloc[0]
+    magnets = mp[mp["parameter"].str.startswith("user inventory cover (automakers, NdFeB")].iloc[0]
     keys = sorted({(k[0], k[1], k[2]) for k in ctx.tables["demand"].rows})
     for m, r, sec in keys:
         if (m, r) in sourced:
             v, sid, note = sourced[(m, r)]
+        elif (m, sec) == ("ndfeb", "automotive"):
+            v, sid, note = (
+                float(magnets["value"]) * 7,
+                src.raw(magnets),
+                f"automakers' magnet stock in 2025 statements: {n(magnets['value'])} weeks x 7 = "
+                f"{n(float(magnets['value']) * 7)} days (range {n(magnets['low'])}-{n(magnets['high'])} weeks)",
+            )
         elif sec == "automotive":
             v, sid, note = (
                 float(auto["value"]) * 7,
