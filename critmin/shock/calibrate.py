@@ -2,9 +2,9 @@
 
 The spec (:data:`SPEC`, TOML) names keys of :data:`critmin.shock.parameters.PARAMETERS` and a
 number of points (``points``, or per key in ``[points_by_key]``); each key is tried at that many
-values evenly spaced over its ``[low, high]`` range there, in a full grid. Row 0 of the grid is the values the engine uses without
-calibration (dataset rows, else defaults). Each episode runs once with the grid's rows as draws;
-an episode's loss at a row is the mean squared signed distance of its scored bands.
+values evenly spaced over its ``[low, high]`` range there, in a full grid. Row 0 of the grid is
+the values the engine uses without calibration (dataset rows, else defaults). Each episode runs
+once with the grid's rows as draws; an episode's loss at a row is the mean squared signed distance of its scored bands.
 
 A fit over a set of episodes is the declared grid's row with the least summed loss (ties: the
 row nearest the uncalibrated values); the uncalibrated row itself is reported, never chosen.

@@ -304,7 +304,7 @@ def _compile_control(
             # a_t <= c_t holds exactly; the bound only removes rounding of the cumulative sums
             approved = np.minimum(approved_share(cdf, effective, lifted, transit, p, starts), controlled)
         base = 1.0 + (params["frontload_factor"][:, None] - 1.0) * rush - controlled
-        released = 0.0
+        released = np.zeros_like(controlled)
         if lifted < NEVER:
             held = (controlled - approved) * (1.0 - leakage)
             released = backlog_release(held, lifted, transit, params["lift_release_days"], starts)

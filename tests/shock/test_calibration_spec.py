@@ -10,7 +10,9 @@ from critmin.shock.parameters import PARAMETERS, resolve_parameters
 
 def test_points_by_key_sets_a_key_s_grid_and_the_rest_keep_points(tmp_path):
     spec = tmp_path / "spec.toml"
-    spec.write_text('points = 3\nkeys = ["approval_probability", "leakage"]\n[points_by_key]\napproval_probability = 5\n')
+    spec.write_text(
+        'points = 3\nkeys = ["approval_probability", "leakage"]\n[points_by_key]\napproval_probability = 5\n'
+    )
     grid = make_grid(load_spec(spec), resolve_parameters(None)[0])
     approval, leakage = grid["parameters.approval_probability"], grid["parameters.leakage"]
     assert len(approval) == 1 + 5 * 3
