@@ -145,10 +145,9 @@ PARAMETERS: Final = MappingProxyType(
                 "calendar day",
                 "DOMAIN 4.1: legal limit 45 working days (~63 calendar days) per licence; first Ga/Ge "
                 "licences ~49 days and graphite licences ~21-28 days after the effective date; "
-                "range to 120: antimony licences 'typically two to three months' (Sep 2024, "
-                "https://metalswire.net/news-of-the-week/chinas-antimony-exports-surge-in-august-ahead-of-"
-                "new-export-limits), rare earths 'six or seven weeks to several months', traders quoting "
-                "60 days 'but it may actually take longer' (Apr 2025, https://corkroo.com/thread/13483)",
+                "to 120: Sb licences 'typically two to three months' (https://metalswire.net/news-of-the-"
+                "week/chinas-antimony-exports-surge-in-august-ahead-of-new-export-limits), REE 'six or seven "
+                "weeks to several months' (https://corkroo.com/thread/13483)",
             ),
             _p(
                 "processing_days_dispersion",
@@ -215,11 +214,9 @@ PARAMETERS: Final = MappingProxyType(
                 10.0,
                 60.0,
                 "day",
-                "assumption: cargo held while a control stood ships over about a month after the "
-                "lift; 2010: Japan-bound rare earths stuck at Chinese ports from late Sep "
-                "(https://www.washingtontimes.com/news/2010/sep/29/traders-china-resumes-rare-earth-"
-                "exports-to-japan/), loading resumed 19 Nov (http://worldal.com/news/china/2010-11-20/"
-                "129021850131472.shtml)",
+                "assumption: held cargo ships over about a month after a lift; 2010 cargo stuck at Chinese "
+                "ports (https://www.washingtontimes.com/news/2010/sep/29/traders-china-resumes-rare-earth-"
+                "exports-to-japan/) loaded again from 19 Nov (critmin.shock.licensing)",
             ),
             _p(
                 "rebuild_months",
