@@ -338,16 +338,12 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def cmd_outlook(args: argparse.Namespace) -> int:
     """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
     from critmin.outlook import load_scenario
-    from critmin.outlook.output import REPORTED, write_outlook
-    from critmin.outlook.plan import PlanTarget
-    from critmin.vocabulary import ALLIES
+    from critmin.outlook.output import plan_targets_for, write_outlook
+    from critmin.outlook.tables import format_answer
 
     scenario = load_scenario(args.scenario)
-    targets = []
-    if args.plan_year:
-        steps = [tuple(t.split("/")) for t in (*REPORTED, "graphite_anode/refining")]
-        targets = [PlanTarget(a, m, s, args.plan_year, args.plan_share) for a in ALLIES for m, s in steps]
-    folder, summary = write_outlook(
+    targets = plan_targets_for(args.plan_year, args.plan_share) if args.plan_year else []
+    run = write_outlook(
         _dataset(args),
         scenario,
         args.out,
@@ -359,7 +355,10 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         alpha=args.plan_alpha,
         budget=args.budget,
     )
-    print(summary)
+    print(run.summary)
+    if run.answer is not None:
+        print(format_answer(run.answer) + "\n")
+    folder = Path(args.out) / "outlook"
     print(f"written: {folder}")
     return 0
 
