@@ -34,6 +34,8 @@ TABLED = (
 )
 """Steps of the concentration and CRMA tables (those the outlook has)."""
 TABLE_YEARS = (2030, 2035)
+NEVER = "–"
+"""A milestone table cell for "not by the last year" (the caption says so; answer.csv spells it out)."""
 
 
 def _label(step: str) -> str:
@@ -93,15 +95,19 @@ def concentration_rows(result: xr.Dataset) -> list[list[str]]:
 def milestone_rows(answer: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and rows: per product, each ally's year (direct / ultimate), pipeline alone and with the plan."""
     allies = [a for a in ANSWER_ALLIES if a in set(answer["ally"])]
+
+    def short(year: str) -> str:
+        return NEVER if year.startswith("not by") else year
+
     rows = []
     for product, group in answer.groupby("product", sort=False):
         cells = [str(product)]
         by_ally = group.set_index("ally")
         for ally in allies:
             r = by_ally.loc[ally]
-            text = f"{r.direct_pipeline} / {r.ultimate_pipeline}"
+            text = f"{short(r.direct_pipeline)} / {short(r.ultimate_pipeline)}"
             if (r.direct_plan, r.ultimate_plan) != (r.direct_pipeline, r.ultimate_pipeline):
-                text += f"; plan {r.direct_plan} / {r.ultimate_plan}"
+                text += f"; plan {short(r.direct_plan)} / {short(r.ultimate_plan)}"
             cells.append(text)
         rows.append(cells)
     return ["product", *(country_label(a) for a in allies)], rows
@@ -155,6 +161,7 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
         "marks": cites.marks(own),
         "hover": cites.hover(own),
         "share": f"{TARGET_SHARE:.0%}",
+        "never": NEVER,
         "plan": None,
     }
     if run.found is not None and run.answer is not None:
