@@ -5,7 +5,8 @@ Files (``--out DIR/outlook``): ``outlook.nc`` (bands), ``world.csv``, ``dependen
 ``projects.csv`` (each project's sources), ``sources.csv`` (every source id used, with its
 URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv``,
 ``milestones_plan.csv`` and ``answer.csv`` (:func:`critmin.outlook.tables.answer_table`: per
-product and ally, the year dependence on China falls to 65% or below without and with the plan). The folder appears whole or not at all (:mod:`critmin._publish`).
+product and ally, the year dependence on China falls to 65% or below without and with the
+plan). The folder appears whole or not at all (:mod:`critmin._publish`).
 """
 
 from __future__ import annotations

@@ -71,8 +71,8 @@ class PlanResult:
     cost: float
     targets: pd.DataFrame
     """target, importer, step (material/stage), status (met without plan / met by plan / not met in
-    budget / no plan can meet), p_without, p_with (share of draws meeting it), earliest_year (every candidate backed) and
-    reason."""
+    budget / no plan can meet), p_without, p_with (share of draws meeting it), earliest_year (every
+    candidate backed) and reason."""
     build_seconds: float
     solve_seconds: float
 

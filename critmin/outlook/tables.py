@@ -240,7 +240,7 @@ def answer_table(
         for ally in ANSWER_ALLIES:
             if (ally, target, "direct_china") not in before:
                 continue
-            row = {"product": product, "target": target, "ally": ally}
+            row: dict[str, object] = {"product": product, "target": target, "ally": ally}
             for measure in ("direct", "ultimate"):
                 key = (ally, target, f"{measure}_china")
                 row[f"{measure}_pipeline"] = _when(before.get(key), last_year)
@@ -254,7 +254,7 @@ def answer_table(
 
 def format_answer(table: pd.DataFrame) -> str:
     """The answer table as aligned text for the terminal."""
-    head = f"Year dependence on China falls to {TARGET_SHARE:.0%} or below (median draw): pipeline alone -> with the plan"
+    head = f"Year dependence on China falls to {TARGET_SHARE:.0%} or below (median draw): pipeline alone -> plan"
     cost = float(table["plan_cost_usd"].iloc[0]) if len(table) else 0.0
     lines = [head, f"plan cost: USD {cost:,.0f} of capex backed", ""]
     lines.append(f"{'product':<27}{'ally':<6}{'direct':<28}{'ultimate':<28}plan")

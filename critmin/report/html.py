@@ -23,8 +23,8 @@ import xarray as xr
 from critmin import __version__
 from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
-from critmin.outlook.output import OutlookRun
 from critmin.glossary import TERMS, tail_caveat
+from critmin.outlook.output import OutlookRun
 from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
@@ -515,9 +515,7 @@ def write_report(
     from critmin.report.pdf import print_pdf, printer_problem
 
     folder = Path(out_dir)
-    html = render_html(
-        ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed, outlook=outlook
-    )
+    html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed, outlook=outlook)
     skip_pdf = pdf_optional and printer_problem() is not None
 
     def write(staging: Path) -> None:

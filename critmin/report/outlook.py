@@ -147,7 +147,8 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
     last = int(years[-1])
     own = [*ids, *run.sources["source_id"].tolist()]
     draws = int(result.attrs["draws"])
-    charts = [(f"outlook-{step.replace('/', '-')}", band_chart(result, step)) for step in CHARTED if step in result.step]
+    shown = [step for step in CHARTED if step in result["step"].values]
+    charts = [(f"outlook-{step.replace('/', '-')}", band_chart(result, step)) for step in shown]
     part: dict[str, Any] = {
         "scenario": result.attrs["scenario_title"],
         "draws": draws,
@@ -175,8 +176,11 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
             "alpha": percent(run.alpha),
             "year": run.plan_year,
             "draws": run.plan_draws,
-            "chosen": [f"{r.name} ({country_label(r.country)}, {_label(f'{r.material}/{r.stage}')}): "
-                       f"{figures.usd(r.capex_usd)}" for r in found.chosen.itertuples()],
+            "chosen": [
+                f"{r.name} ({country_label(r.country)}, {_label(f'{r.material}/{r.stage}')}): "
+                f"{figures.usd(r.capex_usd)}"
+                for r in found.chosen.itertuples()
+            ],
             "counts": {k: int(status.get(k, 0)) for k in ("met without plan", "met by plan", "no plan can meet")},
             "unmeetable": _unmeetable(found.targets),
         }

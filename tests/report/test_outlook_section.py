@@ -72,8 +72,9 @@ def test_section_fits_three_pages_and_terms_are_in_the_glossary(outlook_run, tmp
     info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     text = [
-        subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf_path), "-"], capture_output=True, text=True)
-        .stdout
+        subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), str(pdf_path), "-"], capture_output=True, text=True
+        ).stdout
         for i in range(1, pages + 1)
     ]
     first = next(i for i, t in enumerate(text) if "6. Outlook to 2035" in t)
