@@ -34,6 +34,7 @@ def test_expected_capacity_shares_and_year_met(tiny, flat):
     np.testing.assert_allclose(step["top1_share"].values, 100 / (100 + P1 + P2))
     aus = (P1 + P2) / (100 + P1 + P2)
     np.testing.assert_allclose(step["hhi"].values, (1 - aus) ** 2 + aus**2)
+    np.testing.assert_allclose(step["country_share"].sel(country="AUS").values, aus)  # the app's map
     usa = result.sel(importer="USA", target="gallium/refining")
     expected = np.clip(50 - P1 - P2, 0, None) / 50
     np.testing.assert_allclose(usa["direct_china"].values, expected)
