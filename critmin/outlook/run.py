@@ -223,7 +223,7 @@ def run_outlook(
             collect.add(("dep", "ultimate_largest", goal), np.where(not_own, np.nan_to_num(exposure), 0.0).max(-1))
     # the country dim of the shares: base-year producers and project countries, the same for any draws
     producers = sorted(
-        {i for s in steps for i in np.flatnonzero(bases[s].production > 0)}
+        {int(i) for s in steps for i in np.flatnonzero(bases[s].production > 0)}
         | {labels.index(c) for s in steps for c in step_projects[s]["country"]}
     )
     return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, per_draw, labels, producers)
