@@ -136,6 +136,7 @@ class OutlookPage:
         self.table = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["outlook-table"])
         self.note = pn.pane.HTML("", sizing_mode="stretch_width")
         self.drawn = False
+        self.quiet = False
         self.scenario.param.watch(lambda _: self.draw(), "value")
         self.step.param.watch(lambda _: self.draw_step(), "value")
         self.year.param.watch(lambda _: self.draw_map(), "value")
@@ -166,9 +167,11 @@ class OutlookPage:
         run = self.run()
         steps = [str(s) for s in run.result["step"].values]
         labels = {step_label(tuple(s.split("/"))): s for s in steps}  # type: ignore[arg-type]
+        previous = self.step.value
+        self.quiet = True  # one redraw below, not one per selector change
         self.step.options = labels
-        if self.step.value not in steps:
-            self.step.value = "ndfeb/magnet" if "ndfeb/magnet" in steps else steps[0]
+        self.step.value = previous if previous in steps else ("ndfeb/magnet" if "ndfeb/magnet" in steps else steps[0])
+        self.quiet = False
         self.note.object = (
             f'<p class="note">{escape(run.result.attrs["scenario_title"])}: {int(run.result.attrs["draws"])} draws '
             f"of the project pipeline; shares of world output (0-1).</p>"
@@ -178,7 +181,7 @@ class OutlookPage:
 
     def draw_step(self) -> None:
         """The stage changed: its chart with bands and its map."""
-        if not self.drawn or self.step.value is None:
+        if not self.drawn or self.quiet or self.step.value is None:
             return
         run = self.run()
         self.chart.object = figure_html(
