@@ -386,6 +386,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
         shock = run(ds, scenario, draws=args.draws, seed=args.seed, year=args.year)
+    outlook = None
+    if args.outlook:
+        from critmin.outlook import load_scenario as outlook_scenario
+        from critmin.outlook.output import compute_outlook, plan_targets_for
+
+        targets = plan_targets_for(2030)
+        steps = outlook_scenario("steps")
+        outlook = compute_outlook(ds, steps, draws=args.draws, plan_targets=targets, plan_draws=args.draws)
     html, pdf = write_report(
         ds,
         Path(args.out),
@@ -394,6 +402,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         scenario_files=args.scenarios or (),
         seed=args.seed,
         pdf_optional=True,
+        outlook=outlook,
     )
     print(f"written {html}\n" + pdf_line(pdf))
     return 0
@@ -609,6 +618,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--response",
         metavar="FOLDER",
         help="folder written by `critmin optimise --out FOLDER`: page 1 then gives the recommended portfolio",
+    )
+    report.add_argument(
+        "--outlook",
+        action="store_true",
+        help="add section 6: the STEPS outlook to 2035 and the cheapest plan for 65%% by 2030 (--draws draws)",
     )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..errors import DataError, Issue
 from ..exposure.dependence import chain_path
 from ..exposure.summary import _last_stage
 from ..exposure.years import base_year as dataset_base_year
@@ -171,6 +172,11 @@ def run_outlook(
         ``per_draw`` results are in the variables with a ``draw`` dim; quantiles over draws in
         those with ``quantile``. Examples are in tests/outlook.
     """
+    if "demand" not in data:
+        fix = "add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset"
+        raise DataError(
+            [Issue("demand.csv", 0, "(file)", "the outlook grows each country's demand, and there is none", fix)]
+        )
     base = dataset_base_year(data)
     years = list(range(base, to + 1))
     table = project_table() if projects is None else projects.reset_index(drop=True)
