@@ -7,6 +7,7 @@ slider or switching stage only redraws from stored bands.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from html import escape
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ import panel as pn
 import xarray as xr
 
 from critmin.app.markup import figure_html, html_table
+from critmin.errors import CritminError
 from critmin.outlook import load_scenario
 from critmin.outlook.output import OutlookRun, compute_outlook, plan_targets_for
 from critmin.report import maps
@@ -55,8 +57,16 @@ def outlook_for(ds: xr.Dataset, scenario: str) -> OutlookRun:
 
 
 def warm(ds: xr.Dataset, scenario: str = "steps") -> threading.Thread:
-    """Compute `scenario`'s outlook in the background, so the page's first open is quick."""
-    thread = threading.Thread(target=outlook_for, args=(ds, scenario), daemon=True, name="outlook-warm")
+    """Compute `scenario`'s outlook in the background, so the page's first open is quick.
+
+    Bad input (a package without demand) is left for the page to state when it is opened.
+    """
+
+    def compute() -> None:
+        with contextlib.suppress(CritminError):  # the page computes again and shows the problem
+            outlook_for(ds, scenario)
+
+    thread = threading.Thread(target=compute, daemon=True, name="outlook-warm")
     thread.start()
     return thread
 
@@ -164,7 +174,12 @@ class OutlookPage:
     def draw(self) -> None:
         """Compute (or fetch) the chosen scenario's outlook and redraw everything."""
         self.drawn = True
-        run = self.run()
+        try:
+            run = self.run()
+        except CritminError as error:
+            self.note.object = f'<p class="absent">No outlook for this data: {escape(str(error))}</p>'
+            self.map.object = self.chart.object = self.table.object = ""
+            return
         steps = [str(s) for s in run.result["step"].values]
         labels = {step_label(tuple(s.split("/"))): s for s in steps}  # type: ignore[arg-type]
         previous = self.step.value
