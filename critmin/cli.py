@@ -338,16 +338,12 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def cmd_outlook(args: argparse.Namespace) -> int:
     """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
     from critmin.outlook import load_scenario
-    from critmin.outlook.output import REPORTED, write_outlook
-    from critmin.outlook.plan import PlanTarget
-    from critmin.vocabulary import ALLIES
+    from critmin.outlook.output import plan_targets_for, write_outlook
+    from critmin.outlook.tables import format_answer
 
     scenario = load_scenario(args.scenario)
-    targets = []
-    if args.plan_year:
-        steps = [tuple(t.split("/")) for t in (*REPORTED, "graphite_anode/refining")]
-        targets = [PlanTarget(a, m, s, args.plan_year, args.plan_share) for a in ALLIES for m, s in steps]
-    folder, summary = write_outlook(
+    targets = plan_targets_for(args.plan_year, args.plan_share) if args.plan_year else []
+    run = write_outlook(
         _dataset(args),
         scenario,
         args.out,
@@ -359,7 +355,10 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         alpha=args.plan_alpha,
         budget=args.budget,
     )
-    print(summary)
+    print(run.summary)
+    if run.answer is not None:
+        print(format_answer(run.answer) + "\n")
+    folder = Path(args.out) / "outlook"
     print(f"written: {folder}")
     return 0
 
@@ -387,6 +386,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.scenarios:
         scenario = load_scenario(args.scenarios[0])
         shock = run(ds, scenario, draws=args.draws, seed=args.seed, year=args.year)
+    outlook = None
+    if args.outlook:
+        from critmin.outlook import load_scenario as outlook_scenario
+        from critmin.outlook.output import compute_outlook, plan_targets_for
+
+        targets = plan_targets_for(2030)
+        steps = outlook_scenario("steps")
+        outlook = compute_outlook(ds, steps, draws=args.draws, plan_targets=targets, plan_draws=args.draws)
     html, pdf = write_report(
         ds,
         Path(args.out),
@@ -395,6 +402,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         scenario_files=args.scenarios or (),
         seed=args.seed,
         pdf_optional=True,
+        outlook=outlook,
     )
     print(f"written {html}\n" + pdf_line(pdf))
     return 0
@@ -610,6 +618,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--response",
         metavar="FOLDER",
         help="folder written by `critmin optimise --out FOLDER`: page 1 then gives the recommended portfolio",
+    )
+    report.add_argument(
+        "--outlook",
+        action="store_true",
+        help="add section 6: the STEPS outlook to 2035 and the cheapest plan for 65%% by 2030 (--draws draws)",
     )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)

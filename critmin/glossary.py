@@ -38,6 +38,27 @@ TERMS: dict[str, str] = {
         "Metals and Energy Security), KOR-KOMIR (Korea Mine Rehabilitation and Mineral Resources Corp.), "
         "USA-NDS (US National Defense Stockpile); ALLIANCE is a joint stockpile the optimiser may create"
     ),
+    "top-three share": "share of a stage's world output made by its three largest producers together",
+    "outlook": (
+        "critmin's projection of demand, capacity and shares year by year to 2035 under a named scenario "
+        "(STEPS: the IEA's stated policies; APS: announced pledges), drawing each announced project's "
+        "completion and delay; the base year is measured"
+    ),
+    "pipeline alone": "the outlook with every project at its own completion probability, none backed",
+    "cheapest plan": (
+        "the least capex set of projects to back (raising their completion probability) so each ally's "
+        "direct dependence on China at each key step stays at or below the target from the target year, "
+        "in the stated share of draws; solved as a mixed-integer programme with HiGHS"
+    ),
+    "no plan can meet": (
+        "a target that stays unmet even with every candidate project backed: their lead times put output "
+        "after the target year, or their capacity is too small"
+    ),
+    "CRMA benchmarks": (
+        "the EU Critical Raw Materials Act's 2030 benchmarks: at most 65% of each strategic raw material "
+        "from one third country at any stage, and at least 10% extracted, 40% processed and 25% recycled "
+        "in the EU, as shares of its consumption"
+    ),
     "draw": "one Monte Carlo run of a scenario with its uncertain inputs sampled; medians and bands are across draws",
 }
 """Each term and its definition (a sentence without a final full stop)."""

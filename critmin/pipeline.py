@@ -118,6 +118,29 @@ def sweep_section(ds: xr.Dataset, out: Path) -> list[Path]:
     return [spec, store / "sweep.nc", store / "summary.txt"]
 
 
+OUTLOOK_YEAR = 2030
+"""The year of the main job's plan target (65% at most from China, the EU CRMA's 2030 benchmark)."""
+
+
+def outlook_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], Any]:
+    """The STEPS outlook and the cheapest plan for the 65% target, at the example scenarios' draw count."""
+    from critmin.outlook import load_scenario
+    from critmin.outlook.output import compute_outlook, plan_targets_for, publish_outlook
+    from critmin.outlook.tables import format_answer
+
+    run = compute_outlook(
+        ds,
+        load_scenario("steps"),
+        draws=EXAMPLE_DRAWS,
+        plan_targets=plan_targets_for(OUTLOOK_YEAR),
+        plan_draws=EXAMPLE_DRAWS,
+    )
+    print(f"  STEPS, {EXAMPLE_DRAWS} draws of the project pipeline (critmin outlook for more)\n")
+    print(format_answer(run.answer))
+    folder = publish_outlook(run, out)
+    return sorted(folder.glob("*")), run
+
+
 def response_of(folder: Path) -> dict[str, Any] | None:
     """The portfolio, frontier and out-of-sample check the response section wrote, for the briefing."""
     from critmin.optimise.results import RESPONSE_FILES, read_response
@@ -126,7 +149,11 @@ def response_of(folder: Path) -> dict[str, Any] | None:
 
 
 def report_section(
-    ds: xr.Dataset, out: Path, shocks: dict[str, xr.Dataset], response: dict[str, xr.Dataset] | None = None
+    ds: xr.Dataset,
+    out: Path,
+    shocks: dict[str, xr.Dataset],
+    response: dict[str, xr.Dataset] | None = None,
+    outlook: Any = None,
 ) -> list[Path]:
     """Write the briefing on the example scenarios (ranked by allied loss) and the response."""
     from critmin.report.html import write_report
@@ -136,7 +163,13 @@ def report_section(
     from critmin.cli import pdf_line
 
     html, pdf = write_report(
-        ds, out / "report", shock=shocks or None, response=response, scenario_files=files, pdf_optional=True
+        ds,
+        out / "report",
+        shock=shocks or None,
+        response=response,
+        scenario_files=files,
+        pdf_optional=True,
+        outlook=outlook,
     )
     print(f"  briefing on {len(shocks)} example scenarios and the response: {html}\n  " + pdf_line(pdf))
     return [html] if pdf is None else [html, pdf]
@@ -179,6 +212,10 @@ def _sections(ds: xr.Dataset, out: Path) -> list[Path]:
     _section("5. Sweep: a small grid of disruptions against three policies, on a local Dask cluster")
     written += sweep_section(ds, out)
 
-    _section("6. Briefing: self-contained HTML and its PDF, every figure sourced")
-    written += report_section(ds, out, shocks, response_of(out / "response"))
+    _section("6. Outlook to 2035 (STEPS): when each ally's dependence on China falls to 65%, and the cheapest plan")
+    outlook_files, outlook = outlook_section(ds, out)
+    written += outlook_files
+
+    _section("7. Briefing: self-contained HTML and its PDF, every figure sourced")
+    written += report_section(ds, out, shocks, response_of(out / "response"), outlook)
     return written

@@ -68,6 +68,9 @@ def build_app(data: str | Path | None = None, config: AppConfig | None = None) -
 
     base, label = _dataset(data)
     shared = exposure(base)  # computed once; sessions on the base data share it read-only
+    from critmin.app.views_outlook import warm
+
+    warm(base)  # the Outlook page's default scenario, in the background
 
     def app() -> Any:
         return session_view(base, label, shared)

@@ -366,15 +366,18 @@ def session_view(
 ) -> pn.viewable.Viewable:
     """The whole app for one browser session (`base_exposure`: exposure of `base`, shared read-only)."""
     from critmin.app.views_data import DataPage
+    from critmin.app.views_outlook import OutlookPage
     from critmin.app.views_runs import ResponsePage, ScenarioPage
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
     exposure, response = ExposurePage(session), ResponsePage(session)
-    pages: list[ExposurePage | ScenarioPage | ResponsePage | SourcesPage | DataPage | GlossaryPage] = [
+    outlook = OutlookPage(session)
+    pages: list[ExposurePage | ScenarioPage | ResponsePage | OutlookPage | SourcesPage | DataPage | GlossaryPage] = [
         exposure,
         ScenarioPage(session),
         response,
+        outlook,
         SourcesPage(session),
         DataPage(session),
         GlossaryPage(),
@@ -398,7 +401,13 @@ def session_view(
             f'<p class="view-link"><a href="{escape(links.query(view) or "?", quote=True)}">Link to this view</a></p>'
         )
 
+    def open_outlook(*_: object) -> None:  # computed when first shown, not for every session
+        if names[tabs.active] == "Outlook" and not outlook.drawn:
+            outlook.draw()
+
+    tabs.param.watch(open_outlook, "active")
     problems = open_link(exposure, response, tabs, names)
+    open_outlook()
     for widget in (exposure.material, exposure.ally, response.scenarios):
         widget.param.watch(show_link, "value")
     tabs.param.watch(show_link, "active")

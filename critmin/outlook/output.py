@@ -3,29 +3,43 @@
 Files (``--out DIR/outlook``): ``outlook.nc`` (bands), ``world.csv``, ``dependence.csv``,
 ``milestones.csv``, ``crma.csv``, ``demand.csv`` (with each cell's rate source),
 ``projects.csv`` (each project's sources), ``sources.csv`` (every source id used, with its
-URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv`` and
-``milestones_plan.csv``. The folder appears whole or not at all (:mod:`critmin._publish`).
+URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv``,
+``milestones_plan.csv`` and ``answer.csv`` (:func:`critmin.outlook.tables.answer_table`: per
+product and ally, the year dependence on China falls to 65% or below without and with the
+plan). The folder appears whole or not at all (:mod:`critmin._publish`).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 
 from .._publish import publish_folder
+from ..vocabulary import ALLIES
 from .demand import demand_outlook, demand_table
 from .plan import PlanResult, PlanTarget, plan
 from .projects import project_table
 from .run import run_outlook
 from .scenario import OutlookScenario
-from .tables import TARGET_SHARE, crma_table, dependence_table, milestones, world_table
+from .tables import TARGET_SHARE, answer_table, crma_table, dependence_table, milestones, world_table
 
-__all__ = ["REPORTED", "outlook_summary", "plan_section", "write_outlook"]
+__all__ = [
+    "REPORTED",
+    "OutlookRun",
+    "compute_outlook",
+    "outlook_summary",
+    "plan_section",
+    "plan_targets_for",
+    "publish_outlook",
+    "write_outlook",
+]
 
 REPORTED = ("ndfeb/magnet", "ndpr/separation", "dysprosium/separation", "terbium/separation", "gallium/refining")
 """Targets the summary tabulates first (the alliance's magnet and chip materials)."""
@@ -146,10 +160,38 @@ def plan_section(found: PlanResult, marks: pd.DataFrame, planned: pd.DataFrame, 
     return "\n".join(lines) + "\n"
 
 
-def write_outlook(
+@dataclass(frozen=True)
+class OutlookRun:
+    """Everything one outlook run produced: bands, tables, the plan and its answer table, sources."""
+
+    result: xr.Dataset
+    marks: pd.DataFrame
+    crma: pd.DataFrame
+    demand: pd.DataFrame
+    projects: pd.DataFrame
+    sources: pd.DataFrame
+    summary: str
+    alpha: float
+    found: PlanResult | None = None
+    planned: pd.DataFrame | None = None
+    answer: pd.DataFrame | None = None
+    plan_draws: int = 0
+    plan_year: int | None = None
+
+
+def plan_targets_for(year: int, share: float = TARGET_SHARE) -> list[PlanTarget]:
+    """Every ally at each key step (:data:`REPORTED` and anode graphite), `share` by `year`.
+
+    >>> len(plan_targets_for(2030)), plan_targets_for(2030)[0].name
+    (42, 'USA ndfeb/magnet <= 0.65 by 2030')
+    """
+    steps = [tuple(t.split("/")) for t in (*REPORTED, *REPORTED_LAST)]
+    return [PlanTarget(a, m, s, year, share) for a in ALLIES for m, s in steps]
+
+
+def compute_outlook(
     data: xr.Dataset,
     scenario: OutlookScenario,
-    out: str | Path,
     *,
     to: int = 2035,
     draws: int = 1000,
@@ -159,11 +201,11 @@ def write_outlook(
     plan_draws: int = 100,
     alpha: float = 0.5,
     budget: float | None = None,
-) -> tuple[Path, str]:
-    """Run the outlook (and a plan for `plan_targets`) and publish the files; returns folder and summary.
+) -> OutlookRun:
+    """Run the outlook (and a plan for `plan_targets`): what :func:`write_outlook` writes.
 
     With a plan, the outlook is run again with the backed projects at their ``p_backed``
-    (``milestones_plan.csv``), and ``plan.csv`` / ``plan_targets.csv`` list the choice.
+    (``planned``: its milestones) and ``answer`` is :func:`critmin.outlook.tables.answer_table`.
     """
     table = project_table() if projects is None else projects
     result = run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=table)
@@ -173,6 +215,8 @@ def write_outlook(
     crma = crma_table(result)
     summary = outlook_summary(result, marks, crma)
     found: PlanResult | None = None
+    planned: pd.DataFrame | None = None
+    answer: pd.DataFrame | None = None
     if plan_targets:
         found = plan(data, scenario, plan_targets, draws=plan_draws, seed=seed, alpha=alpha, budget=budget, to=to)
         backed = table.assign(
@@ -182,27 +226,44 @@ def write_outlook(
         )
         planned = milestones(run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=backed))
         summary += plan_section(found, marks, planned, alpha)
+        answer = answer_table(marks, planned, found.targets, found.cost, years[-1])
     ids = set(demand["rate_source"]) | set(table["source_id"]) | set(table["p_source"])
     ids |= {e.source for e in scenario.growth} | {e.source for e in scenario.incumbent}
     ids |= {"asm-capacity-utilisation", "asm-outlook-ramp"}
     sources = _sources(ids - {""}, data)
     own = pd.DataFrame({"source_id": list(scenario.sources), "url": list(scenario.sources.values())})
     sources = pd.concat([sources, own], ignore_index=True).drop_duplicates("source_id")
+    year = max((t.year for t in plan_targets), default=None)
+    return OutlookRun(
+        result, marks, crma, demand, table, sources, summary, alpha, found, planned, answer, plan_draws, year
+    )
+
+
+def write_outlook(data: xr.Dataset, scenario: OutlookScenario, out: str | Path, **options: Any) -> OutlookRun:
+    """Run the outlook (:func:`compute_outlook`, same options) and publish its files in ``out/outlook``."""
+    run = compute_outlook(data, scenario, **options)
+    publish_outlook(run, out)
+    return run
+
+
+def publish_outlook(run: OutlookRun, out: str | Path) -> Path:
+    """Write the files of an outlook run (see the module docstring) into ``out/outlook``, all at once."""
 
     def write(folder: Path) -> None:
-        result.to_netcdf(folder / "outlook.nc")
-        world_table(result).to_csv(folder / "world.csv", index=False)
-        dependence_table(result).to_csv(folder / "dependence.csv", index=False)
-        marks.to_csv(folder / "milestones.csv", index=False)
-        crma.to_csv(folder / "crma.csv", index=False)
-        demand.to_csv(folder / "demand.csv", index=False)
-        table.to_csv(folder / "projects.csv", index=False)
-        sources.to_csv(folder / "sources.csv", index=False)
-        (folder / "summary.md").write_text(summary, encoding="utf-8")
-        if found is not None:
-            found.chosen.to_csv(folder / "plan.csv", index=False)
-            found.targets.to_csv(folder / "plan_targets.csv", index=False)
-            planned.to_csv(folder / "milestones_plan.csv", index=False)
+        run.result.to_netcdf(folder / "outlook.nc")
+        world_table(run.result).to_csv(folder / "world.csv", index=False)
+        dependence_table(run.result).to_csv(folder / "dependence.csv", index=False)
+        run.marks.to_csv(folder / "milestones.csv", index=False)
+        run.crma.to_csv(folder / "crma.csv", index=False)
+        run.demand.to_csv(folder / "demand.csv", index=False)
+        run.projects.to_csv(folder / "projects.csv", index=False)
+        run.sources.to_csv(folder / "sources.csv", index=False)
+        (folder / "summary.md").write_text(run.summary, encoding="utf-8")
+        if run.found is not None and run.planned is not None:
+            run.found.chosen.to_csv(folder / "plan.csv", index=False)
+            run.found.targets.to_csv(folder / "plan_targets.csv", index=False)
+            run.planned.to_csv(folder / "milestones_plan.csv", index=False)
+        if run.answer is not None:
+            run.answer.to_csv(folder / "answer.csv", index=False)
 
-    target = publish_folder(Path(out) / "outlook", write)
-    return target, summary
+    return publish_folder(Path(out) / "outlook", write)

@@ -70,9 +70,9 @@ class PlanResult:
     """project_id, name, country, material, stage, capex_usd of the backed projects."""
     cost: float
     targets: pd.DataFrame
-    """target, status (met without plan / met by plan / not met in budget / no plan can meet),
-    p_without, p_with (share of draws meeting it), earliest_year (every candidate backed) and
-    reason."""
+    """target, importer, step (material/stage), status (met without plan / met by plan / not met in
+    budget / no plan can meet), p_without, p_with (share of draws meeting it), earliest_year (every
+    candidate backed) and reason."""
     build_seconds: float
     solve_seconds: float
 
@@ -186,8 +186,9 @@ def plan(
     for target in targets:
         first = years.index(target.year) if target.year in years else len(years)
         found = _terms(steps, target, q, dq)
+        label = {"target": target.name, "importer": target.importer, "step": f"{target.material}/{target.stage}"}
         if found is None:
-            rows.append({"target": target.name, "status": "not applicable", "reason": "the ally has no supply there"})
+            rows.append({**label, "status": "not applicable", "reason": "the ally has no supply there"})
             continue
         constant, slope = found
         slope = slope * candidate[:, None, None]
@@ -195,7 +196,7 @@ def plan(
         constant = np.where(np.arange(len(years))[None, :] >= first, constant, -1.0)
         without = _holds(constant, slope, np.zeros(len(table)), first).mean()
         best = _holds(constant, slope, candidate.astype(float), first).mean()
-        row = {"target": target.name, "p_without": without, "earliest_year": earliest}
+        row = {**label, "p_without": without, "earliest_year": earliest}
         if without >= alpha - 1e-12:
             rows.append({**row, "status": "met without plan", "reason": ""})
         elif best < alpha - 1e-12:
@@ -220,7 +221,8 @@ def plan(
         met = p_with >= alpha - 1e-12
         rows[index].update(p_with=p_with, status="met by plan" if met else "not met within budget")
     chosen = table.loc[chosen_x > 0.5, ["project_id", "name", "country", "material", "stage", "capex_usd"]]
-    frame = pd.DataFrame(rows, columns=["target", "status", "p_without", "p_with", "earliest_year", "reason"])
+    columns = ["target", "importer", "step", "status", "p_without", "p_with", "earliest_year", "reason"]
+    frame = pd.DataFrame(rows, columns=columns)
     frame["earliest_year"] = frame["earliest_year"].astype("Int64")
     return PlanResult(
         chosen.reset_index(drop=True), float(capex[chosen_x > 0.5].sum()), frame, build_seconds, solve_seconds

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..errors import DataError, Issue
 from ..exposure.dependence import chain_path
 from ..exposure.summary import _last_stage
 from ..exposure.years import base_year as dataset_base_year
@@ -92,13 +93,14 @@ def _incumbent(
 
 
 def _world(made: np.ndarray, labels: Sequence[str]) -> dict[str, np.ndarray]:
-    """Total, China, top-1, top-3 shares and HHI of production (draw, year, country)."""
+    """Each country's share, total, China, top-1, top-3 shares and HHI of production (draw, year, country)."""
     total = made.sum(-1)
     safe = np.where(total > 0, total, np.nan)
     share = made / safe[..., None]
     ranked = -np.sort(-np.nan_to_num(share), axis=-1)
     china = share[..., list(labels).index(DOMINANT)] if DOMINANT in labels else np.zeros_like(total)
     return {
+        "country_share": share,
         "supply": total,
         "china_share": china,
         "top1_share": ranked[..., 0] * (total > 0) + np.where(total > 0, 0, np.nan),
@@ -170,6 +172,11 @@ def run_outlook(
         ``per_draw`` results are in the variables with a ``draw`` dim; quantiles over draws in
         those with ``quantile``. Examples are in tests/outlook.
     """
+    if "demand" not in data:
+        fix = "add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset"
+        raise DataError(
+            [Issue("demand.csv", 0, "(file)", "the outlook grows each country's demand, and there is none", fix)]
+        )
     base = dataset_base_year(data)
     years = list(range(base, to + 1))
     table = project_table() if projects is None else projects.reset_index(drop=True)
@@ -220,7 +227,12 @@ def run_outlook(
             own_all = np.stack([own_mask(labels[a], labels) for a in allies])
             collect.add(("dep", "direct_largest", goal), np.where(own_all, 0.0, np.nan_to_num(last)).max(-1))
             collect.add(("dep", "ultimate_largest", goal), np.where(not_own, np.nan_to_num(exposure), 0.0).max(-1))
-    return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, per_draw)
+    # the country dim of the shares: base-year producers and project countries, the same for any draws
+    producers = sorted(
+        {int(i) for s in steps for i in np.flatnonzero(bases[s].production > 0)}
+        | {labels.index(c) for s in steps for c in step_projects[s]["country"]}
+    )
+    return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, per_draw, labels, producers)
 
 
 def _assemble(
@@ -232,6 +244,8 @@ def _assemble(
     outlook_demand: xr.Dataset,
     scenario: OutlookScenario,
     keep_draws: bool,
+    labels: list[str],
+    producers: list[int],
 ) -> xr.Dataset:
     """Per-draw arrays and their quantiles as one Dataset."""
     step_names = [f"{m}/{s}" for m, s in steps]
@@ -243,6 +257,12 @@ def _assemble(
         out[name] = xr.DataArray(
             per, dims=("draw", "year", "step"), coords={"draw": ids, "year": years, "step": step_names}
         )
+    per = np.stack([collect.joined(("world", "country_share", s)) for s in steps], axis=-2)
+    out["country_share"] = xr.DataArray(
+        per[..., producers],
+        dims=("draw", "year", "step", "country"),
+        coords={"draw": ids, "year": years, "step": step_names, "country": [labels[i] for i in producers]},
+    )
     for name in ("domestic_share", "single_country"):
         per = np.stack([collect.joined(("crma", name, s)) for s in steps], axis=-1)
         out[name] = xr.DataArray(

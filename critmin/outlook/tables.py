@@ -14,11 +14,15 @@ import pandas as pd
 import xarray as xr
 
 __all__ = [
+    "ANSWER_ALLIES",
+    "ANSWER_PRODUCTS",
     "CRMA",
     "CRMA_SINGLE",
     "TARGET_SHARE",
+    "answer_table",
     "crma_table",
     "dependence_table",
+    "format_answer",
     "milestones",
     "world_table",
     "year_met",
@@ -181,3 +185,81 @@ def crma_table(result: xr.Dataset, check_year: int = 2030) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["year_met"] = table["year_met"].astype("Int64")
     return table
+
+
+ANSWER_PRODUCTS = {
+    "ndfeb/magnet": "NdFeB magnets",
+    "ndpr/separation": "NdPr oxide",
+    "ndpr/metal": "NdPr metal",
+    "dysprosium/separation": "Dy oxide",
+    "dysprosium/metal": "Dy metal",
+    "terbium/separation": "Tb oxide",
+    "terbium/metal": "Tb metal",
+    "gallium/refining": "gallium, primary",
+    "gallium/metal": "gallium, high-purity metal",
+    "graphite_anode/refining": "anode graphite",
+}
+"""The products the answer table reports, by target (material/stage as the dataset names them)."""
+ANSWER_ALLIES = ("USA", "JPN", "EU27", "KOR", "IND", "AUS", "CAN")
+
+
+def _when(year: object, last: int) -> str:
+    return f"not by {last}" if pd.isna(year) else str(int(year))  # type: ignore[call-overload]
+
+
+def answer_table(
+    marks: pd.DataFrame, planned: pd.DataFrame, plan_targets: pd.DataFrame, plan_cost: float, last_year: int
+) -> pd.DataFrame:
+    """The year each ally's dependence on China falls to 65% or below: pipeline alone, and with the plan.
+
+    One row per product (of :data:`ANSWER_PRODUCTS` present in `marks`) and ally
+    (:data:`ANSWER_ALLIES`). ``direct_*`` and ``ultimate_*`` are the year from which the median
+    draw stays at or below 65% (the base year when it already is), or ``"not by <last_year>"``;
+    ``*_pipeline`` from :func:`milestones` of the outlook, ``*_plan`` from the outlook rerun with
+    the plan's projects backed (`planned`). ``plan_status`` is the plan's verdict on that ally and
+    step (empty when it was not a plan target) and ``plan_cost_usd`` the whole plan's capex.
+
+    Examples
+    --------
+    >>> marks = pd.DataFrame({"importer": ["USA"] * 2, "target": ["gallium/refining"] * 2,
+    ...                       "measure": ["direct_china", "ultimate_china"], "year_met": [None, 2031]})
+    >>> planned = marks.assign(year_met=[2029, 2029])
+    >>> plan = pd.DataFrame({"importer": ["USA"], "step": ["gallium/refining"], "status": ["met by plan"]})
+    >>> row = answer_table(marks, planned, plan, 2.5e8, 2035).iloc[0]
+    >>> row[["product", "direct_pipeline", "direct_plan", "ultimate_pipeline", "plan_status"]].tolist()
+    ['gallium, primary', 'not by 2035', '2029', '2031', 'met by plan']
+    """
+
+    def years_of(table: pd.DataFrame) -> dict[tuple[str, str, str], object]:
+        return {(r.importer, r.target, r.measure): r.year_met for r in table.itertuples()}
+
+    before, after = years_of(marks), years_of(planned)
+    status = {(r.importer, r.step): r.status for r in plan_targets.itertuples()} if len(plan_targets) else {}
+    rows = []
+    for target, product in ANSWER_PRODUCTS.items():
+        for ally in ANSWER_ALLIES:
+            if (ally, target, "direct_china") not in before:
+                continue
+            row: dict[str, object] = {"product": product, "target": target, "ally": ally}
+            for measure in ("direct", "ultimate"):
+                key = (ally, target, f"{measure}_china")
+                row[f"{measure}_pipeline"] = _when(before.get(key), last_year)
+                row[f"{measure}_plan"] = _when(after.get(key), last_year)
+            row["plan_status"] = status.get((ally, target), "")
+            row["plan_cost_usd"] = float(plan_cost)
+            rows.append(row)
+    columns = ["product", "target", "ally", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan"]
+    return pd.DataFrame(rows, columns=[*columns, "plan_status", "plan_cost_usd"])
+
+
+def format_answer(table: pd.DataFrame) -> str:
+    """The answer table as aligned text for the terminal."""
+    head = f"Year dependence on China falls to {TARGET_SHARE:.0%} or below (median draw): pipeline alone -> plan"
+    cost = float(table["plan_cost_usd"].iloc[0]) if len(table) else 0.0
+    lines = [head, f"plan cost: USD {cost:,.0f} of capex backed", ""]
+    lines.append(f"{'product':<27}{'ally':<6}{'direct':<28}{'ultimate':<28}plan")
+    for r in table.itertuples():
+        direct = f"{r.direct_pipeline} -> {r.direct_plan}"
+        ultimate = f"{r.ultimate_pipeline} -> {r.ultimate_plan}"
+        lines.append(f"{r.product:<27}{r.ally:<6}{direct:<28}{ultimate:<28}{r.plan_status}".rstrip())
+    return "\n".join(lines)

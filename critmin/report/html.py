@@ -24,9 +24,11 @@ from critmin import __version__
 from critmin import vocabulary as vocab
 from critmin._io import atomic_write_text
 from critmin.glossary import TERMS, tail_caveat
+from critmin.outlook.output import OutlookRun
 from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
+from critmin.report.outlook import outlook_section
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
@@ -407,6 +409,7 @@ def render_html(
     response: xr.Dataset | Mapping[str, Any] | None = None,
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
+    outlook: OutlookRun | None = None,
 ) -> str:
     """The briefing as one HTML document (see :func:`write_report`)."""
     cites = Citations(ds)
@@ -420,6 +423,7 @@ def render_html(
     trends = [(m, trend_table(trend_rows(ds, m), cites)) for m in TREND_MATERIALS]
     shock_part = _shock_section(ds, shock, cites) if shock is not None else None
     response_part = _response_section(ds, response, cites) if response is not None else None
+    outlook_part = outlook_section(outlook, cites, input_ids(ds)) if outlook is not None else None
     seeds = _seed_text(seed, shock)
     sources = cites.appendix()
     return (
@@ -445,6 +449,7 @@ def render_html(
             glossary=TERMS,
             shock=shock_part,
             response=response_part,
+            outlook=outlook_part,
             sources=[s for s in sources if s.cited],
             uncited=sum(1 for s in sources if not s.cited),
         )
@@ -471,6 +476,7 @@ def write_report(
     scenario_files: Sequence[str | Path] = (),
     seed: int | None = None,
     pdf_optional: bool = False,
+    outlook: OutlookRun | None = None,
 ) -> tuple[Path, Path | None]:
     """Write ``briefing.html`` and ``briefing.pdf`` into `out_dir`.
 
@@ -493,6 +499,9 @@ def write_report(
         Scenario files the shock results come from, named in the briefing.
     seed : int, optional
         Monte Carlo seed of the shock results, stated in the briefing.
+    outlook : critmin.outlook.output.OutlookRun, optional
+        An outlook run with its plan (:func:`critmin.outlook.output.compute_outlook`), shown in
+        section 6; without it the section states why it is absent.
     pdf_optional : bool
         When no PDF printer (Chromium) is installed, write the HTML only and return None for the
         PDF (:func:`critmin.report.pdf.printer_problem` says why) instead of raising.
@@ -506,7 +515,7 @@ def write_report(
     from critmin.report.pdf import print_pdf, printer_problem
 
     folder = Path(out_dir)
-    html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed)
+    html = render_html(ds, shock=shock, response=response, scenario_files=scenario_files, seed=seed, outlook=outlook)
     skip_pdf = pdf_optional and printer_problem() is not None
 
     def write(staging: Path) -> None:

@@ -74,6 +74,11 @@ class Citations:
                 self._records[str(source_id)] = {name: _text(ds, f"source_{name}", position) for name in fields}
         self._order: dict[str, int] = {}
 
+    def register(self, source_id: str, title: str, publisher: str = "", year: str = "", url: str = "") -> None:
+        """Add a source kept outside the dataset (e.g. an outlook scenario's); the dataset's record wins."""
+        fields = {"title": title, "publisher": publisher, "year": year, "url": url, "grade": ""}
+        self._records.setdefault(source_id, fields)
+
     def numbers(self, ids: Iterable[str] | str) -> list[int]:
         """Footnote numbers of `ids`, registering new ids; unknown ids are numbered too."""
         found = []

@@ -15,7 +15,7 @@ from .conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 PACKAGE = Path(__file__).parents[1] / "report" / "data" / "re_chain"
-PAGES = ["Exposure", "Scenario", "Response", "Sources", "Data", "Glossary"]
+PAGES = ["Exposure", "Scenario", "Response", "Outlook", "Sources", "Data", "Glossary"]
 
 
 def chart_values(page, name: str) -> list:

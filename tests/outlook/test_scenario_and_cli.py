@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -116,9 +118,23 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     unmeetable = targets.loc[targets["status"] == "no plan can meet", "reason"]
     assert unmeetable.str.startswith("with every candidate backed it holds in").all()
     chosen = pd.read_csv(folder / "plan.csv")
-    assert "## Cheapest plan" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "## Cheapest plan" in out
     assert set(chosen["project_id"]) <= set(pd.read_csv(folder / "projects.csv")["project_id"])
     assert (folder / "milestones_plan.csv").exists()
+    answer = pd.read_csv(folder / "answer.csv", dtype=str)
+    assert list(answer.columns) == [
+        "product", "target", "ally", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan",
+        "plan_status", "plan_cost_usd",
+    ]  # fmt: skip
+    assert set(answer["ally"]) == {"USA", "JPN", "EU27", "KOR", "IND", "AUS", "CAN"}
+    assert {"NdFeB magnets", "NdPr oxide", "Dy oxide", "Tb oxide", "gallium, primary", "anode graphite"} <= set(
+        answer["product"]
+    )
+    years = pd.concat([answer[c] for c in ("direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan")])
+    assert years.str.fullmatch(r"20\d\d|not by 2031").all()
+    assert float(answer["plan_cost_usd"].iloc[0]) == chosen["capex_usd"].sum()
+    assert "Year dependence on China falls to 65% or below (median draw): pipeline alone -> plan" in out
 
 
 def test_missing_scenario_is_one_problem_and_nothing_is_written(tmp_path, capsys):
@@ -147,3 +163,15 @@ def test_bad_numbers_are_refused(tmp_path, capsys, flag, value, message):
     assert stopped.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(message)
     assert not (tmp_path / "res").exists()
+
+
+def test_a_package_without_demand_is_refused_by_outlook_and_report(tmp_path, capsys):
+    chain = Path(__file__).parents[1] / "report" / "data" / "re_chain"
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(chain), "--outlook", "--draws", "2", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "critmin report: 1 problem(s) in input; nothing was loaded:",
+        "  demand.csv, field '(file)': the outlook grows each country's demand, and there is none. "
+        "Fix: add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset.",
+    ]
+    assert not out.exists()

@@ -12,7 +12,7 @@ import pytest
 
 from critmin.outlook.plan import PlanTarget, plan
 from critmin.outlook.run import run_outlook
-from critmin.outlook.tables import milestones
+from critmin.outlook.tables import answer_table, milestones
 
 from .conftest import projects
 
@@ -34,6 +34,7 @@ def test_expected_capacity_shares_and_year_met(tiny, flat):
     np.testing.assert_allclose(step["top1_share"].values, 100 / (100 + P1 + P2))
     aus = (P1 + P2) / (100 + P1 + P2)
     np.testing.assert_allclose(step["hhi"].values, (1 - aus) ** 2 + aus**2)
+    np.testing.assert_allclose(step["country_share"].sel(country="AUS").values, aus)  # the app's map
     usa = result.sel(importer="USA", target="gallium/refining")
     expected = np.clip(50 - P1 - P2, 0, None) / 50
     np.testing.assert_allclose(usa["direct_china"].values, expected)
@@ -96,3 +97,28 @@ def test_chance_constraint_counts_draws(tiny, flat, p):
     table = projects([("P2", 40, 2028, p, 1.0, 300.0)])
     result = plan(tiny, flat, [PlanTarget("USA", "gallium", "refining", 2029)], draws=200, to=2031, projects=table)
     assert (result.cost == 300.0) == (p < 0.5)
+
+
+def test_answer_table_gives_the_year_without_and_with_the_plan(tiny, flat):
+    # Unbacked nothing completes: US dependence stays at 100%. The plan for 2029 backs P1 + P3, which
+    # move 4.8 + 2.4, 9.6 + 4.8, 13.6 + 6.8 t in 2026-2028: 20.4 t in 2028 leaves 29.6 / 50 = 59.2%.
+    table = projects(
+        [("P1", 20, 2026, 0.0, 1.0, 100.0), ("P2", 40, 2028, 0.0, 1.0, 300.0), ("P3", 10, 2026, 0.0, 1.0, 150.0)]
+    )
+    found = plan(tiny, flat, [PlanTarget("USA", "gallium", "refining", 2029)], draws=4, to=2031, projects=table)
+    backed = table.assign(p_complete=table["p_backed"].where(table["project_id"].isin(found.chosen["project_id"]), 0.0))
+    marks = milestones(_run(tiny, flat, table))
+    planned = milestones(_run(tiny, flat, backed))
+    answer = answer_table(marks, planned, found.targets, found.cost, 2031)
+    assert list(answer["ally"]) == ["USA", "JPN", "EU27", "KOR", "IND", "AUS", "CAN"]
+    usa = answer.loc[answer["ally"] == "USA"].iloc[0]
+    assert usa[["product", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan"]].tolist() == [
+        "gallium, primary",
+        "not by 2031",
+        "2028",
+        "not by 2031",
+        "2028",
+    ]
+    assert (usa["plan_status"], usa["plan_cost_usd"]) == ("met by plan", 250.0)
+    japan = answer.loc[answer["ally"] == "JPN"].iloc[0]  # buys like the world market: China 100% until P1 + P3
+    assert (japan["direct_pipeline"], japan["plan_status"]) == ("not by 2031", "")

@@ -67,6 +67,7 @@ def test_summary_names_hidden_dependence_and_concentration(briefing):
     # Japan's magnets: 23 % shipped from China directly, 91 % through China at some stage.
     assert "<b>Japan</b>, NdFeB magnet" in html and "91%" in summary_numbers(html)
     assert "<b>gallium refining</b>: China makes <b class='num'>99%</b>" in html
+    assert "Not included: no outlook was passed to this briefing" in html
 
 
 def test_pdf_summary_page_matches_html(briefing, tmp_path):

@@ -1,0 +1,187 @@
+"""The briefing's outlook section: concentration to 2035 with bands, milestones, CRMA ratios, the plan.
+
+:func:`outlook_section` turns one :class:`critmin.outlook.output.OutlookRun` (the STEPS outlook
+and the cheapest plan for the 65% target) into the figures and tables the template renders.
+The outlook's own sources (scenario growth rates, announced projects) are not in the dataset's
+source list, so they are registered with the briefing's citations first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from critmin.outlook.output import OutlookRun
+from critmin.outlook.tables import ANSWER_ALLIES, TARGET_SHARE
+from critmin.report import figures
+from critmin.report.content import country_label, percent, step_label
+from critmin.report.sources import Citations
+
+CHARTED = ("ndfeb/magnet", "gallium/refining")
+"""Steps charted with bands; every key step is in the table below the charts."""
+TABLED = (
+    "rare_earths/mining",
+    "ndpr/separation",
+    "dysprosium/separation",
+    "terbium/separation",
+    "ndfeb/magnet",
+    "gallium/refining",
+    "graphite_natural/mining",
+    "graphite_anode/refining",
+)
+"""Steps of the concentration and CRMA tables (those the outlook has)."""
+TABLE_YEARS = (2030, 2035)
+NEVER = "–"
+"""A milestone table cell for "not by the last year" (the caption says so; answer.csv spells it out)."""
+
+
+def _label(step: str) -> str:
+    material, stage = step.split("/")
+    return step_label((material, stage))
+
+
+def register_sources(cites: Citations, sources: pd.DataFrame) -> None:
+    """Add the outlook's own sources (id, title, publisher, year, url) to the briefing's list."""
+    for row in sources.fillna("").itertuples():
+        cites.register(str(row.source_id), str(row.title), str(row.publisher), str(row.year), str(row.url))
+
+
+def band_chart(result: xr.Dataset, step: str) -> str:
+    """China's share (median and 5-95% band) and the top-3 share (median) of world output at `step`."""
+    s = result.sel(step=step)
+    years = [str(y) for y in result["year"].values]
+    china = s["china_share"]
+    title = (
+        f"{_label(step)}: China's and the top three's share of world output, {years[0]}-{years[-1]}, "
+        f"{result.attrs['scenario']}"
+    )
+    return figures.bands(
+        years,
+        {
+            "China (median)": china.sel(quantile=0.5).values.tolist(),
+            "top three (median)": s["top3_share"].sel(quantile=0.5).values.tolist(),
+        },
+        title,
+        "share of world output",
+        outer=(china.sel(quantile=0.05).values.tolist(), china.sel(quantile=0.95).values.tolist()),
+    )
+
+
+def _band_cell(series: xr.DataArray, year: int) -> str:
+    at = series.sel(year=year)
+    low, mid, high = (float(at.sel(quantile=q)) for q in (0.05, 0.5, 0.95))
+    if not np.isfinite(mid):
+        return "n/a"
+    return percent(mid) if percent(low) == percent(high) else f"{percent(mid)} ({percent(low)}-{percent(high)})"
+
+
+def concentration_rows(result: xr.Dataset) -> list[list[str]]:
+    """Per step: China's share now and (median, 5-95%) in 2030 and 2035; top-3 share in 2035."""
+    base = int(result["year"].values[0])
+    years = [y for y in TABLE_YEARS if y in result["year"].values]
+    rows = []
+    for step in [s for s in TABLED if s in result["step"].values]:
+        s = result.sel(step=step)
+        cells = [_label(step), percent(float(s["china_share"].sel(quantile=0.5, year=base)))]
+        cells += [_band_cell(s["china_share"], y) for y in years]
+        cells.append(_band_cell(s["top3_share"], years[-1]) if years else "n/a")
+        rows.append(cells)
+    return rows
+
+
+def milestone_rows(answer: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per product, each ally's year (direct / ultimate), pipeline alone and with the plan."""
+    allies = [a for a in ANSWER_ALLIES if a in set(answer["ally"])]
+
+    def short(year: str) -> str:
+        return NEVER if year.startswith("not by") else year
+
+    rows = []
+    for product, group in answer.groupby("product", sort=False):
+        cells = [str(product)]
+        by_ally = group.set_index("ally")
+        for ally in allies:
+            r = by_ally.loc[ally]
+            text = f"{short(r.direct_pipeline)} / {short(r.ultimate_pipeline)}"
+            if (r.direct_plan, r.ultimate_plan) != (r.direct_pipeline, r.ultimate_pipeline):
+                text += f"; plan {short(r.direct_plan)} / {short(r.ultimate_plan)}"
+            cells.append(text)
+        rows.append(cells)
+    return ["product", *(country_label(a) for a in allies)], rows
+
+
+def crma_rows(crma: pd.DataFrame, last: int, ally: str = "EU27") -> list[list[str]]:
+    """Per step of `ally`: each benchmark now, in 2030 (median) and the year met."""
+    rows = []
+    table = crma.loc[(crma["importer"] == ally) & crma["step"].isin(TABLED)]
+    for r in table.itertuples():
+        met = "not by " + str(last) if pd.isna(r.year_met) else str(int(r.year_met))
+        rows.append([_label(str(r.step)), str(r.benchmark), percent(r.base), percent(r.p50_2030), met])
+    return rows
+
+
+def _unmeetable(targets: pd.DataFrame) -> list[str]:
+    """One line per step: the allies no plan can bring to the target, and the earliest year possible."""
+    lines = []
+    blocked = targets.loc[targets["status"] == "no plan can meet"]
+    for step, group in blocked.groupby("step", sort=False):
+        allies = ", ".join(country_label(a) for a in group["importer"])
+        earliest = group["earliest_year"].dropna()
+        when = f"from {int(earliest.min())} at the earliest" if len(earliest) else "not by the end of the outlook"
+        lines.append(f"{_label(str(step))}: {allies}; with every candidate project backed, {when}")
+    return lines
+
+
+def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[str, Any]:
+    """The template's ``outlook`` part: charts, tables and plan of one outlook run.
+
+    `ids` are the dataset sources of the base year (production and trade), cited with the
+    outlook's own (projects, growth rates).
+    """
+    register_sources(cites, run.sources)
+    result = run.result
+    years = result["year"].values
+    last = int(years[-1])
+    own = [*ids, *run.sources["source_id"].tolist()]
+    draws = int(result.attrs["draws"])
+    shown = [step for step in CHARTED if step in result["step"].values]
+    charts = [(f"outlook-{step.replace('/', '-')}", band_chart(result, step)) for step in shown]
+    part: dict[str, Any] = {
+        "scenario": result.attrs["scenario_title"],
+        "draws": draws,
+        "base": int(years[0]),
+        "last": last,
+        "rule": result.attrs["rule"],
+        "charts": charts,
+        "concentration": concentration_rows(result),
+        "concentration_years": [y for y in TABLE_YEARS if y in years],
+        "crma": crma_rows(run.crma, last),
+        "marks": cites.marks(own),
+        "hover": cites.hover(own),
+        "share": f"{TARGET_SHARE:.0%}",
+        "never": NEVER,
+        "plan": None,
+    }
+    if run.found is not None and run.answer is not None:
+        header, rows = milestone_rows(run.answer)
+        found = run.found
+        status = found.targets["status"].value_counts()
+        part["plan"] = {
+            "header": header,
+            "rows": rows,
+            "cost": figures.usd(found.cost),
+            "alpha": percent(run.alpha),
+            "year": run.plan_year,
+            "draws": run.plan_draws,
+            "chosen": [
+                f"{r.name} ({country_label(r.country)}, {_label(f'{r.material}/{r.stage}')}): "
+                f"{figures.usd(r.capex_usd)}"
+                for r in found.chosen.itertuples()
+            ],
+            "counts": {k: int(status.get(k, 0)) for k in ("met without plan", "met by plan", "no plan can meet")},
+            "unmeetable": _unmeetable(found.targets),
+        }
+    return part
