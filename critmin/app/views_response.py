@@ -12,9 +12,10 @@ from critmin.app.jobs import RESPONSE_ENGINE, RESPONSE_ENTRY, Job, engine_availa
 from critmin.app.markup import csv_link
 from critmin.app.runner import Runner
 from critmin.app.views import Session, _html, _intro, figure_html, html_table
-from critmin.report import figures, results
+from critmin.report import figures
 from critmin.report.content import country_label
 from critmin.report.html import input_ids, loss_ids
+from critmin.report.response_view import ResponseView, response_view
 from critmin.report.sources import Citations
 
 DEFAULT_SCENARIOS = ("japan_ree_magnet_halt_6m", "heavy_ree_licensing_2025", "critical_minerals_ban_usa")
@@ -128,7 +129,7 @@ def _cell_usd(value: float) -> str:
 
 def response_html(ds: xr.Dataset, response: Any) -> tuple[str, str]:
     """(summary, charts and tables) of an optimiser run, as HTML with sources."""
-    view = results.response_view(response)
+    view = response_view(response)
     cites = Citations(ds)
     model_ids = [*input_ids(ds), *loss_ids(ds)]
     notes = "".join(f'<p class="absent">{escape(n)}</p>' for n in view.notes)
@@ -182,7 +183,7 @@ def response_html(ds: xr.Dataset, response: Any) -> tuple[str, str]:
     return summary, "".join(parts)
 
 
-def _portfolio_tables(view: results.ResponseView, cites: Citations) -> str:
+def _portfolio_tables(view: ResponseView, cites: Citations) -> str:
     """Tonnes by holder x material, projects x instrument and research in USD, months of cover."""
     out = []
     if view.stockpiles:
@@ -260,7 +261,7 @@ PORTFOLIO_COLUMNS = [
 ]
 
 
-def portfolio_csv(view: results.ResponseView) -> str:
+def portfolio_csv(view: ResponseView) -> str:
     """A link saving the portfolio as CSV: stockpiles, project backing and research, unrounded."""
     rows: list[list[object]] = [
         ["stockpile", p.holder, p.material, "", p.tonnes, p.cost_usd, p.cost_usd, ";".join(p.sources)]

@@ -27,6 +27,7 @@ from critmin.glossary import TERMS, tail_caveat
 from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
+from critmin.report.response_view import ResponseView, response_view
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
@@ -250,7 +251,7 @@ def _label(name: str) -> str:
 
 
 def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], cites: Citations) -> dict[str, Any]:
-    view = results.response_view(response)
+    view = response_view(response)
     model_ids = [*input_ids(ds), *loss_ids(ds)]
     figs = []
     if view.budgets:
@@ -339,7 +340,7 @@ def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], 
     }
 
 
-def _what_it_buys(view: results.ResponseView) -> list[str]:
+def _what_it_buys(view: ResponseView) -> list[str]:
     """Summary lines: budget, loss avoided, CVaR, months of cover, what is bought (HTML)."""
 
     def num(text: str) -> str:
