@@ -31,7 +31,7 @@ def summary_text(result: xr.Dataset, front: xr.Dataset | None, check: xr.Dataset
         f"{_usd(float(result.cvar_usd))} (do nothing {_usd(float(result.do_nothing_cvar_usd))}; "
         f"{tail_caveat(result.sizes['scenario'])})",
         f"  outlay {_usd(float(result.outlay_usd))} USD, net cost "
-        f"{_usd(float(result.programme_cost_usd))} USD, MIP gap {float(result.mip_gap):.1e}",
+        f"{_usd(float(result.programme_cost_usd))} USD, MIP gap {float(result.mip_gap):.2%}",
         "",
     ]
     bought = result[["buy_t", "stock_cost_usd"]].to_dataframe()

@@ -224,6 +224,7 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
         "reason": worst if isinstance(worst, str) else "",
         "stops": [] if stops is None else stops.to_dict("records"),
         "stops_shown": STOPS_SHOWN,
+        "draws": results.draw_count(charted),
         "marks": cites.marks([*ids, *(loss_ids(ds) if by_usd else [])]),
     }
 
