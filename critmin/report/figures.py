@@ -205,8 +205,8 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             )
     cursor_out = [dict(t) for t in tops]
     cursor_in = [dict(t) for t in tops]
-    values, labels = [], []
-    label_at: list[tuple[float, float]] = []
+    values: list[list[object]] = []
+    candidates: list[tuple[float, float, float]] = []  # (tonnes, x, y) of every band wide enough for a label
     for f in sorted(chart.flows, key=lambda f: (f.upstream, f.origin, f.buyer)):
         share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
         origin = f.origin if f.origin in tops[f.upstream] else "OTH"
@@ -228,12 +228,29 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
         body.append(
             f'<path d="{path}" fill="{colour(f.origin)}" fill-opacity="0.45"><title>{escape(tip)}</title></path>'
         )
-        y_label = (y0 + y1 + w) / 2 + 4
-        if w >= 10 and all(abs(y_label - y) > 12 for x, y in label_at if x == mid):
-            label_at.append((mid, y_label))  # on the band's middle, where it is straight; never over another label
-            labels.append(_text(mid, y_label, tonnes(f.tonnes), size=10, anchor="middle"))
+        if w >= 10:  # on the band's middle, where it is straight
+            candidates.append((f.tonnes, mid, (y0 + y1 + w) / 2 + 4))
         values.append([f.upstream, f.origin, f.buyer, round(f.tonnes, 1)])
-    return _svg("sankey", height + 40 + head, body + labels, title, values)
+    return _svg("sankey", height + 40 + head, body + _band_labels(candidates), title, values)
+
+
+LABEL_GAP = 16.0
+"""Least vertical distance (px) between two band labels in one gap: a 10 px line and air."""
+LABELS_PER_GAP = 4
+"""Band labels between two steps at most: the largest flows; the rest are in the hover text."""
+
+
+def _band_labels(candidates: Sequence[tuple[float, float, float]]) -> list[str]:
+    """Labels of the largest bands first, each gap at most :data:`LABELS_PER_GAP`, none nearer
+    than :data:`LABEL_GAP` to another: where bands cross densely only the largest are named."""
+    placed: list[tuple[float, float]] = []
+    out = []
+    for amount, x, y in sorted(candidates, key=lambda c: -c[0]):
+        here = [y_other for x_other, y_other in placed if x_other == x]
+        if len(here) < LABELS_PER_GAP and all(abs(y - other) >= LABEL_GAP for other in here):
+            placed.append((x, y))
+            out.append(_text(x, y, tonnes(amount), size=10, anchor="middle"))
+    return out
 
 
 def hbar_pairs(
