@@ -21,6 +21,20 @@ def summary_numbers(html: str) -> list[str]:
     return re.findall(r"<b class=.num.>([^<]+)</b>", summary)
 
 
+def page_fullness(pdf: Path, dpi: int = 12) -> list[float]:
+    """Per page of `pdf`, how far down it is printed: the lowest non-white row over the page height."""
+    raw = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf)], capture_output=True, check=True).stdout
+    out = []
+    while raw:  # pdftoppm writes one binary PGM (P5) after another
+        magic, width, height, depth, rest = raw.split(maxsplit=4)
+        assert magic == b"P5" and depth == b"255"
+        w, h = int(width), int(height)
+        pixels, raw = rest[: w * h], rest[w * h :]
+        inked = [row for row in range(h) if min(pixels[row * w : (row + 1) * w]) < 200]
+        out.append((max(inked) + 1) / h if inked else 0.0)
+    return out
+
+
 @pytest.fixture(scope="module")
 def briefing(tmp_path_factory, chain_ds, shock, response):
     out = tmp_path_factory.mktemp("briefing")
@@ -306,7 +320,8 @@ def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
     assert "carry no frontier" in html and "est-response-stockpile" in html.split('id="sources"', 1)[1]
     info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert pages <= 30  # a Sankey per material's chain (13) and two maps joined section 2 and 1
+    assert pages <= 36  # a Sankey per material's chain (13), two maps, section 4's charts, the stop appendix
+    assert [n for n, full in enumerate(page_fullness(pdf_path), start=1) if full < 0.5 and n < pages] == []
     first = subprocess.run(
         ["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
     ).stdout
