@@ -93,6 +93,16 @@ def tonnes(value: float) -> str:
     return f"{value:,.0f} t" if abs(value) >= 100 else f"{value:,.3g} t"
 
 
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Drawn width (px) of `text` in DejaVu Sans at `size` px, generously: capitals and digits are
+    about 0.64 em wide (0.72 em bold), so a label is drawn only where it surely fits.
+
+    >>> text_width("USA 12%", 12, bold=True)
+    60.48
+    """
+    return round(len(text) * size * (0.72 if bold else 0.64), 2)
+
+
 def stage_control(bars: Sequence[StageBar], title: str) -> str:
     """One 100 % bar per stage, a segment per producer, labelled where wide enough."""
     left, right, row = 170, WIDTH - 10, 38
@@ -109,9 +119,10 @@ def stage_control(bars: Sequence[StageBar], title: str) -> str:
                 f"{country_label(code)} {share:.1%} ({tonnes(amount)})"
             )
             body.append(_rect(x, y + 2, w, row - 10, colour(code), tip, 'stroke="#fff" stroke-width="1"'))
-            if w > 58:
-                body.append(_text(x + 5, y + 21, f"{code} {share:.0%}", size=12, fill="#fff", weight="bold"))
-            elif w > 30:
+            label = f"{code} {share:.0%}"
+            if w >= 5 + text_width(label, 12, bold=True) + 3:
+                body.append(_text(x + 5, y + 21, label, size=12, fill="#fff", weight="bold"))
+            elif w >= 3 + text_width(code, 10) + 2:
                 body.append(_text(x + 3, y + 21, code, size=10, fill="#fff"))
             x += w
             codes.append(code)
