@@ -68,9 +68,8 @@ class ResponsePage:
             _intro(
                 "Choose the scenarios to prepare for and a budget. The scenarios are simulated, then the optimiser "
                 "picks the stockpile purchases, project backing and research that cut the allies' expected loss of "
-                "production most for that budget, and traces the frontier of loss against budget. A run shows its "
-                "progress as a percentage from the click; more draws per scenario take longer and give steadier "
-                "answers."
+                "production most for that budget, and traces the frontier of loss against budget. A run shows "
+                "its progress as a percentage from the click; more draws give steadier answers."
             ),
             _html(notice),
             self.scenarios,
