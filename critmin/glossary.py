@@ -60,6 +60,15 @@ TERMS: dict[str, str] = {
         "in the EU, as shares of its consumption"
     ),
     "draw": "one Monte Carlo run of a scenario with its uncertain inputs sampled; medians and bands are across draws",
+    "5-95 % range": (
+        "the values between which 90% of the simulated draws fall; from n draws its ends rest on about "
+        "n/20 draws each, so it is stated with its draw count"
+    ),
+    "stop (first to stop)": (
+        "a country's sector stops in a month when some of its output stands idle for lack of a material "
+        "(the firms that cannot run, critmin.shock.firms); first to stop is the earliest such month in the "
+        "median draw"
+    ),
 }
 """Each term and its definition (a sentence without a final full stop)."""
 

@@ -1,11 +1,11 @@
 """Screenshots of every app page and of the briefing's first two pages, for review (out/screenshots/).
 
-.venv/bin/python tools/screenshots.py                         # writes a briefing to out/report first
-.venv/bin/python tools/screenshots.py --briefing out/report   # uses that folder's briefing.pdf
+.venv/bin/python tools/screenshots.py                 # the main job's briefing (out/report), run first if absent
+.venv/bin/python tools/screenshots.py --briefing DIR  # that folder's briefing.pdf instead
 
-Needs the dev tools (Playwright) and Debian's Chromium and poppler (``make browser-tools``). The
-app runs on 127.0.0.1 and the browser may reach nothing else: a request to any other host is
-refused and reported, so a screenshot never shows something fetched from the network.
+The briefing shown is the main job's (``critmin run --out out``): the one with the scenario results
+and the recommended portfolio. ``critmin report`` alone writes a briefing without them to the same
+folder, so the briefing's HTML twin is read to tell them apart.
 """
 
 from __future__ import annotations
@@ -56,16 +56,40 @@ def app_pages(out: Path) -> list[str]:
     return blocked
 
 
+MISSING_RESULTS = ("no shock results were passed", "no response results were passed")
+"""What a briefing says where it lacks the scenario results or the portfolio (templates/briefing.html.j2)."""
+
+
+def main_job_briefing(out: Path) -> Path | None:
+    """The briefing.pdf under `out`/report when it has scenario results and a portfolio, else None."""
+    pdf, html = out / "report" / "briefing.pdf", out / "report" / "briefing.html"
+    if not pdf.exists() or not html.exists():
+        return None
+    text = html.read_text(encoding="utf-8")
+    return None if any(missing in text for missing in MISSING_RESULTS) else pdf
+
+
 def briefing_pages(folder: Path | None, out: Path) -> None:
-    """Pages 1 and 2 of the briefing PDF as PNG (written first when no folder is given)."""
-    if folder is None:
-        folder = ROOT / "out" / "report"
-        critmin = Path(sys.executable).parent / "critmin"
-        subprocess.run([str(critmin), "report", "--out", str(folder)], check=True, cwd=ROOT)
-    pdf = folder / "briefing.pdf"
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "2", "-r", "80", "-png", str(pdf), str(out / "briefing-page")],
+    """Pages 1 and 2 of the briefing PDF as PNG at 90 dpi (the main job is run first when needed)."""
+    if folder is not None:
+        pdf = folder / "briefing.pdf"
+    else:
+        pdf = main_job_briefing(ROOT / "out") or _run_main_job(ROOT / "out")
+    for old in out.glob("briefing-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "2", "-r", "90", "-png", str(pdf), str(out / "briefing-page")],
                    check=True)  # fmt: skip
-    print(f"wrote {out}/briefing-page-1.png, -2.png from {pdf}")
+    print(f"wrote {', '.join(sorted(p.name for p in out.glob('briefing-page-*.png')))} from {pdf}")
+
+
+def _run_main_job(out: Path) -> Path:
+    critmin = Path(sys.executable).parent / "critmin"
+    print(f"no main-job briefing in {out}: running `critmin run --out {out}` (a few minutes)")
+    subprocess.run([str(critmin), "run", "--out", str(out)], check=True, cwd=ROOT)
+    pdf = main_job_briefing(out)
+    if pdf is None:
+        raise SystemExit(f"the main job wrote no briefing.pdf in {out / 'report'}: is Chromium installed?")
+    return pdf
 
 
 def main(argv: list[str] | None = None) -> int:

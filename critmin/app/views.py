@@ -367,7 +367,8 @@ def session_view(
     """The whole app for one browser session (`base_exposure`: exposure of `base`, shared read-only)."""
     from critmin.app.views_data import DataPage
     from critmin.app.views_outlook import OutlookPage
-    from critmin.app.views_runs import ResponsePage, ScenarioPage
+    from critmin.app.views_response import ResponsePage
+    from critmin.app.views_runs import ScenarioPage
 
     session = Session(base, base_label, base_exposure)
     pn.state.on_session_destroyed(lambda _: session.close())
@@ -428,7 +429,7 @@ def session_view(
 
 def open_link(exposure: ExposurePage, response: Any, tabs: pn.Tabs, names: list[str]) -> list[str]:
     """Apply the view named by the session's link (its query string); return what could not be applied."""
-    from critmin.app.views_runs import library_scenarios
+    from critmin.app.views_response import library_scenarios
 
     args = dict(pn.state.session_args or {}) if pn.state.curdoc is not None else {}
     if not args:

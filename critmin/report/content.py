@@ -293,10 +293,14 @@ def sankey_title(chart: Sankey) -> str:
     Examples
     --------
     >>> sankey_title(Sankey([("cobalt", "mining"), ("cobalt", "refining")], [], 2024, []))
-    'cobalt mining to cobalt refining, 2024: who supplies whom at each step (flows in t of the upstream product)'
+    'cobalt mining to cobalt refining, 2024: who supplies whom at each step (flows in t of the upstream product; \
+the total under a step is what it passes on, not its world output)'
     """
     first, last = step_label(chart.steps[0]), step_label(chart.steps[-1])
-    return f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product)"
+    return (
+        f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product; "
+        "the total under a step is what it passes on, not its world output)"
+    )
 
 
 def percent(value: float) -> str:

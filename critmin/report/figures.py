@@ -93,6 +93,16 @@ def tonnes(value: float) -> str:
     return f"{value:,.0f} t" if abs(value) >= 100 else f"{value:,.3g} t"
 
 
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Drawn width (px) of `text` in DejaVu Sans at `size` px, generously: capitals and digits are
+    about 0.64 em wide (0.72 em bold), so a label is drawn only where it surely fits.
+
+    >>> text_width("USA 12%", 12, bold=True)
+    60.48
+    """
+    return round(len(text) * size * (0.72 if bold else 0.64), 2)
+
+
 def stage_control(bars: Sequence[StageBar], title: str) -> str:
     """One 100 % bar per stage, a segment per producer, labelled where wide enough."""
     left, right, row = 170, WIDTH - 10, 38
@@ -109,9 +119,10 @@ def stage_control(bars: Sequence[StageBar], title: str) -> str:
                 f"{country_label(code)} {share:.1%} ({tonnes(amount)})"
             )
             body.append(_rect(x, y + 2, w, row - 10, colour(code), tip, 'stroke="#fff" stroke-width="1"'))
-            if w > 58:
-                body.append(_text(x + 5, y + 21, f"{code} {share:.0%}", size=12, fill="#fff", weight="bold"))
-            elif w > 30:
+            label = f"{code} {share:.0%}"
+            if w >= 5 + text_width(label, 12, bold=True) + 3:
+                body.append(_text(x + 5, y + 21, label, size=12, fill="#fff", weight="bold"))
+            elif w >= 3 + text_width(code, 10) + 2:
                 body.append(_text(x + 3, y + 21, code, size=10, fill="#fff"))
             x += w
             codes.append(code)
@@ -205,8 +216,8 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             )
     cursor_out = [dict(t) for t in tops]
     cursor_in = [dict(t) for t in tops]
-    values, labels = [], []
-    label_at: list[tuple[float, float]] = []
+    values: list[list[object]] = []
+    candidates: list[tuple[float, float, float]] = []  # (tonnes, x, y) of every band wide enough for a label
     for f in sorted(chart.flows, key=lambda f: (f.upstream, f.origin, f.buyer)):
         share = f.tonnes / totals[f.upstream] if totals[f.upstream] else 0.0
         origin = f.origin if f.origin in tops[f.upstream] else "OTH"
@@ -228,12 +239,29 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
         body.append(
             f'<path d="{path}" fill="{colour(f.origin)}" fill-opacity="0.45"><title>{escape(tip)}</title></path>'
         )
-        y_label = (y0 + y1 + w) / 2 + 4
-        if w >= 10 and all(abs(y_label - y) > 12 for x, y in label_at if x == mid):
-            label_at.append((mid, y_label))  # on the band's middle, where it is straight; never over another label
-            labels.append(_text(mid, y_label, tonnes(f.tonnes), size=10, anchor="middle"))
+        if w >= 10:  # on the band's middle, where it is straight
+            candidates.append((f.tonnes, mid, (y0 + y1 + w) / 2 + 4))
         values.append([f.upstream, f.origin, f.buyer, round(f.tonnes, 1)])
-    return _svg("sankey", height + 40 + head, body + labels, title, values)
+    return _svg("sankey", height + 40 + head, body + _band_labels(candidates), title, values)
+
+
+LABEL_GAP = 16.0
+"""Least vertical distance (px) between two band labels in one gap: a 10 px line and air."""
+LABELS_PER_GAP = 4
+"""Band labels between two steps at most: the largest flows; the rest are in the hover text."""
+
+
+def _band_labels(candidates: Sequence[tuple[float, float, float]]) -> list[str]:
+    """Labels of the largest bands first, each gap at most :data:`LABELS_PER_GAP`, none nearer
+    than :data:`LABEL_GAP` to another: where bands cross densely only the largest are named."""
+    placed: list[tuple[float, float]] = []
+    out = []
+    for amount, x, y in sorted(candidates, key=lambda c: -c[0]):
+        here = [y_other for x_other, y_other in placed if x_other == x]
+        if len(here) < LABELS_PER_GAP and all(abs(y - other) >= LABEL_GAP for other in here):
+            placed.append((x, y))
+            out.append(_text(x, y, tonnes(amount), size=10, anchor="middle"))
+    return out
 
 
 def hbar_pairs(

@@ -29,6 +29,7 @@ from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.outlook import outlook_section
+from critmin.report.response_view import ResponseView, response_view
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
@@ -225,6 +226,7 @@ def _shock_section(ds: xr.Dataset, shock: xr.Dataset | Mapping[str, xr.Dataset],
         "reason": worst if isinstance(worst, str) else "",
         "stops": [] if stops is None else stops.to_dict("records"),
         "stops_shown": STOPS_SHOWN,
+        "draws": results.draw_count(charted),
         "marks": cites.marks([*ids, *(loss_ids(ds) if by_usd else [])]),
     }
 
@@ -252,7 +254,7 @@ def _label(name: str) -> str:
 
 
 def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], cites: Citations) -> dict[str, Any]:
-    view = results.response_view(response)
+    view = response_view(response)
     model_ids = [*input_ids(ds), *loss_ids(ds)]
     figs = []
     if view.budgets:
@@ -341,7 +343,7 @@ def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], 
     }
 
 
-def _what_it_buys(view: results.ResponseView) -> list[str]:
+def _what_it_buys(view: ResponseView) -> list[str]:
     """Summary lines: budget, loss avoided, CVaR, months of cover, what is bought (HTML)."""
 
     def num(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -267,11 +268,21 @@ def format_over_time(table: pd.DataFrame) -> str:
 def over_time_with_sources(ds: xr.Dataset, materials: list[str] | None, stage: str | None) -> pd.DataFrame:
     """:func:`~critmin.exposure.years.concentration_over_time` with each row's source ids."""
     table = concentration_over_time(ds.production, materials, [stage] if stage else None)
-    sources = []
-    for row in table.itertuples():
-        cell = ds.production_source.sel(material=row.material, stage=row.stage, year=row.year)
-        sources.append(";".join(sorted({str(s) for s in cell.values if s})))
-    return table.assign(sources=sources)
+    cells = _row_texts(ds.production_source, table, ("material", "stage", "year"))
+    return table.assign(sources=[";".join(sorted(set(texts))) for texts in cells])
+
+
+def _row_texts(texts: xr.DataArray, table: pd.DataFrame, keys: Sequence[str]) -> list[list[str]]:
+    """For each row of `table`, the non-empty strings of `texts` at that row's `keys` (sources, notes).
+
+    >>> notes = xr.DataArray([["a", ""], ["", "b"]], dims=("year", "country"), coords={"year": [1, 2]})
+    >>> _row_texts(notes, pd.DataFrame({"year": [2, 1]}), ["year"])
+    [['b'], ['a']]
+    """
+    return [
+        [str(v) for v in texts.sel({key: getattr(row, key) for key in keys}).values.ravel() if isinstance(v, str) and v]
+        for row in table.itertuples()
+    ]
 
 
 def imports_over_time(
@@ -283,9 +294,8 @@ def imports_over_time(
         return pd.DataFrame()
     table = import_origins_over_time(ds.import_value, materials, [stage] if stage else None, importers)
     coverage, complete = [], []
-    for row in table.itertuples():
-        cell = ds.import_value_note.sel(material=row.material, stage=row.stage, importer=row.importer, year=row.year)
-        text = next((str(n) for n in cell.values.ravel() if isinstance(n, str) and n), "")
+    for texts in _row_texts(ds.import_value_note, table, ("material", "stage", "importer", "year")):
+        text = texts[0] if texts else ""
         code, covers = (text.split("; ") + ["", ""])[:2]
         coverage.append(f"HS {code.split(' ')[3] if code.count(' ') >= 3 else '?'}, {covers.replace('the code ', '')}")
         complete.append("complete file" in text)

@@ -30,3 +30,10 @@ def test_form_adds_a_project_of_the_chosen_material_and_stage(session: Session) 
     control, project = parse_scenario(page.preview()).events
     assert isinstance(control, ExportControl)
     assert project == Project("USA", "ndfeb", "magnet", 1500.0, online=4, serves=("USA", "JPN"))
+
+
+def test_the_response_page_promises_no_run_time_it_cannot_keep(session: Session) -> None:
+    from critmin.app.views_response import ResponsePage
+
+    intro = ResponsePage(session).view[0].object
+    assert "progress as a percentage" in intro and "seconds" not in intro

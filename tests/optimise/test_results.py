@@ -82,3 +82,14 @@ def test_price_floor_counts_from_first_output_and_holds_last_price() -> None:
     tonnes = deliveries(120.0, xr.DataArray([1.0], dims="scenario"), 12)
     net, outlay = price_floor_cost(window, xr.DataArray([1.0], dims="scenario"), 100.0, 0.3, tonnes)
     assert (net, outlay) == (pytest.approx(1.2e6), pytest.approx(1.2e6))
+
+
+def test_the_printed_summary_writes_no_number_in_scientific_notation():
+    import re
+
+    from critmin.optimise.summary import summary_text
+    from critmin.optimise.testing import tiny_inputs
+
+    text = summary_text(optimise(**tiny_inputs(), budget=1e6), None, None)
+    assert "MIP gap 0.00%" in text
+    assert not re.search(r"\d[eE][+-]\d", text), text

@@ -122,3 +122,40 @@ def test_control_note_only_on_price_charts_of_scenarios_with_a_control():
     assert [c.note for c in control] == [shock_charts.CONTROL_NOTE] * 2
     assert [c.note for c in outage] == ["", ""]
     assert [c.marks for c in outage] == [[(1, "MMR outage")]] * 2 and outage[0].baseline == 1.0
+
+
+def test_sankey_names_only_the_largest_bands_where_they_crowd():
+    from critmin.report.content import Sankey, SankeyFlow
+    from critmin.report.figures import LABEL_GAP, LABELS_PER_GAP, sankey
+
+    origins = ["CHN", "USA", "AUS", "MMR", "THA", "VNM", "IND", "RUS"]
+    flows = [
+        SankeyFlow(0, 1, o, b, 1000.0 - 37 * i - 5 * j)
+        for i, o in enumerate(origins)
+        for j, b in enumerate(["CHN", "MYS"])
+    ]
+    svg = sankey(Sankey([("rare_earths", "mining"), ("ndpr", "separation")], flows, 2024, []), "crowded")
+    labels = [(float(y), text) for y, text in re.findall(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>([\d,]+ t)</text>', svg)]
+    ys = sorted(y for y, _ in labels)
+    assert 1 <= len(labels) <= LABELS_PER_GAP
+    assert all(b - a >= LABEL_GAP for a, b in zip(ys, ys[1:], strict=False))
+    assert "1,000 t" in [text for _, text in labels]  # the largest band is always named
+
+
+def test_stage_bar_labels_stay_inside_their_segment():
+    from critmin.report.content import StageBar
+    from critmin.report.figures import stage_control, text_width
+
+    shares = [("CHN", 0.703, 270_000.0), ("USA", 0.118, 45_500.0), ("AUS", 0.076, 29_000.0), ("MMR", 0.07, 27_000.0)]
+    svg = stage_control([StageBar("rare_earths", "mining", "REO", 2024, 384_000.0, shares, [])], "t")
+    segments = {
+        float(x): float(w) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height', svg)
+    }
+    for x, size, weight, label in re.findall(
+        r'<text x="([\d.]+)" y="[\d.]+" font-size="(\d+)" text-anchor="start" fill="#fff" font-weight="(\w+)">([^<]+)<',
+        svg,
+    ):
+        left = max(s for s in segments if s <= float(x))
+        drawn = text_width(label, int(size), bold=weight == "bold")
+        assert float(x) + drawn <= left + segments[left], label
+    assert ">USA<" in svg and ">USA 12%<" not in svg  # 59 px hold the code, not the code and share

@@ -21,6 +21,20 @@ def summary_numbers(html: str) -> list[str]:
     return re.findall(r"<b class=.num.>([^<]+)</b>", summary)
 
 
+def page_fullness(pdf: Path, dpi: int = 12) -> list[float]:
+    """Per page of `pdf`, how far down it is printed: the lowest non-white row over the page height."""
+    raw = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf)], capture_output=True, check=True).stdout
+    out = []
+    while raw:  # pdftoppm writes one binary PGM (P5) after another
+        magic, width, height, depth, rest = raw.split(maxsplit=4)
+        assert magic == b"P5" and depth == b"255"
+        w, h = int(width), int(height)
+        pixels, raw = rest[: w * h], rest[w * h :]
+        inked = [row for row in range(h) if min(pixels[row * w : (row + 1) * w]) < 200]
+        out.append((max(inked) + 1) / h if inked else 0.0)
+    return out
+
+
 @pytest.fixture(scope="module")
 def briefing(tmp_path_factory, chain_ds, shock, response):
     out = tmp_path_factory.mktemp("briefing")
@@ -290,20 +304,25 @@ def test_dependence_figures_keep_each_allys_key_products(chain_ds):
 def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
     import critmin
     from critmin.optimise import optimise_from_scenarios
+    from critmin.scenarios import load_scenario
+    from critmin.shock import run
 
     ds = critmin.load()
     scenarios = ["japan_ree_magnet_halt_6m", "critical_minerals_ban_usa"]
     result = optimise_from_scenarios(ds, scenarios, 5e8, draws=2, seed=1)
-    html_path, pdf_path = write_report(ds, tmp_path, response=result)
+    shocks = {name: run(ds, load_scenario(name), draws=2) for name in scenarios}  # page 1 as full as `critmin run`'s
+    html_path, pdf_path = write_report(ds, tmp_path, shock=shocks, response=result, scenario_files=scenarios)
     html = html_path.read_text(encoding="utf-8")
     summary = html.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
     avoided = float(result.do_nothing_loss_usd - result.expected_loss_usd)
     assert f"<b class='num'>{figures.usd(avoided)}</b> avoided" in summary
-    assert "Months of cover gained" in summary and "no shock results were passed" in summary
+    assert "Months of cover gained" in summary and "First to stop" in summary
+    assert "5–95 % of 2 draws" in summary  # the tail range says how few draws it rests on
     assert "carry no frontier" in html and "est-response-stockpile" in html.split('id="sources"', 1)[1]
     info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    assert pages <= 30  # a Sankey per material's chain (13) and two maps joined section 2 and 1
+    assert pages <= 36  # a Sankey per material's chain (13), two maps, section 4's charts, the stop appendix
+    assert [n for n, full in enumerate(page_fullness(pdf_path), start=1) if full < 0.5 and n < pages] == []
     first = subprocess.run(
         ["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -312,7 +331,12 @@ def test_briefing_with_a_real_optimiser_run_on_the_default_data(tmp_path):
     assert figures.usd(avoided) in numbers and len(numbers) >= 10
     for number in numbers:
         assert number in flat, number
-    assert "1. Who controls each stage" not in flat  # the summary is one page
+    # the summary is one page, down to its last line: page 2 is section 1, never the summary's tail
+    assert "1. Who controls each stage" not in flat and "Sources appendix; terms" in flat
+    second = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", "-l", "2", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert second.strip().startswith("1. Who controls each stage"), second[:300]
 
 
 def test_out_of_sample_check_is_stated(chain_ds, response):

@@ -11,32 +11,15 @@ from critmin.shock.network import build_network
 from critmin.shock.parameters import parameter_table
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
+from tests.shock.scenario_text import export_control, header
 from tests.shock.tiny import germanium
-
-HEADER = 'name = "t"\nhorizon_months = 9\nstart = "2024-01"\nseed = 1\ndraws = 1\n'
 
 
 def halt(destination: str, parameters: str = "", announced: int = 2) -> str:
-    return (
-        HEADER
-        + f"""
-[[events]]
-kind = "export_control"
-controller = "CHN"
-materials = ["germanium"]
-destinations = ["{destination}"]
-announced = {announced}
-effective = 2
-licensing_delay_months = 0
-approval_path = [0.0]
-leakage = 0.0
-transit_days = 0
-
-[policy]
-substitution = false
-allocation = "pro_rata"
-{parameters}"""
-    )
+    fields = {"materials": '["germanium"]', "destinations": f'["{destination}"]', "announced": announced}
+    fields |= {"effective": 2, "licensing_delay_months": 0, "approval_path": "[0.0]", "leakage": 0.0}
+    text = export_control(header(9), **fields, transit_days=0)
+    return text + '\n[policy]\nsubstitution = false\nallocation = "pro_rata"\n' + parameters
 
 
 HAND = "\n[parameters]\nmin_operating_level = 0.5\nsole_sourcing = 1.0\nfirm_cover_spread = 0.8\nramp_up_rate = 0.0\n"

@@ -15,34 +15,28 @@ from critmin.shock.network import build_network
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
 from critmin.shock.synthetic import synthetic_dataset
+from tests.shock.scenario_text import export_control, header
+
 
 # April 2024 has 30 days, May 31: days 0-29 are April, 30-60 May.
-HEADER = 'name = "q"\nhorizon_months = {h}\nstart = "2024-04"\nseed = 5\ndraws = 2\n'
-QUEUE = """
-[[events]]
-kind = "export_control"
-controller = "CHN"
-materials = ["gallium"]
-stages = ["metal"]
-destinations = {destinations}
-announced = "{announced}"
-effective = "{effective}"
-leakage = {leakage}
-{extra}
-[policy]
-substitution = false
-"""
+def top(horizon: int) -> str:
+    return header(horizon, name="q", start="2024-04", seed=5, draws=2)
+
+
+def control(destinations: str, effective: str, announced: str | None, leakage: float, extra: str) -> str:
+    """A gallium metal control with `extra` lines inside the event, without its [policy]."""
+    fields = {"materials": '["gallium"]', "stages": '["metal"]', "destinations": destinations}
+    fields |= {"announced": f'"{announced or effective}"', "effective": f'"{effective}"', "leakage": leakage}
+    return export_control("", **fields) + extra
 
 
 def queue(
     extra="", destinations='["JPN", "USA"]', effective="2024-04-16", announced=None, leakage=0.0, horizon=2, tail=""
 ):
-    text = HEADER.format(h=horizon) + QUEUE.format(
-        destinations=destinations,
-        announced=announced or effective,
-        effective=effective,
-        leakage=leakage,
-        extra=extra,
+    text = (
+        top(horizon)
+        + control(destinations, effective, announced, leakage, extra)
+        + "\n[policy]\nsubstitution = false\n"
     )
     return parse_scenario(text + tail)
 
@@ -160,14 +154,10 @@ banned = true
 
 def test_queue_agrees_with_reference_and_conserves_mass_and_batches(gallium_network):
     s = parse_scenario(
-        HEADER.format(h=8)
-        + QUEUE.format(
-            destinations='"all"',
-            announced="2024-04-03",
-            effective="2024-05-10",
-            leakage=0.05,
-            extra='lifted = "2024-09-20"\nprocessing_days = {dispersion = 0.4}\n',
-        ).replace("[policy]\nsubstitution = false\n", "")
+        top(8)
+        + control(
+            '"all"', "2024-05-10", "2024-04-03", 0.05, 'lifted = "2024-09-20"\nprocessing_days = {dispersion = 0.4}\n'
+        )
         + QUEUE_TAIL
     )
     fast, slow = run_batch(gallium_network, s, [0, 1, 2]), reference_run(gallium_network, s, [0, 1, 2])
@@ -194,7 +184,7 @@ def test_a_longer_processing_time_never_ships_more(gallium_network):
 
 def test_bad_licensing_fields_are_all_reported_at_once():
     text = (
-        HEADER.format(h=2)
+        top(2)
         + """
 [[events]]
 kind = "export_control"
@@ -270,11 +260,11 @@ def test_leakage_is_per_material_unless_the_scenario_sets_it():
     # no material value and leak at the parameter's value; a scenario's own leakage applies to all.
     net = build_network(synthetic_dataset(countries=4, materials=["gallium", "rare_earths"]))
     ga, ree = edge(net, "CHN", "JPN"), edge(net, "CHN", "JPN", ("rare_earths", "mining"))
-    plain = parse_scenario(HEADER.format(h=1) + HALT)
+    plain = parse_scenario(top(1) + HALT)
     mult = drivers(net, plain, 0).edge_mult[0]
     assert mult[ga] == 0.0
     assert mult[ree] == pytest.approx(net.parameters["leakage"], rel=1e-12) and mult[ree] > 0
-    fixed = parse_scenario(HEADER.format(h=1) + HALT + "\n[parameters]\nleakage = 0.2\n")
+    fixed = parse_scenario(top(1) + HALT + "\n[parameters]\nleakage = 0.2\n")
     np.testing.assert_allclose(drivers(net, fixed, 0).edge_mult[0, [ga, ree]], [0.2, 0.2], rtol=1e-12)
 
 

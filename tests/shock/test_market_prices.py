@@ -8,27 +8,13 @@ from critmin.shock import simulate
 from critmin.shock.network import build_network
 from critmin.shock.reference import reference_run
 from critmin.shock.simulate import run_batch
+from tests.shock.scenario_text import export_control, header
 from tests.shock.tiny import germanium, tiny_dataset
-
-HEADER = 'name = "t"\nhorizon_months = 12\nstart = "2024-01"\nseed = 1\ndraws = 1\n'
 
 
 def control(materials: str, destinations: str, announced: int, path: str = "[0.2, 0.5]") -> str:
-    return (
-        HEADER
-        + f"""
-[[events]]
-kind = "export_control"
-controller = "CHN"
-materials = {materials}
-destinations = {destinations}
-announced = {announced}
-effective = 3
-licensing_delay_months = 1
-approval_path = {path}
-leakage = 0.05
-"""
-    )
+    fields = {"materials": materials, "destinations": destinations, "announced": announced, "effective": 3}
+    return export_control(header(12), **fields, licensing_delay_months=1, approval_path=path, leakage=0.05)
 
 
 def outside(out, material, stage):
