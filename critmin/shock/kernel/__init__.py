@@ -31,17 +31,15 @@ import numpy as np
 
 from critmin.shock.context import Context
 from critmin.shock.events import CompiledEvents, Drivers
+from critmin.shock.kernel import month
 from critmin.shock.kernel.layout import Layout, build_layout, unsupported
 from critmin.shock.step import State
 
-SCRATCH = 30
-"""Scratch arrays per block (their roles are listed in :mod:`critmin.shock.kernel.month`)."""
-NODE_OUTPUTS = (
-    "refused stock_sold redirect_out bound drawn production shipments redirect_in receipts project_supply release "
-    "available f final_need final_use stopped firm_stock use shortfall need price inventory stockpile producer_stock "
-    "cut cover_out cover_in"
+NODE_ROWS = (
+    "stock_sold redirect_out drawn production redirect_in receipts project_supply release available f use shortfall "
+    "need inventory stockpile producer_stock cut"
 ).split()
-"""The kernel's output arrays, in the order it indexes them."""
+"""The kernel's node outputs, in the row order of :mod:`critmin.shock.kernel.month` (``on``)."""
 
 
 def cores() -> int:
@@ -90,15 +88,20 @@ class FusedStep:
         self.threads = max(1, threads or cores())
         self.ranges = split(ctx.draws, blocks or self.threads)
         ni, nc = ctx.net.shape
-        sizes = {20: nc, 22: ni, 23: ni, 24: ni, 25: ni, 27: len(ctx.net.sectors), 28: len(ctx.net.sectors)}
-        sizes[2] = len(ctx.net.edge_item)
-        sizes[29] = 2 * ctx.firms.weight.shape[1] * ctx.firms.stock0.shape[-1]
-        self.scratch = [tuple(np.zeros(sizes.get(n, ni * nc)) for n in range(SCRATCH)) for _ in self.ranges]
+        small = max(len(ctx.net.sectors), 2 * ctx.firms.weight.shape[1] * ctx.firms.stock0.shape[-1])
+        self.scratch = [
+            (
+                np.zeros((month.NODE_SCRATCH, ni * nc)),
+                np.zeros((4, ni)),
+                np.zeros((3, small)),
+                np.zeros(len(ctx.net.edge_item)),
+                np.zeros(nc),
+            )
+            for _ in self.ranges
+        ]
         self.inactive = np.flatnonzero(~self.layout.active.ravel())
 
     def __call__(self, state: State, drv: Drivers, outlook: np.ndarray | None = None) -> tuple[State, dict]:
-        from critmin.shock.kernel.month import block
-
         ctx, lay = self.ctx, self.layout
         b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
         nf, ns = ctx.pair_final.shape
@@ -129,34 +132,40 @@ class FusedStep:
             np.ascontiguousarray(drv.restock_mult, dtype=np.float64),
             np.ascontiguousarray(outlook, dtype=np.float64),
         )
-        shapes = {"refused": (b, ne), "shipments": (b, ne), "bound": (b, ni), "price": (b, ni, 2)}
-        shapes |= {k: (b, nf, ns) for k in ("final_need", "final_use", "stopped")}
-        out = {k: np.zeros(shapes.get(k, (b, ni * nc))) for k in NODE_OUTPUTS}
-        out["f"][:] = 1.0
-        out["firm_stock"] = np.empty_like(st[8])
-        out["cut"] = st[2].copy()
-        out["cover_out"], out["cover_in"] = np.empty_like(st[5]), np.empty_like(st[6])
-        arrays = tuple(out[k] for k in NODE_OUTPUTS)
+        on = np.zeros((len(NODE_ROWS), b, ni * nc))
+        on[month.F_OUT] = 1.0
+        on[month.CUT] = st[2]
+        out = (
+            on,
+            np.zeros((2, b, ne)),
+            np.zeros((3, b, nf, ns)),
+            np.empty_like(st[8]),
+            np.zeros((b, ni, 2)),
+            np.zeros((b, ni)),
+            np.empty((2, *st[5].shape)),
+        )
 
         def run(n: int) -> None:
             first, last = self.ranges[n]
-            args = (lay.constants, self.scratch[n], st, drivers, arrays, lay.params, lay.rule, lay.substitute)
-            block(first, last, *args, lay.tie, lay.min_level)
+            args = (lay.constants, self.scratch[n], st, drivers, out, lay.params, lay.rule, lay.substitute)
+            month.block(first, last, *args, lay.tie, lay.min_level)
 
         if self.threads == 1 or len(self.ranges) == 1:
             for n in range(len(self.ranges)):
                 run(n)
         else:
             list(_pool(self.threads).map(run, range(len(self.ranges))))
-        d = {k: (v.reshape(b, ni, nc) if v.shape == (b, ni * nc) else v) for k, v in out.items()}
+        d = {k: on[n].reshape(b, ni, nc) for n, k in enumerate(NODE_ROWS)}
+        d.update(refused=out[1][0], shipments=out[1][1], final_need=out[2][0], final_use=out[2][1])
+        d.update(stopped=out[2][2], firm_stock=out[3], price=out[4])
         new = State(
             state.month + 1,
             d["inventory"],
             d["stockpile"],
             d.pop("cut"),
-            d.pop("bound"),
-            d.pop("cover_out"),
-            d.pop("cover_in"),
+            out[5],
+            out[6][0],
+            out[6][1],
             d["producer_stock"],
             d["firm_stock"],
             d["price"][..., 0].copy(),

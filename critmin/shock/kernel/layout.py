@@ -15,6 +15,7 @@ import numpy as np
 
 from critmin.shock.context import Context
 from critmin.shock.events import CompiledEvents
+from critmin.shock.kernel.month import PAIRWISE_BLOCK
 from critmin.shock.parameters import DAYS_PER_MONTH
 
 PARAMETER_COLUMNS = (
@@ -108,6 +109,9 @@ def unsupported(ctx: Context) -> str | None:
     """Why the kernel cannot run this batch, or None when it can."""
     if np.any(np.diff(ctx.net.edge_item) < 0):
         return "the network's sourcing edges are not sorted by item"
+    ni, nc = ctx.net.shape
+    if max(nc, len(ctx.net.sectors)) > PAIRWISE_BLOCK:
+        return f"more than {PAIRWISE_BLOCK} countries or sectors (numpy would sum them in halves)"
     return None
 
 
@@ -136,47 +140,34 @@ def build_layout(ctx: Context, events: CompiledEvents) -> Layout:
 
     constants = (
         nc,
-        lev_ptr,
-        lev_items,
-        lev_out_ptr,
-        lev_out,
-        lev_in_ptr,
-        lev_in,
-        lev_pair_ptr,
-        lev_pairs,
-        links[:, 0].astype(i64),
-        links[:, 1].astype(i64),
-        np.array([a for _, _, a in ctx.links], f64),
+        (lev_ptr, lev_items, lev_out_ptr, lev_out, lev_in_ptr, lev_in, lev_pair_ptr, lev_pairs),
+        (links[:, 0].astype(i64), links[:, 1].astype(i64), np.array([a for _, _, a in ctx.links], f64)),
         act_ptr,
         act_c,
-        e_ptr,
-        net.edge_supplier.astype(i64),
-        net.edge_buyer.astype(i64),
-        flat(net.edge_share),
-        in_ptr,
-        in_e,
-        flat(net.capacity),
-        flat(net.cover_days),
-        flat(ctx.stock0),
-        flat(net.need * net.cover_days / DAYS_PER_MONTH),
-        flat(ctx.world),
-        ctx.pair_item.astype(i64),
-        ctx.pair_country.astype(i64),
-        np.ascontiguousarray(ctx.pair_final, dtype=f64),
-        flat(firms.inside_share),
-        np.ascontiguousarray(firms.weight, dtype=f64),
-        ctx.sector_order.astype(i64),
-        int(ctx.n_priority),
-        np.asarray(ctx.inside, i64),
+        (e_ptr, net.edge_supplier.astype(i64), net.edge_buyer.astype(i64), flat(net.edge_share), in_ptr, in_e),
         net.edge_supplier == ctx.inside[net.edge_item],
-        np.array(mk.derived, i64),
-        np.ascontiguousarray(mk.feeds, dtype=f64),
-        flat(mk.outside_flow),
-        np.ascontiguousarray(mk.upstream, dtype=np.bool_),
-        (net.need * out_mask).sum(1),
-        (net.need * net.cover_days / DAYS_PER_MONTH * out_mask).sum(1),
-        base_flow,
-        mk.outside_flow > 0,
+        (flat(net.capacity), flat(net.cover_days), flat(ctx.stock0), flat(net.need * net.cover_days / DAYS_PER_MONTH)),
+        flat(ctx.world),
+        (
+            ctx.pair_item.astype(i64),
+            ctx.pair_country.astype(i64),
+            flat(firms.inside_share),
+            np.ascontiguousarray(firms.weight, dtype=f64),
+            ctx.sector_order.astype(i64),
+            int(ctx.n_priority),
+        ),
+        np.ascontiguousarray(ctx.pair_final, dtype=f64),
+        (
+            np.asarray(ctx.inside, i64),
+            np.array(mk.derived, i64),
+            np.ascontiguousarray(mk.feeds, dtype=f64),
+            flat(mk.outside_flow),
+            np.ascontiguousarray(mk.upstream, dtype=np.bool_),
+            (net.need * out_mask).sum(1),
+            (net.need * net.cover_days / DAYS_PER_MONTH * out_mask).sum(1),
+            base_flow,
+            mk.outside_flow > 0,
+        ),
     )
     rule = ctx.policy.stockpile_release
     return Layout(
