@@ -204,10 +204,14 @@ def allocate(pool, final, order, n_priority, sm):  # pragma: no cover - compiled
         first = sm[ORDERED, q]
         sm[ALLOC, order[q]] = min(max(pool - (before + first - first), 0.0), first)
         before += first
+    # ``need[..., order]`` puts the sector axis outermost in memory, so numpy sums it in sequence
+    got, rest = 0.0, 0.0
     for q in range(n_priority):
-        sm[ORDERED, q] = sm[ALLOC, order[q]]
-    left = pool - pairwise(sm[ORDERED], 0, n_priority)
-    scale = min(1.0, share(left, pairwise(sm[ORDERED], n_priority, ns - n_priority)))
+        got += sm[ALLOC, order[q]]
+    for q in range(n_priority, ns):
+        rest += sm[ORDERED, q]
+    left = pool - got
+    scale = min(1.0, share(left, rest))
     for q in range(n_priority, ns):
         sm[ALLOC, order[q]] = sm[ORDERED, q] * scale
 
