@@ -36,9 +36,24 @@ from critmin.shock.kernel.layout import Layout, build_layout, unsupported
 from critmin.shock.step import State
 
 NODE_ROWS = (
-    "stock_sold redirect_out drawn production redirect_in receipts project_supply release available f use shortfall "
-    "need inventory stockpile producer_stock cut"
-).split()
+    "stock_sold",
+    "redirect_out",
+    "drawn",
+    "production",
+    "redirect_in",
+    "receipts",
+    "project_supply",
+    "release",
+    "available",
+    "f",
+    "use",
+    "shortfall",
+    "need",
+    "inventory",
+    "stockpile",
+    "producer_stock",
+    "cut",
+)
 """The kernel's node outputs, in the row order of :mod:`critmin.shock.kernel.month` (``on``)."""
 
 

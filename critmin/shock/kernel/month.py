@@ -1,3 +1,5 @@
+# mypy: disallow-untyped-defs=False
+# (numba infers the types of these compiled functions from their first call; annotations are not used)
 """The month step of :mod:`critmin.shock.step`, fused: one draw at a time, active nodes only.
 
 Every function here is ``@njit(cache=True, nogil=True)`` and works on flat float64 arrays
@@ -38,7 +40,7 @@ FINAL_NEED, FINAL_USE, STOPPED = range(3)
 
 
 @njit(cache=True, nogil=True)
-def pairwise(a, start, n):  # pragma: no cover - compiled
+def pairwise(a, start, n):
     """Sum of ``a[start:start + n]`` in numpy's pairwise order (bit-identical to ``ndarray.sum``).
 
     Numpy splits rows longer than :data:`PAIRWISE_BLOCK` in halves; the kernel does not run
@@ -72,19 +74,19 @@ def pairwise(a, start, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def share(part, whole):  # pragma: no cover - compiled
+def share(part, whole):
     return part / whole if whole > 0 else 0.0
 
 
 @njit(cache=True, nogil=True)
-def price_ratio(cover, flex, cap):  # pragma: no cover - compiled
+def price_ratio(cover, flex, cap):
     log = np.log(max(cover, 1e-12))
     ratio = 1.0 - flex * log if log < 0 else 1.0 / (1.0 + flex * log)
     return min(max(ratio, 1.0 / cap), cap)
 
 
 @njit(cache=True, nogil=True)
-def fill_derived(x, derived, feeds):  # pragma: no cover - compiled
+def fill_derived(x, derived, feeds):
     """``prices.fill_derived`` in place on one draw's (I,) vector."""
     ni = x.shape[0]
     for j in derived:
@@ -94,9 +96,8 @@ def fill_derived(x, derived, feeds):  # pragma: no cover - compiled
         x[j] = total
 
 
-
 @njit(cache=True, nogil=True)
-def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par):  # pragma: no cover
+def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par):
     """Pass 1 for draw b: needs, orders, supplier plans, redirection (downstream first)."""
     lev_ptr, lev_items, lev_out_ptr, lev_out = lev[0], lev[1], lev[2], lev[3]
     link_o, link_j, link_a = links
@@ -166,7 +167,7 @@ def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, o
 
 
 @njit(cache=True, nogil=True)
-def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):  # pragma: no cover - compiled
+def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):
     """Stockpile release (``step.release``) of one item's active nodes ``act_c[lo:hi]`` into ``sn[GIVEN]``."""
     has, trigger, rate, own_first = rule
     for m in range(lo, hi):
@@ -194,7 +195,7 @@ def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):  # pragma: 
 
 
 @njit(cache=True, nogil=True)
-def allocate(pool, final, order, n_priority, sm):  # pragma: no cover - compiled
+def allocate(pool, final, order, n_priority, sm):
     """``step.allocate`` for one node into ``sm[ALLOC]``: priority sectors in order, then pro rata."""
     ns = order.shape[0]
     for q in range(ns):
@@ -217,7 +218,7 @@ def allocate(pool, final, order, n_priority, sm):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def firms(h, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):  # pragma: no cover
+def firms(h, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
     """One final-demand node's firm classes (``firms.group_supply``, ``operate``, ``sector_use``)."""
     ns, ng, nk = stock.shape[0], stock.shape[1], stock.shape[2]
     mix = h * fill_in + (1.0 - h) * fill_oth
@@ -242,7 +243,30 @@ def firms(h, weight, tie, min_level, stock, new, final, use_out, stopped, fill_i
 
 
 @njit(cache=True, nogil=True)
-def deliver(b, nc, lev, links, act_ptr, act_c, edges, at_inside, pairs, stock0, st, drv, sn, sm, orders, on, oe, op, firm_new, rule, tie, min_level):  # pragma: no cover
+def deliver(
+    b,
+    nc,
+    lev,
+    links,
+    act_ptr,
+    act_c,
+    edges,
+    at_inside,
+    pairs,
+    stock0,
+    st,
+    drv,
+    sn,
+    sm,
+    orders,
+    on,
+    oe,
+    op,
+    firm_new,
+    rule,
+    tie,
+    min_level,
+):
     """Pass 2 for draw b: production, shipments, receipts, release, use (upstream first)."""
     lev_ptr, lev_items, lev_in_ptr, lev_in, lev_pair_ptr, lev_pairs = lev[0], lev[1], lev[4], lev[5], lev[6], lev[7]
     link_o, link_j = links[0], links[1]
@@ -309,12 +333,27 @@ def deliver(b, nc, lev, links, act_ptr, act_c, edges, at_inside, pairs, stock0, 
             fill_oth = got_oth / placed_oth if placed_oth > 0 else 1.0
             nd = sn[NEED, n]
             total = (sn[AVAILABLE, n] - inv[n]) / nd if nd > 0 else 1.0
-            firms(h[p], weight[p], tie[p], min_level, firm_stock[p], firm_new[b, p], final[p], op[FINAL_USE, b, p],
-                  op[STOPPED, b, p], fill_in, fill_oth, total, sm)
+            firms(
+                h[p],
+                weight[p],
+                tie[p],
+                min_level,
+                firm_stock[p],
+                firm_new[b, p],
+                final[p],
+                op[FINAL_USE, b, p],
+                op[STOPPED, b, p],
+                fill_in,
+                fill_oth,
+                total,
+                sm,
+            )
 
 
 @njit(cache=True, nogil=True)
-def prices(b, nc, act_ptr, act_c, edges, market, req0, pairs, st, outlook, sn, si, row, on, oe, price, hist, par, substitute):  # pragma: no cover
+def prices(
+    b, nc, act_ptr, act_c, edges, market, req0, pairs, st, outlook, sn, si, row, on, oe, price, hist, par, substitute
+):
     """Cover ratios, forward cover, the two prices and the demand cut (``step._prices``)."""
     e_ptr, edge_sup = edges[0], edges[1]
     inside_c, derived, feeds, outside_flow, upstream, need0_out, target_out, base_flow, flow_pos = market
@@ -392,7 +431,7 @@ def prices(b, nc, act_ptr, act_c, edges, market, req0, pairs, st, outlook, sn, s
 
 
 @njit(cache=True, nogil=True)
-def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, min_level):  # pragma: no cover - compiled
+def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, min_level):
     """The month step (``step.step``) for draws ``first .. last - 1``, one after the other.
 
     `k` is :attr:`critmin.shock.kernel.layout.Layout.constants`; `scratch` one block's
@@ -422,8 +461,30 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
                 final[p, q] = pair_final[p, q] * dem[p, q] * (1.0 - cut0[n])
             sn[FINAL_SUM, n] = pairwise(final[p], 0, ns)
         plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par)
-        deliver(b, nc, lev, links, act_ptr, act_c, edges, at_inside, pairs, stock0, st, drv, sn, sm, orders, on, oe,
-                op, firm_new, rule, tie[b], min_level[b])
+        deliver(
+            b,
+            nc,
+            lev,
+            links,
+            act_ptr,
+            act_c,
+            edges,
+            at_inside,
+            pairs,
+            stock0,
+            st,
+            drv,
+            sn,
+            sm,
+            orders,
+            on,
+            oe,
+            op,
+            firm_new,
+            rule,
+            tie[b],
+            min_level[b],
+        )
         for li in range(link_o.shape[0]):
             o, j, a = link_o[li], link_j[li], link_a[li]
             for m in range(act_ptr[o], act_ptr[o + 1]):
@@ -442,5 +503,24 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
                 on[INVENTORY, b, n] = sn[AVAILABLE, n] - u
                 on[STOCKPILE, b, n] = stock[n] - on[DRAWN, b, n]
                 on[PSTOCK, b, n] = pstock[n] - on[STOCK_SOLD, b, n]
-        prices(b, nc, act_ptr, act_c, edges, market, req0, pairs, st, drv[6], sn, si, row, on, oe, price, hist, par,
-               substitute)
+        prices(
+            b,
+            nc,
+            act_ptr,
+            act_c,
+            edges,
+            market,
+            req0,
+            pairs,
+            st,
+            drv[6],
+            sn,
+            si,
+            row,
+            on,
+            oe,
+            price,
+            hist,
+            par,
+            substitute,
+        )
