@@ -71,7 +71,7 @@ def split(draws: int, blocks: int) -> list[tuple[int, int]]:
     """``blocks`` consecutive ranges of draws, as equal as possible (empty ones dropped).
 
     >>> split(5, 2)
-    [(0, 3), (3, 5)]
+    [(0, 2), (2, 5)]
     """
     edges = np.linspace(0, draws, max(1, blocks) + 1).round().astype(int)
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
@@ -79,8 +79,9 @@ def split(draws: int, blocks: int) -> list[tuple[int, int]]:
 
 class FusedStep:
     """The month step of one batch, compiled; ``fused(state, drivers, outlook)`` is ``step(state,
-    drivers, ctx, outlook)`` (the state's ``cut`` is kept only on nodes with final demand, the
-    only ones that read it).
+    drivers, ctx, outlook)``. Two parts of the state that no output reads are not advanced:
+    ``cut`` off the nodes with final demand, and the firm classes of sectors with no final
+    demand at a node (the numpy step moves their stock, which never shows).
 
     Parameters
     ----------

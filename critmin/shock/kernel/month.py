@@ -218,11 +218,16 @@ def allocate(pool, final, order, n_priority, sm):
 
 
 @njit(cache=True, nogil=True)
-def firms(h, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
+def firms(h, weight, tie, min_level, base, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
     """One final-demand node's firm classes (``firms.group_supply``, ``operate``, ``sector_use``)."""
     ns, ng, nk = stock.shape[0], stock.shape[1], stock.shape[2]
     mix = h * fill_in + (1.0 - h) * fill_oth
     for s in range(ns):
+        if base[s] == 0:  # no final demand ever: nothing used or stopped, classes left as they are
+            new[s] = stock[s]
+            stopped[s] = 0.0
+            use_out[s] = 0.0
+            continue
         level = min_level[s]
         for g in range(ng):
             own = tie[g] * fill_in + (1.0 - tie[g]) * fill_oth
@@ -245,6 +250,7 @@ def firms(h, weight, tie, min_level, stock, new, final, use_out, stopped, fill_i
 @njit(cache=True, nogil=True)
 def deliver(
     b,
+    pair_final,
     nc,
     lev,
     links,
@@ -338,6 +344,7 @@ def deliver(
                 weight[p],
                 tie[p],
                 min_level,
+                pair_final[p],
                 firm_stock[p],
                 firm_new[b, p],
                 final[p],
@@ -463,6 +470,7 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
         plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par)
         deliver(
             b,
+            pair_final,
             nc,
             lev,
             links,
