@@ -63,7 +63,8 @@ def cores() -> int:
 
 
 @cache
-def _pool(threads: int) -> ThreadPoolExecutor:
+def _pool(threads: int, pid: int) -> ThreadPoolExecutor:
+    """One pool per thread count and process: a forked child must not reuse its parent's threads."""
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="critmin-kernel")
 
 
@@ -170,7 +171,7 @@ class FusedStep:
             for n in range(len(self.ranges)):
                 run(n)
         else:
-            list(_pool(self.threads).map(run, range(len(self.ranges))))
+            list(_pool(self.threads, os.getpid()).map(run, range(len(self.ranges))))
         d = {k: on[n].reshape(b, ni, nc) for n, k in enumerate(NODE_ROWS)}
         d.update(refused=out[1][0], shipments=out[1][1], final_need=out[2][0], final_use=out[2][1])
         d.update(stopped=out[2][2], firm_stock=out[3], price=out[4])
