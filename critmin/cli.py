@@ -262,6 +262,7 @@ def cmd_shock(args: argparse.Namespace) -> int:
             progress=lambda done, _: bar.update(done - bar.n),
             year=args.year,
             trajectories=args.trajectories,
+            engine=args.engine,
         )
     print(format_stops(stop_table(result, ds=ds), scenario.name))
     if args.out:
@@ -552,6 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-large", action="store_true", help="keep --trajectories even above the size limit (2 GB)"
     )
     shock.add_argument("--quiet", action="store_true", help="no progress bar")
+    shock.add_argument(
+        "--engine",
+        choices=("fused", "numpy"),
+        default="fused",
+        help="month step: the compiled kernel on every core (default; compiles once, ~30 s, then cached) or "
+        "the numpy step it is checked against; same numbers",
+    )
     shock.set_defaults(handler=cmd_shock)
 
     backtest = commands.add_parser("backtest", help="score the simulator on past export controls and outages")

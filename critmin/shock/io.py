@@ -17,6 +17,7 @@ from critmin.scenarios.spec import Scenario, load_scenario
 from critmin.shock.bands import BANDED, QUANTILES
 from critmin.shock.montecarlo import TRAJECTORY_DRAWS, simulate_draws
 from critmin.shock.network import build_network
+from critmin.shock.simulate import Engine
 
 
 def run(
@@ -27,6 +28,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     year: int | None = None,
     trajectories: bool | None = None,
+    engine: Engine = "fused",
 ) -> xr.Dataset:
     """Simulate a scenario on a dataset with Monte Carlo draws.
 
@@ -48,6 +50,8 @@ def run(
         Keep full monthly trajectories (draw, month, material, stage, country[, sector |
         market], ~25 MB a draw on the default data over 24 months; see
         :func:`trajectory_bytes`). Default: only for at most 50 draws.
+    engine : {"fused", "numpy"}
+        Month step: the compiled kernel (default) or the numpy step it is checked against.
 
     Returns
     -------
@@ -77,7 +81,7 @@ def run(
         raise ScenarioError(too_much)
     network = build_network(dataset, year=baseline_year(dataset, scenario, year))
     keep = n <= TRAJECTORY_DRAWS if trajectories is None else trajectories
-    return simulate_draws(network, scenario, range(n), trajectories=keep, progress=progress)
+    return simulate_draws(network, scenario, range(n), trajectories=keep, progress=progress, engine=engine)
 
 
 def trajectory_bytes(dataset: xr.Dataset, scenario: Scenario | str | Path, draws: int, year: int | None = None) -> int:

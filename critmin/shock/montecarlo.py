@@ -9,7 +9,7 @@ import xarray as xr
 from critmin.scenarios.spec import Scenario
 from critmin.shock.bands import band_dataset
 from critmin.shock.network import Network
-from critmin.shock.simulate import run_batch, to_dataset
+from critmin.shock.simulate import Engine, run_batch, to_dataset
 
 Progress = Callable[[int, int], None]
 
@@ -41,6 +41,7 @@ def simulate_draws(
     trajectories: bool | None = None,
     progress: Progress | None = None,
     bands: bool = True,
+    engine: Engine = "fused",
 ) -> xr.Dataset:
     """Simulate any subset of draws; draw ``i`` is the same whichever subset or batch holds it.
 
@@ -61,6 +62,9 @@ def simulate_draws(
     bands : bool
         Keep monthly bands across draws (:mod:`critmin.shock.bands`) and the per-draw
         ``cumulative_final_gap``; off, only the summary (what a sweep keeps).
+    engine : {"fused", "numpy"}
+        Month step: the compiled kernel (default; blocks of draws on every core) or the numpy
+        step it is checked against (:func:`critmin.shock.simulate.month_step`). Same numbers.
 
     Returns
     -------
@@ -85,7 +89,8 @@ def simulate_draws(
         trajectories = len(draws) <= TRAJECTORY_DRAWS
     parts = []
     for n, chunk in enumerate(batches(draws, max(1, batch_size))):
-        parts.append(to_dataset(run_batch(network, scenario, chunk, trajectories, bands), network, scenario, chunk))
+        arrays = run_batch(network, scenario, chunk, trajectories, bands, engine=engine)
+        parts.append(to_dataset(arrays, network, scenario, chunk))
         if progress is not None:
             progress(min((n + 1) * batch_size, len(draws)), len(draws))
     result = (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -12,13 +14,13 @@ import xarray as xr
 from critmin.scenarios.spec import Scenario
 from critmin.shock.balance import max_relative_residual
 from critmin.shock.bands import PREFIX, MonthReducer, band_dataset, monthly_variables
-from critmin.shock.context import build_context
-from critmin.shock.events import batch_parameters, compile_events, draw_values, month_drivers
+from critmin.shock.context import Context, build_context
+from critmin.shock.events import CompiledEvents, Drivers, batch_parameters, compile_events, draw_values, month_drivers
 from critmin.shock.expectations import expected_multiplier
 from critmin.shock.network import Network
 from critmin.shock.parameters import PARAMETERS
 from critmin.shock.sector_levels import sector_level_key
-from critmin.shock.step import gather, initial_state, step
+from critmin.shock.step import State, gather, initial_state, step
 from critmin.shock.summary import Accumulator, group_max, summary_dataset
 from critmin.vocabulary import STAGES
 
@@ -45,6 +47,44 @@ STOPPED_DESCRIPTION = (
     "over the material's stages; firm classes, critmin.shock.firms); 1 = the whole sector"
 )
 TOLERANCE = 1e-7
+Engine = Literal["fused", "numpy"]
+ENGINES: tuple[Engine, ...] = ("fused", "numpy")
+"""Month-step engines: the compiled kernel (:mod:`critmin.shock.kernel`, the default) and the
+numpy step it is checked against (:mod:`critmin.shock.step`)."""
+Step = Callable[[State, Drivers, np.ndarray], tuple[State, dict[str, np.ndarray]]]
+log = logging.getLogger(__name__)
+
+
+def month_step(ctx: Context, events: CompiledEvents, engine: Engine = "fused", threads: int | None = None) -> Step:
+    """The month step of a batch: the fused kernel, or the numpy step when asked or when the
+    kernel cannot run the batch (then a log line says why; the numbers are the same either way).
+
+    Examples
+    --------
+    >>> from critmin.shock.synthetic import synthetic_dataset
+    >>> from critmin.shock.network import build_network
+    >>> from critmin.scenarios import load_scenario
+    >>> net = build_network(synthetic_dataset(countries=4, materials=["gallium"]))
+    >>> s = load_scenario("backtest_ga_ge_2023"); v = draw_values(s, [0])
+    >>> p = batch_parameters(net.parameters, s, v, 1)
+    >>> ctx, ev = build_context(net, s, p), compile_events(s, net, p, v, 1)
+    >>> type(month_step(ctx, ev, "fused")).__name__, month_step(ctx, ev, "numpy").__name__
+    ('FusedStep', '<lambda>')
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "fused":
+        try:
+            from critmin.shock.kernel import FusedStep
+            from critmin.shock.kernel.layout import unsupported
+        except ImportError as error:  # numba missing or broken: the numpy step gives the same numbers
+            log.warning("fused kernel unavailable (%s); running the numpy step", error)
+        else:
+            reason = unsupported(ctx)
+            if reason is None:
+                return FusedStep(ctx, events, threads)
+            log.warning("fused kernel cannot run %s: %s; running the numpy step", ctx.net.shape, reason)
+    return lambda state, drivers, outlook: step(state, drivers, ctx, outlook)
 
 
 def _month_record(
@@ -82,6 +122,8 @@ def run_batch(
     trajectories: bool = True,
     bands: bool = True,
     values: Mapping[str, np.ndarray] | None = None,
+    engine: Engine = "fused",
+    threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Arrays of one batch of draws; checks mass balance every month.
 
@@ -92,6 +134,8 @@ def run_batch(
     the summary), no ``monthly_*`` series and no ``summary_final_gap``.
     `values` (per-draw arrays keyed as ``[uncertain]`` targets, e.g. ``"parameters.leakage"``)
     replace the sampled ones, so a calibration grid runs as the draws of one batch.
+    `engine` picks the month step (:func:`month_step`; `threads` for the fused one, default
+    every core).
 
     Raises
     ------
@@ -103,6 +147,7 @@ def run_batch(
     ctx = build_context(net, scenario, params)
     events = compile_events(scenario, net, params, values, len(draws))
     state = initial_state(ctx)
+    advance = month_step(ctx, events, engine, threads)
     out: dict[str, list[np.ndarray]] = {}
     self_edges = np.flatnonzero(net.edge_supplier == net.edge_buyer)
     materials, to_material = materials_of(net)
@@ -119,7 +164,7 @@ def run_batch(
     for t in range(scenario.horizon_months):
         before = state.inventory
         outlook = expected_multiplier(events, t, params["price_outlook_months"])
-        state, d = step(state, month_drivers(events, t), ctx, outlook)
+        state, d = advance(state, month_drivers(events, t), outlook)
         inflow = d["receipts"] + d["project_supply"]
         residual = max_relative_residual(inflow, d["release"], d["use"], d["inventory"], before)
         assert residual < TOLERANCE, f"mass not conserved in month {t}: {residual:.2e}"
@@ -351,8 +396,12 @@ def release_rule(scenario: Scenario) -> str:
     )
 
 
-def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None = None) -> xr.Dataset:
+def simulate(
+    network: Network, scenario: Scenario, draws: Sequence[int] | None = None, engine: Engine = "fused"
+) -> xr.Dataset:
     """Simulate `draws` (default ``range(scenario.draws)``) in one batch, as labelled arrays.
+
+    `engine`: the fused kernel or the numpy step (:func:`month_step`), same numbers.
 
     Examples
     --------
@@ -365,4 +414,4 @@ def simulate(network: Network, scenario: Scenario, draws: Sequence[int] | None =
     ('draw', 'month', 'material', 'stage', 'country')
     """
     draws = list(range(scenario.draws)) if draws is None else list(draws)
-    return band_dataset(to_dataset(run_batch(network, scenario, draws), network, scenario, draws))
+    return band_dataset(to_dataset(run_batch(network, scenario, draws, engine=engine), network, scenario, draws))
