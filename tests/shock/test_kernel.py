@@ -177,3 +177,17 @@ def test_kernel_compiles_into_numba_cache_dir(tmp_path, gallium_network):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=600)
     assert any(p.name.startswith("month.block") for p in tmp_path.rglob("*.nbi"))
+
+
+def test_a_dask_worker_runs_the_kernel_on_one_thread():
+    # A sweep's workers already share the cores: a kernel that also started a thread per core in
+    # each worker would oversubscribe the machine.
+    from distributed import Client, LocalCluster
+
+    from critmin.shock.kernel import cores
+
+    with (
+        LocalCluster(n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        assert client.submit(cores, pure=False).result() == 1

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
@@ -58,8 +59,22 @@ NODE_ROWS = (
 
 
 def cores() -> int:
-    """Cores this process may use."""
+    """Cores this process may use: one inside a Dask worker, whose own processes share the cores."""
+    if _in_dask_worker():
+        return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _in_dask_worker() -> bool:
+    if "distributed" not in sys.modules:  # never imported: not a worker (and importing it costs a second)
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 @cache
