@@ -224,8 +224,9 @@ def _deliver_level(lv: Level, pl: Plan, d: dict, state: State, ctx: Context, sup
     d["shipments"][:, e] = pl.orders[:, e] * ratio
     at_inside = net.edge_supplier[e] == ctx.inside[net.edge_item[e]]
     asked = pl.orders[:, e] + pl.refused[:, e]
-    sent = (pl.redirect_out[:, idx] * fin[:, idx]).sum(-1)
-    scale = _share(sent, pl.redirect_out[:, idx].sum(-1))
+    sent_by_node = pl.redirect_out[:, idx] * fin[:, idx]  # short of inputs, a supplier sends less than it planned
+    d["redirect_out"][:, idx] = sent_by_node
+    scale = _share(sent_by_node.sum(-1), pl.redirect_out[:, idx].sum(-1))
     d["redirect_in"][:, idx] = pl.redirect_in[:, idx] * scale[..., None]
     buy = net.edge_item[e] * shape[2] + net.edge_buyer[e]
     receipts = gather(d["shipments"][:, e], buy, shape)[:, idx] + d["redirect_in"][:, idx]
@@ -272,7 +273,7 @@ def deliver(
     delivered to users this month, (B, I, C).
     """
     b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
-    names = ("production", "redirect_in", "receipts", "project_supply", "release", "drawn", "available")
+    names = ("production", "redirect_out", "redirect_in", "receipts", "project_supply", "release", "drawn", "available")
     d = {k: np.zeros((b, ni, nc)) for k in names}
     d.update(
         f=np.ones((b, ni, nc)),
@@ -355,9 +356,7 @@ def step(
     d = deliver(state, pl, ctx, final, final_sum, drv.supply)
     outlook = np.ones_like(pl.orders) if outlook is None else outlook
     price, hist_out, hist_in, cut = _prices(state, pl, d, ctx, outlook, d["available"] - d["use"])
-    d.update(
-        need=pl.need, price=price, redirect_out=pl.redirect_out * 1.0, refused=pl.refused, stock_sold=pl.stock_sold
-    )
+    d.update(need=pl.need, price=price, refused=pl.refused, stock_sold=pl.stock_sold)
     new = replace(
         state,
         month=state.month + 1,

@@ -301,6 +301,8 @@ def deliver(
                 sq = row + edge_sup[e]
                 shipped[e] = orders[e] * (sn[FILL, sq] * sn[FIN, sq] + sn[STOCK_FILL, sq])
             scale = share(pairwise(sn[GIVEN], row, nc), pairwise(on[ROUT, b], row, nc))
+            for m in range(lo, hi):  # what was sent, not what was planned (GIVEN is reused below)
+                on[ROUT, b, row + act_c[m]] = sn[GIVEN, row + act_c[m]]
             for m in range(lo, hi):
                 n = row + act_c[m]
                 rin = sn[RIN, n] * scale
