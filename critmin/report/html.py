@@ -29,7 +29,7 @@ from critmin.report import atlas, content, figures, results, shock_charts
 from critmin.report import stops as stop_ranking
 from critmin.report.content import country_label, percent, step_label
 from critmin.report.outlook import outlook_section
-from critmin.report.response_view import ResponseView, response_view
+from critmin.report.response_view import ResponseView, project_names, response_view
 from critmin.report.sources import Citations, split_ids
 from critmin.report.tables import NOT_EXCLUSIVE, ULTIMATE_LEGEND, stage_share_table
 from critmin.report.trend import trend_rows, trend_table
@@ -282,9 +282,10 @@ def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], 
                 header=["budget", "expected loss", alpha, ""],
             )
         )
+    names = project_names()
     spend = [
         *((f"{p.holder} {_label(p.material)}", p.cost_usd) for p in view.stockpiles),
-        *((f"{p.project} ({_label(p.instrument)})", p.outlay_usd) for p in view.projects),
+        *((f"{names.get(p.project, p.project)} ({_label(p.instrument)})", p.outlay_usd) for p in view.projects),
         *((f"{p.programme} (research)", p.cost_usd) for p in view.research),
     ]
     known = sorted([(n, v) for n, v in spend if np.isfinite(v) and v > 0], key=lambda kv: -kv[1])
@@ -302,7 +303,7 @@ def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], 
         *(
             [
                 "project",
-                f"{p.project} ({_label(p.material)}), {_label(p.instrument)}",
+                f"{names.get(p.project, p.project)} [{p.project}] ({_label(p.material)}), {_label(p.instrument)}",
                 "",
                 f"{figures.usd(p.outlay_usd)} (net {figures.usd(p.net_cost_usd)})",
                 cites.marks(p.sources),
@@ -375,7 +376,8 @@ def _what_it_buys(view: ResponseView) -> list[str]:
         if materials:
             text += f" ({', '.join(materials[:5])}{' and more' if len(materials) > 5 else ''}"
             text += f"; {figures.usd(stock_cost)})" if stock_cost else ")"
-        backed = [f"{p.project} ({_label(p.instrument)})" for p in view.projects]
+        names = project_names()
+        backed = [f"{names.get(p.project, p.project)} ({_label(p.instrument)})" for p in view.projects]
         text += "; backs " + (", ".join(backed) if backed else "no project")
         text += "; funds " + (", ".join(p.programme for p in view.research) if view.research else "no research") + "."
         lines.append(text)

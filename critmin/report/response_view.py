@@ -173,6 +173,35 @@ def option_sources(folder: str | Path | None = None) -> dict[tuple[str, ...], li
     return found
 
 
+def project_names(folder: str | Path | None = None) -> dict[str, str]:
+    """A reader's name for each response project: the named project it builds, with its owner.
+
+    A project whose ``project_ref`` is not in ``projects.csv`` keeps its id. `folder` as in
+    :func:`option_sources`.
+
+    Examples
+    --------
+    >>> project_names()["R08-narva-magnets"]
+    'Narva sintered magnet plant (Neo Performance Materials)'
+    """
+    if folder is None:
+        from critmin.data import packaged_path
+
+        folder = packaged_path()
+    options = _option_tables(str(folder)).get("projects")
+    named = Path(folder) / "projects.csv"
+    if options is None or "project_ref" not in options or not named.exists():
+        return {}
+    catalogue = pd.read_csv(named, keep_default_na=False, na_values=[""], dtype=str).set_index("project_id")
+    names = {}
+    for row in options.itertuples(index=False):
+        ref = str(row.project_ref)
+        if ref in catalogue.index and isinstance(catalogue.at[ref, "name"], str):
+            owner = catalogue.at[ref, "owner"]
+            names[str(row.project_id)] = catalogue.at[ref, "name"] + (f" ({owner})" if isinstance(owner, str) else "")
+    return names
+
+
 def _scalar(ds: xr.Dataset | None, name: str, budget: float | None = None) -> float:
     if ds is None or name not in ds:
         return float("nan")

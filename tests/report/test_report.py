@@ -11,6 +11,7 @@ import pytest
 
 from critmin.report import content, figures, results
 from critmin.report.html import render_html, write_report
+from critmin.report.response_view import Backing, ResponseView
 from critmin.report.sources import Citations
 
 SCREENSHOTS = Path(__file__).parents[2] / "out" / "screenshots"
@@ -364,3 +365,17 @@ def test_dependence_charts_say_ultimate_shares_overlap(briefing):
     captions = re.findall(r'<figure id="dependence-[^"]+".*?<figcaption>(.*?)</figcaption>', html, re.S)
     assert captions and all(NOT_EXCLUSIVE in unescape(c) for c in captions)
     assert "ultimate (any stage; origins overlap)" in html
+
+
+def test_page_one_names_a_backed_project_as_a_reader_would():
+    from critmin.report.html import _what_it_buys
+
+    backed = Backing("R08-narva-magnets", "ndfeb", "grant", 8.1e7, 8.1e7, [])
+    view = ResponseView(
+        budgets=[], expected_loss=[], cvar=[], budget=1e8, budget_note="", expected_loss_usd=1.0, cvar_usd=1.0,
+        do_nothing_loss_usd=2.0, do_nothing_cvar_usd=2.0, outlay_usd=8.1e7, cvar_alpha=0.95, stockpiles=[],
+        projects=[backed], research=[], cover=[], scenarios=["s"], draws=2, notes=[],
+    )  # fmt: skip
+    text = " ".join(_what_it_buys(view))
+    assert "backs Narva sintered magnet plant (Neo Performance Materials) (grant)" in text
+    assert "R08-narva-magnets" not in text
