@@ -148,7 +148,7 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
     own = [*ids, *run.sources["source_id"].tolist()]
     draws = int(result.attrs["draws"])
     shown = [step for step in CHARTED if step in result["step"].values]
-    charts = [(f"outlook-{step.replace('/', '-')}", band_chart(result, step)) for step in shown]
+    charts = [(f"outlook-{step.replace('/', '-')}", band_chart(result, step), _label(step)) for step in shown]
     part: dict[str, Any] = {
         "scenario": result.attrs["scenario_title"],
         "draws": draws,

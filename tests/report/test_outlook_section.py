@@ -29,10 +29,12 @@ def section(outlook_run):
 
 
 def test_charts_show_the_band_unit_scenario_and_draws(section):
-    for anchor in ("outlook-ndfeb-magnet", "outlook-gallium-refining"):
+    for anchor, step in (("outlook-ndfeb-magnet", "NdFeB magnet"), ("outlook-gallium-refining", "gallium refining")):
         figure = section.split(f'<figure id="{anchor}"', 1)[1].split("</figure>", 1)[0]
         assert "<title>5-95 % of draws</title>" in figure
-        assert "Share of world output (0-1), IEA stated policies (STEPS)" in figure and "over 4 draws" in figure
+        caption = figure.split("<figcaption>", 1)[1]
+        assert caption.startswith(f"<b>{step}</b>: share of world output (0-1), IEA stated policies (STEPS)")
+        assert "over 4 draws" in caption
 
 
 def test_milestones_table_is_the_answer_table(outlook_run, section):
