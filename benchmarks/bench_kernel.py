@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from published import publish
 
 SCENARIO = "japan_ree_magnet_halt_6m"
 
@@ -237,11 +238,7 @@ def main() -> None:
         ),
         "ratio_fused_cpu_over_bound": round(fused[1]["cpu_s"] / bound, 2),
     }
-    for key, value in result.items():
-        print(f"{key:>30} | {value}")
-    path = Path("out/benchmarks")
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "kernel.json").write_text(json.dumps(result, indent=2))
+    publish("kernel", result)
 
 
 if __name__ == "__main__":

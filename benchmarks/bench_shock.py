@@ -11,11 +11,11 @@ draw-month. Prints a table and writes out/benchmarks/shock.json.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import time
 from dataclasses import replace
-from pathlib import Path
+
+from published import publish
 
 from critmin.scenarios import load_scenario
 from critmin.shock.montecarlo import simulate_draws
@@ -87,12 +87,7 @@ def main() -> None:
         "engine_on_reference_subset_s": round(same_subset, 4),
         "summary_variables": sorted(str(v) for v in out.data_vars),
     }
-    for key, value in result.items():
-        if key != "summary_variables":
-            print(f"{key:>30} | {value}")
-    path = Path("out/benchmarks")
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "shock.json").write_text(json.dumps(result, indent=2))
+    publish("shock", result, hidden=("summary_variables",))
 
 
 if __name__ == "__main__":

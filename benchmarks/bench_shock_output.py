@@ -13,12 +13,13 @@ out/benchmarks/shock_output.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import tempfile
 import time
 from pathlib import Path
+
+from published import publish
 
 from critmin.data import load
 from critmin.scenarios import load_scenario
@@ -89,11 +90,7 @@ def main() -> None:
         "ratio_wall_per_draw": round(old_per_draw / new_per_draw, 1),
         "ratio_disk_per_draw": round((base_disk / args.baseline_draws) / (disk / args.draws), 0),
     }
-    for key, value in result.items():
-        print(f"{key:>28} | {value}")
-    out = Path("out/benchmarks")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "shock_output.json").write_text(json.dumps(result, indent=2))
+    publish("shock_output", result)
 
 
 if __name__ == "__main__":
