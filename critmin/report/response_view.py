@@ -188,10 +188,15 @@ def project_names(folder: str | Path | None = None) -> dict[str, str]:
         from critmin.data import packaged_path
 
         folder = packaged_path()
-    options = _option_tables(str(folder)).get("projects")
+    return dict(_project_names(str(folder)))
+
+
+@functools.lru_cache(maxsize=4)
+def _project_names(folder: str) -> tuple[tuple[str, str], ...]:
+    options = _option_tables(folder).get("projects")
     named = Path(folder) / "projects.csv"
     if options is None or "project_ref" not in options or not named.exists():
-        return {}
+        return ()
     catalogue = pd.read_csv(named, keep_default_na=False, na_values=[""], dtype=str).set_index("project_id")
     names = {}
     for row in options.itertuples(index=False):
@@ -199,7 +204,7 @@ def project_names(folder: str | Path | None = None) -> dict[str, str]:
         if ref in catalogue.index and isinstance(catalogue.at[ref, "name"], str):
             owner = catalogue.at[ref, "owner"]
             names[str(row.project_id)] = catalogue.at[ref, "name"] + (f" ({owner})" if isinstance(owner, str) else "")
-    return names
+    return tuple(names.items())
 
 
 def _scalar(ds: xr.Dataset | None, name: str, budget: float | None = None) -> float:
