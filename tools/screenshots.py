@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.app.conftest import CHROMIUM_ARGS, start_app  # noqa: E402
-
-PAGES = ["Exposure", "Scenario", "Response", "Sources", "Data", "Glossary"]
+from tests.app.test_browser import PAGES  # noqa: E402  (the same pages the browser tests open)
+from tests.app.test_browser_outlook import MAP as OUTLOOK_MAP  # noqa: E402
 
 
 def app_pages(out: Path) -> list[str]:
@@ -46,6 +46,8 @@ def app_pages(out: Path) -> list[str]:
             page.wait_for_selector('svg[data-chart="share-map"]', timeout=120_000)
             for name in PAGES:
                 page.locator(".bk-tab", has_text=name).click()
+                if name == "Outlook":  # computed once per process, started with the server
+                    page.wait_for_selector(OUTLOOK_MAP, timeout=120_000)
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(out / f"app-{name.lower()}.png"), full_page=True)
                 print(f"wrote {out / f'app-{name.lower()}.png'}")
