@@ -15,7 +15,7 @@ Second stage (per scenario and period)::
     release_stor >= 0     only if o serves r and t starts >= onset_sk + lead_o
     inventory_sto >= 0    stock left at the end of t
     delivery_stpr >= 0    output of project p sent to region r (only if p serves r)
-    shortfall_strk >= 0   (only where baseline_strk > 0)
+    shortfall_strk >= 0   (only where baseline_strk > 0: indexed by those cells alone)
 
 Constraints (names as in the model)::
 
@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import linopy
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -142,15 +143,55 @@ def research_cut(m: linopy.Model, d: ModelData) -> linopy.LinearExpression | Non
     return _group(r.cut * m.variables["fund"], r.material, d.base.indexes["material"])
 
 
+CELL_DIMS = ("scenario", "period", "region", "material")
+"""Dims of a baseline shortfall cell; the model holds only cells with a shortfall (``cell``)."""
+
+
+def shortfall_cells(d: ModelData) -> dict[str, xr.DataArray]:
+    """Positions along each of :data:`CELL_DIMS` of the cells whose baseline shortfall is positive.
+
+    A dense (scenario, period, region, material) cover constraint would hold every cell, most of
+    them with nothing to cover (padding that cost ~14x the memory of the cells used); the model
+    indexes shortfall and cover by ``cell`` instead.
+
+    Examples
+    --------
+    >>> from critmin.optimise.prepare import prepare
+    >>> from critmin.optimise.testing import tiny_inputs
+    >>> d = prepare(**tiny_inputs(), settings=Settings())
+    >>> cells = shortfall_cells(d)
+    >>> int(cells["scenario"].size) == int((d.base > 0).sum())
+    True
+    """
+    where = np.nonzero(d.base.transpose(*CELL_DIMS).values > 0)
+    return {dim: xr.DataArray(pos, dims="cell") for dim, pos in zip(CELL_DIMS, where, strict=True)}
+
+
+def dense_shortfall(d: ModelData, values: np.ndarray | float) -> xr.DataArray:
+    """Cell values (in :func:`shortfall_cells` order) as a (scenario, period, region, material) array."""
+    cells = shortfall_cells(d)
+    out = np.zeros(tuple(d.base.sizes[dim] for dim in CELL_DIMS))
+    out[tuple(cells[dim].values for dim in CELL_DIMS)] = values
+    return xr.DataArray(out, coords={dim: d.base.indexes[dim] for dim in CELL_DIMS}, dims=CELL_DIMS)
+
+
+def _at_cells(expr: linopy.LinearExpression, cells: Mapping[str, xr.DataArray]) -> linopy.LinearExpression:
+    """`expr` (scenario, period, region, material) taken at the shortfall cells, labelled by cell only."""
+    picked = expr.isel({dim: cells[dim] for dim in CELL_DIMS})
+    return picked.drop_vars([c for c in CELL_DIMS if c in picked.coords])
+
+
 def add_cover(m: linopy.Model, d: ModelData, supplies: list[linopy.LinearExpression | None]) -> linopy.Variable:
-    """Shortfall variables and the cover constraint; returns the shortfall variable."""
-    need = d.base > 0
-    shortfall = m.add_variables(lower=0, coords=d.base.coords, name="shortfall", mask=need)
-    lhs = shortfall.fillna(0)
+    """Shortfall variables and the cover constraint, per cell; returns the shortfall variable."""
+    cells = shortfall_cells(d)
+    index = pd.RangeIndex(cells["scenario"].size, name="cell")
+    shortfall = m.add_variables(lower=0, coords=[index], name="shortfall")
+    lhs = 1 * shortfall
     for supply in supplies:
         if supply is not None:
-            lhs = lhs + supply
-    m.add_constraints(lhs >= d.base, name="cover", mask=need)
+            lhs = lhs + _at_cells(supply, cells)
+    base = d.base.isel({dim: cells[dim] for dim in CELL_DIMS}).drop_vars(list(CELL_DIMS))
+    m.add_constraints(lhs >= base.assign_coords(cell=index), name="cover")
     return shortfall
 
 
@@ -173,8 +214,13 @@ def programme_cost(m: linopy.Model, d: ModelData, kind: str) -> linopy.LinearExp
 
 
 def scenario_loss(shortfall: linopy.Variable, d: ModelData) -> linopy.LinearExpression:
-    """Loss L_s (USD) of each scenario: loss per tonne times shortfall, summed."""
-    return (d.loss * shortfall.fillna(0)).sum(["period", "region", "material"])
+    """Loss L_s (USD) of each scenario: loss per tonne times shortfall, summed over its cells."""
+    cells = shortfall_cells(d)
+    per_tonne = d.loss.isel(region=cells["region"], material=cells["material"]).drop_vars(["region", "material"])
+    scenario = xr.DataArray(d.base.scenario.values[cells["scenario"].values], dims="cell", name="scenario")
+    priced = per_tonne.assign_coords(cell=shortfall.labels.indexes["cell"]) * shortfall
+    by_scenario = priced.groupby(scenario.assign_coords(cell=shortfall.labels.indexes["cell"])).sum()
+    return by_scenario.reindex(scenario=d.base.indexes["scenario"]).fillna(0)
 
 
 def add_risk(

@@ -11,6 +11,7 @@ import xarray as xr
 
 from critmin._io import atomic_write, atomic_write_csv
 from critmin.errors import DataError, Issue
+from critmin.optimise.portfolio import dense_shortfall
 from critmin.optimise.prepare import ModelData
 from critmin.optimise.solve import SolveReport
 
@@ -89,7 +90,7 @@ def _research_vars(d: ModelData, sol: xr.Dataset) -> dict[str, xr.DataArray]:
 def collect(m: linopy.Model, d: ModelData, report: SolveReport, budget: float, alpha: float) -> xr.Dataset:
     """The solved model as one Dataset: portfolio, costs, losses, risk, solver report."""
     sol = m.solution
-    short = _value(sol, "shortfall", d.base).where(d.base > 0, 0.0)
+    short = dense_shortfall(d, sol["shortfall"].fillna(0.0).values if "shortfall" in sol else 0.0)
     loss = scenario_losses(d, short)
     base_loss = scenario_losses(d, d.base)
     ds = xr.Dataset({**_stock_vars(d, sol), **_project_vars(d, sol), **_research_vars(d, sol)})

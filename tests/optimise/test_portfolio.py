@@ -139,3 +139,22 @@ def test_bernoulli_project_delivers_only_where_completed(floor_case: dict) -> No
     drawn = completion_factors(np.array([0.5]), np.array([]), data.base.indexes["scenario"], settings)[0][:, 0]
     supply = data.project.supply.sel(project="MP10X").sum("period").values
     assert supply.tolist() == pytest.approx((120.0 * drawn).tolist())
+
+
+def test_cover_holds_only_cells_with_a_shortfall() -> None:
+    # A dense (scenario, period, region, material) cover constraint padded every cell with nothing
+    # to cover (93% of its terms on the default-sized instance); the model indexes shortfall and
+    # cover by the cells whose baseline shortfall is positive, and reports them densely again.
+    from critmin.optimise.portfolio import build
+
+    inputs = tiny_inputs()
+    settings = Settings()
+    data = prepare(**inputs, settings=settings)
+    model = build(data, 1.5e6, settings)
+    positive = int((data.base > 0).sum())
+    assert positive == 2  # the embargo's months 0 and 1
+    assert dict(model.constraints["cover"].labels.sizes) == {"cell": positive}
+    assert dict(model.variables["shortfall"].labels.sizes) == {"cell": positive}
+    result = optimise(**inputs, budget=1.5e6, marginal="none")
+    by_scenario = result.shortfall_t.sum(["period", "region", "material"]).to_series()
+    assert by_scenario.to_dict() == pytest.approx({"calm": 0.0, "embargo": 10.0})  # 20 t short, 10 released
