@@ -123,8 +123,7 @@ class _Control:
     restock: np.ndarray
     blocked: np.ndarray
     announced_month: int = 0
-    foreseen: bool = False
-    """Announced before the day it takes effect, so buyers can price it from `announced_month`."""
+    """The month buyers learn of the control and price it (:mod:`critmin.shock.expectations`)."""
 
 
 @dataclass(frozen=True)
@@ -321,7 +320,6 @@ def _compile_control(
         np.array(restock) if restock else np.zeros(shape),
         blocked,
         int(np.searchsorted(starts, announced, side="right")) - 1,
-        announced < effective,
     )
 
 
