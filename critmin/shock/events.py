@@ -123,7 +123,8 @@ class _Control:
     restock: np.ndarray
     blocked: np.ndarray
     announced_month: int = 0
-    """The month buyers learn of the control and price it (:mod:`critmin.shock.expectations`)."""
+    foreseen: bool = True
+    """Buyers price the control from `announced_month` (:mod:`critmin.shock.expectations`)."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def _compile_control(
         np.array(restock) if restock else np.zeros(shape),
         blocked,
         int(np.searchsorted(starts, announced, side="right")) - 1,
+        e.published or announced < effective,
     )
 
 

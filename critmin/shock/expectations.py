@@ -1,16 +1,17 @@
 """What buyers expect: the mean order multiplier of announced controls over the coming months.
 
-Buyers know a control from its announcement (a published licensing regime: Ga/Ge 2023,
-graphite 2023), and a control that takes effect the day it is announced from that day: the
-buyers whose orders it stops are told at once. On 24 Feb 2025, the day DR Congo announced its
-cobalt export suspension (effective 22 Feb), Wuxi cobalt futures hit their daily limit
-(https://www.timeslive.co.za/news/africa/2025-02-25-drc-bans-cobalt-exports-for-four-months-to-curb-oversupply/);
-even the informal 2010 halt to Japan, which China denied, was known to Japanese trading houses
-within three days ("only Japan-bound shipments were suspended",
-http://www.france24.com/en/20100924-china-bans-mineral-exports-japan-despite-captain-release-offer-boat-collision-diplomacy).
+Buyers know a published control from its announcement (a licensing regime announced ahead:
+Ga/Ge 2023, graphite 2023), also when it takes effect the day it is announced: on 24 Feb 2025,
+the day DR Congo announced its cobalt export suspension (effective 22 Feb), Wuxi cobalt futures
+hit their daily limit
+(https://www.timeslive.co.za/news/africa/2025-02-25-drc-bans-cobalt-exports-for-four-months-to-curb-oversupply/).
 Priced only through cover, after the price lag, such a control would leave the outside price
-flat through the first months of a sudden halt. Outages, surges and projects are not
-foreseen: an outage has no announced path. Front-loading counts as normal supply (multiplier
+flat through the first months of a sudden halt. An informal halt (``published = false``, e.g.
+the 2010 halt to Japan, which China denied and which "major rare earths traders in China and
+Japan told Reuters they had not heard of",
+http://www.ccgp-fushun.com/business/2010-09/24/content_20994732.htm) is priced only as its
+shortage shows, unless it was announced ahead. Outages, surges and projects are not foreseen:
+an outage has no announced path. Front-loading counts as normal supply (multiplier
 capped at 1): it moves purchases forward and is not new supply; the stock it builds enters the
 forward cover through users' inventory once it has arrived.
 """
@@ -44,7 +45,7 @@ def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> n
     (1.0, True)
     """
     b, _, _, _, ne = events.shape
-    known = [c for c in events.controls if c.announced_month <= t]
+    known = [c for c in events.controls if c.foreseen and c.announced_month <= t]
     if not known:
         return np.ones((b, ne))
     months = np.maximum(np.asarray(months, dtype=int), 1)

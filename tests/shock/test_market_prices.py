@@ -4,6 +4,7 @@ no glut read from the pre-control rush, no inside rise while exports are trapped
 import numpy as np
 import pytest
 
+from critmin.errors import ScenarioError
 from critmin.scenarios import parse_scenario
 from critmin.shock import simulate
 from critmin.shock.network import build_network
@@ -50,6 +51,26 @@ def test_a_halt_effective_on_announcement_moves_the_outside_price_in_its_first_m
     x = (held + 6 * n0 * 400 / 860) / (6 * n0 + 2.5 * n0)
     assert price[3] == pytest.approx(1 - np.log(x), rel=1e-12)
     assert price[3] > 1.5
+
+
+def test_an_informal_halt_is_priced_only_as_its_shortage_shows():
+    # The same halt, not published (the 2010 halt to Japan): no forward price; the outside price
+    # stays at 1 through the effective month, until the 3-month lag reads the lost cover.
+    net = build_network(germanium())
+    fields = {"materials": '["germanium"]', "destinations": '"all"', "announced": 3, "effective": 3}
+    text = export_control(header(5), **fields, approval_path="[0.0]", leakage=0.0, transit_days=0, published="false")
+    price = run_batch(net, parse_scenario(text), [0])["price_ratio"][0, :, 0, 1]
+    assert price.tolist() == [1.0] * 5
+
+
+def test_published_must_be_true_or_false():
+    fields = {"materials": '["germanium"]', "destinations": '"all"', "announced": 3, "effective": 3}
+    text = export_control(header(5), **fields, published='"no"')
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, file="p.toml")
+    assert [str(i) for i in err.value.issues] == [
+        "p.toml, field 'events[0].published': 'no' is not true or false. Fix: write true or false."
+    ]
 
 
 def test_the_pre_control_rush_does_not_make_the_outside_price_fall():
