@@ -131,3 +131,14 @@ def test_reference_agrees_on_the_prices():
     fast, slow = run_batch(net, s, [0]), reference_run(net, s, [0])
     for name, expected in slow.items():
         np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+def test_an_informal_halt_round_trips_through_toml():
+    from critmin.scenarios import load_scenario
+    from critmin.scenarios.toml_writer import scenario_to_toml
+
+    s = load_scenario("backtest_ree_japan_2010")
+    assert s.events[0].published is False
+    text = scenario_to_toml(s)
+    assert "published = false" in text.splitlines()
+    assert parse_scenario(text) == s
