@@ -28,7 +28,9 @@ Top level (all required except ``description``)::
     parameter), ``leakage`` (share of refused flow that gets through; default: parameter for
     the material), and ``[[events.destination_classes]]`` tables with ``name``, ``countries``
     (list or ``{all_but = [...]}``), optional ``approval_probability``, ``processing_days`` and
-    ``banned = true``. ``approval_path`` (approved share of normal flow by month after
+    ``banned = true``; ``published = false`` for an informal halt the controller does not
+    publish (buyers price it only as its shortage shows; default true: buyers price a published
+    control from its announcement). ``approval_path`` (approved share of normal flow by month after
     ``licensing_delay_months``, each in [0, 1], the last value held) replaces the queue when
     given.
 ``outage``
@@ -181,6 +183,7 @@ class ExportControl:
     processing_days: ProcessingDays | None = None
     approval_probability: float | None = None
     destination_classes: tuple[DestinationClass, ...] = ()
+    published: bool = True
     kind: Literal["export_control"] = "export_control"
 
 

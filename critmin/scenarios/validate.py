@@ -27,6 +27,7 @@ EVENT_FIELDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "processing_days",
             "approval_probability",
             "destination_classes",
+            "published",
         ),
     ),
     "outage": (

@@ -200,6 +200,9 @@ def check_control(e: Mapping[str, Any], at: str, file: str, start: str) -> list[
     for key in ("leakage", "approval_probability"):
         if key in e:
             issues += _share(e[key], f"{at}.{key}", file)
+    if not isinstance(e.get("published", True), bool):
+        published = f"{e['published']!r} is not true or false"
+        issues.append(_issue(file, f"{at}.published", published, "write true or false"))
     for key, unit in (("licensing_delay_months", "months"), ("transit_days", "days")):
         if key in e and (not _number(e[key]) or e[key] < 0):
             issues.append(_issue(file, f"{at}.{key}", f"{e[key]!r} is not a number >= 0", f"give {unit} >= 0"))

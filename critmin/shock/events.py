@@ -123,8 +123,8 @@ class _Control:
     restock: np.ndarray
     blocked: np.ndarray
     announced_month: int = 0
-    foreseen: bool = False
-    """Announced before the day it takes effect, so buyers can price it from `announced_month`."""
+    foreseen: bool = True
+    """Buyers price the control from `announced_month` (:mod:`critmin.shock.expectations`)."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,9 @@ def _compile_control(
     starts = np.array(month_starts(start, horizon))
     announced, effective = _day(e.announced, start, i, "announced"), _day(e.effective, start, i, "effective")
     lifted = NEVER if e.lifted is None else _day(e.lifted, start, i, "lifted")
-    rush = window_share(announced, effective, starts)
+    # orders placed once the control is known clear customs only after an order lead
+    lead = np.round(params["rush_lead_days"]).astype(int)
+    rush = window_share(np.minimum(announced + lead, effective), effective, starts)
     days = np.arange(max(int(starts[-1]) - effective, 0) + 1)
     drawn = {key.split(".", 1)[1] for key in values if key.startswith("parameters.")}
     scenario_sets = {name for name, _ in scenario.parameters} | drawn
@@ -321,7 +323,7 @@ def _compile_control(
         np.array(restock) if restock else np.zeros(shape),
         blocked,
         int(np.searchsorted(starts, announced, side="right")) - 1,
-        announced < effective,
+        e.published or announced < effective,
     )
 
 

@@ -1,10 +1,17 @@
 """What buyers expect: the mean order multiplier of announced controls over the coming months.
 
-Buyers know a control from its announcement when it is announced before the day it takes
-effect (a published licensing regime: Ga/Ge 2023, graphite 2023). A halt that takes effect the
-day it is announced (``announced == effective``, e.g. the unannounced 2010 halt to Japan) is not
-foreseen: it reaches prices only through cover, after the price lag. Outages,
-surges and projects are not foreseen either. Front-loading counts as normal supply (multiplier
+Buyers know a published control from its announcement (a licensing regime announced ahead:
+Ga/Ge 2023, graphite 2023), also when it takes effect the day it is announced: on 24 Feb 2025,
+the day DR Congo announced its cobalt export suspension (effective 22 Feb), Wuxi cobalt futures
+hit their daily limit
+(https://www.timeslive.co.za/news/africa/2025-02-25-drc-bans-cobalt-exports-for-four-months-to-curb-oversupply/).
+Priced only through cover, after the price lag, such a control would leave the outside price
+flat through the first months of a sudden halt. An informal halt (``published = false``, e.g.
+the 2010 halt to Japan, which China denied and which "major rare earths traders in China and
+Japan told Reuters they had not heard of",
+http://www.ccgp-fushun.com/business/2010-09/24/content_20994732.htm) is priced only as its
+shortage shows, unless it was announced ahead. Outages, surges and projects are not foreseen:
+an outage has no announced path. Front-loading counts as normal supply (multiplier
 capped at 1): it moves purchases forward and is not new supply; the stock it builds enters the
 forward cover through users' inventory once it has arrived.
 """
@@ -19,7 +26,7 @@ from critmin.shock.events import CompiledEvents
 def expected_multiplier(events: CompiledEvents, t: int, months: np.ndarray) -> np.ndarray:
     """Mean order multiplier per edge over months ``t .. t + months - 1``, (B, E).
 
-    Counts the controls announced ahead and by month `t` (licensing delay, approval path,
+    Counts the controls announced by month `t` (licensing delay, approval path,
     leakage and lifting; front-loading months count as 1); 1 on every edge when none is known.
     `months` is the outlook per draw (``price_outlook_months``).
 

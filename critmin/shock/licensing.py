@@ -5,7 +5,9 @@ Days count from the 1st of the scenario's start month; month ``t`` covers days
 ``A``, effective on day ``E`` and lifted on day ``L``, with goods taking ``T`` days to arrive
 (``transit_days``), the flow reaching buyers in month ``t``, as a share of normal flow, is made of:
 
-* the **rush** share ``r_t = |[A, E) in t| / D_t``, ordered at the front-loading factor;
+* the **rush** share ``r_t = |[min(A + K, E), E) in t| / D_t``, ordered at the front-loading
+  factor: an order placed once the control is known clears customs ``K`` days later
+  (``rush_lead_days``: order confirmation and export documents);
 * the **controlled** share ``c_t = |[E + T, L + T) in t| / D_t``: goods declared before ``E``
   arrive until ``E + T``, and exports freed at ``L`` arrive from ``L + T``;
 * the **approved** share: buyers file applications at the normal flow rate on every day

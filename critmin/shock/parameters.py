@@ -127,6 +127,18 @@ PARAMETERS: Final = MappingProxyType(
                 ("licence_processing_time_statutory_expected_working_days", "day", 1.0 / WORKING_DAYS_PER_MONTH),
             ),
             _p(
+                "rush_lead_days",
+                10.0,
+                0.0,
+                21.0,
+                "day",
+                "an order placed on the announcement day is exported only after order confirmation "
+                "(3-5 business days) and export documents (5-10 days) "
+                "(https://aidematerial.com/it/what-is-the-lead-time-for-hpmc-exports-from-china); goods "
+                "sold from stock skip production, so ~10 days: the front-loading rush starts this long "
+                "after the announcement",
+            ),
+            _p(
                 "transit_days",
                 21.0,
                 3.0,
@@ -384,9 +396,9 @@ PARAMETERS: Final = MappingProxyType(
 """Every parameter of the engine, by name."""
 
 INTEGER_PARAMETERS: Final = frozenset(
-    {"price_lag_months", "substitution_lag_months", "price_outlook_months", "transit_days"}
+    {"price_lag_months", "substitution_lag_months", "price_outlook_months", "transit_days", "rush_lead_days"}
 )
-"""Parameters the engine rounds to whole months (or days for ``transit_days``)."""
+"""Parameters the engine rounds to whole months (or days for ``transit_days`` and ``rush_lead_days``)."""
 
 
 def _dataset_value(dataset: xr.Dataset | None, spec: Parameter) -> tuple[float, str] | None:

@@ -20,9 +20,10 @@ another) and an *outside* market (every other country). Each month:
   depth: halving cover adds ``0.69 * flexibility`` to the ratio, not a power of two. A power law
   ``x ** -flexibility`` hit the 30x cap for Ga 2023, where ex-China prices roughly doubled;
   ``inside_price_flexibility`` is used for the inside market;
-* forward-looking outside buyers: while an announced control is in view
-  (:mod:`critmin.shock.expectations`), the outside price is the larger of the lagged price and the
-  price of the expected cover ``x_fwd = (inventory + H * N0 * fill) / (H * N0 + target)`` over
+* forward-looking outside buyers: while a control is in view (from the day it is announced,
+  even when that is the day it takes effect, unless it is an informal halt:
+  :mod:`critmin.shock.expectations`), the outside price is the larger of the lagged price and
+  the price of the expected cover ``x_fwd = (inventory + H * N0 * fill) / (H * N0 + target)`` over
   outside users (``H = price_outlook_months``, ``N0`` baseline need, ``fill`` the mean
   expected order multiplier of the coming ``H`` months, front-loading counted as 1). So the
   price moves in the announcement month, and the glut that the pre-control rush leaves in

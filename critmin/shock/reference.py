@@ -74,7 +74,7 @@ def _plan(
                 new = ramp * late * _div(net.capacity[i, c] * is_open, open_cap)
                 cap = net.capacity[i, c] * drv.cap_mult[b, i, c] + new
                 normal[c] = min(received[c], cap)
-                sold[c] = min(received[c] - normal[c], st["pstock"][i][c])
+                sold[c] = min(received[c] - normal[c], st["pstock"][i][c] * min(drv.cap_mult[b, i, c], 1.0))
                 s_fill[i][c] = _div(sold[c], received[c])
                 s_sold[i][c] = sold[c]
                 fill[i][c] = _div(normal[c], received[c]) if received[c] > 0 else 1.0

@@ -13,7 +13,10 @@ upstream (chain levels downstream first), then goods go downstream (levels upstr
 3. Supplier plan ``min(orders received, capacity * cap_mult + new capacity + producer stock)``,
    pro rata when that binds; what exceeds capacity is sold from producers' and traders' stock
    (``producer_stock_months`` of baseline output at the start, drawn down, not rebuilt within
-   the horizon), so a front-loading rush can exceed capacity for a month or two. Orders
+   the horizon), so a front-loading rush can exceed capacity for a month or two. That stock
+   is held at the sites in proportion to their capacity, so an outage locks the same share of
+   it: at most ``producer_stock * cap_mult`` is sold in a month (a mine or a border crossing
+   that is shut ships neither output nor the stock behind it). Orders
    refused by a control are redirected to non-blocked suppliers' idle capacity, in total at
    most ``ramp_up_rate * world_need * months_bound / 12`` per month;
    new capacity ``ramp_up_rate * world_need * max(0, months_bound - lead) / 12`` arrives after
@@ -149,7 +152,9 @@ def _plan_level(lv: Level, p: dict, state: State, drv: Drivers, ctx: Context) ->
     new_cap = (ramp * late)[..., None] * _share(base_cap, base_cap.sum(-1, keepdims=True))
     cap = net.capacity[idx] * drv.cap_mult[:, idx] + new_cap
     made = np.minimum(received, cap)
-    sold = np.minimum(received - made, state.producer_stock[:, idx])
+    # stock lies at the sites as capacity does: the share at sites an outage shuts cannot move
+    sellable = state.producer_stock[:, idx] * np.minimum(drv.cap_mult[:, idx], 1.0)
+    sold = np.minimum(received - made, sellable)
     p["fill"][:, idx] = np.where(received > 0, _share(made, received), 1.0)
     p["stock_fill"][:, idx] = _share(sold, received)
     p["stock_sold"][:, idx] = sold

@@ -2,7 +2,9 @@
 no glut read from the pre-control rush, no inside rise while exports are trapped."""
 
 import numpy as np
+import pytest
 
+from critmin.errors import ScenarioError
 from critmin.scenarios import parse_scenario
 from critmin.shock import simulate
 from critmin.shock.network import build_network
@@ -28,10 +30,47 @@ def test_the_outside_price_moves_in_the_announcement_month():
     assert price[1] > 1.05  # month 1: announced, nothing cut yet
 
 
-def test_an_unannounced_halt_is_not_foreseen():
-    out = simulate(build_network(germanium()), parse_scenario(control('["germanium"]', '"all"', announced=3)))
-    price = outside(out, "germanium", "refining")
-    assert price[:4].tolist() == [1.0, 1.0, 1.0, 1.0]
+@pytest.mark.parametrize("engine", ["numpy", "fused"])
+def test_a_halt_effective_on_announcement_moves_the_outside_price_in_its_first_month(engine):
+    # China halts every germanium export from month 3, announced that day (no licences, no
+    # leakage, no transit). Buyers are told at once, so month 3's outside price is the price
+    # of the expected cover over the 6-month outlook: of the outside users' baseline flow
+    # (JPN 400 from CHN + 100 from USA, USA 300 own + 60 from CHN, t/year) the 400 t not from
+    # China keep coming, fill = 400 / 860; N0 = 860 / 12 t/month, target stock 2.5 * N0;
+    # x = (month-end inventory of JPN and USA + 6 * N0 * fill) / (6 * N0 + 2.5 * N0) and the
+    # price 1 + ln(1 / x) (flexibility 1). Before, such a halt was not foreseen and the price
+    # stayed at 1 until the 3-month price lag read the lost cover.
+    net = build_network(germanium())
+    fields = {"materials": '["germanium"]', "destinations": '"all"', "announced": 3, "effective": 3}
+    s = parse_scenario(export_control(header(5), **fields, approval_path="[0.0]", leakage=0.0, transit_days=0))
+    out = run_batch(net, s, [0], engine=engine)
+    price = out["price_ratio"][0, :, 0, 1]
+    assert price[:3].tolist() == [1.0, 1.0, 1.0]
+    n0 = 860 / 12
+    held = out["inventory"][0, 3, 0, [net.countries.index("JPN"), net.countries.index("USA")]].sum()
+    x = (held + 6 * n0 * 400 / 860) / (6 * n0 + 2.5 * n0)
+    assert price[3] == pytest.approx(1 - np.log(x), rel=1e-12)
+    assert price[3] > 1.5
+
+
+def test_an_informal_halt_is_priced_only_as_its_shortage_shows():
+    # The same halt, not published (the 2010 halt to Japan): no forward price; the outside price
+    # stays at 1 through the effective month, until the 3-month lag reads the lost cover.
+    net = build_network(germanium())
+    fields = {"materials": '["germanium"]', "destinations": '"all"', "announced": 3, "effective": 3}
+    text = export_control(header(5), **fields, approval_path="[0.0]", leakage=0.0, transit_days=0, published="false")
+    price = run_batch(net, parse_scenario(text), [0])["price_ratio"][0, :, 0, 1]
+    assert price.tolist() == [1.0] * 5
+
+
+def test_published_must_be_true_or_false():
+    fields = {"materials": '["germanium"]', "destinations": '"all"', "announced": 3, "effective": 3}
+    text = export_control(header(5), **fields, published='"no"')
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(text, file="p.toml")
+    assert [str(i) for i in err.value.issues] == [
+        "p.toml, field 'events[0].published': 'no' is not true or false. Fix: write true or false."
+    ]
 
 
 def test_the_pre_control_rush_does_not_make_the_outside_price_fall():
@@ -92,3 +131,14 @@ def test_reference_agrees_on_the_prices():
     fast, slow = run_batch(net, s, [0]), reference_run(net, s, [0])
     for name, expected in slow.items():
         np.testing.assert_allclose(fast[name], expected, rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+def test_an_informal_halt_round_trips_through_toml():
+    from critmin.scenarios import load_scenario
+    from critmin.scenarios.toml_writer import scenario_to_toml
+
+    s = load_scenario("backtest_ree_japan_2010")
+    assert s.events[0].published is False
+    text = scenario_to_toml(s)
+    assert "published = false" in text.splitlines()
+    assert parse_scenario(text) == s

@@ -150,7 +150,7 @@ def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, o
                 cap = capacity[n] * cap_mult[n] + (ramp * late) * share(capacity[n] * open_, base_sum)
                 rec = sn[RECEIVED, n]
                 made = min(rec, cap)
-                sold = min(rec - made, pstock[n])
+                sold = min(rec - made, pstock[n] * min(cap_mult[n], 1.0))
                 sn[FILL, n] = made / rec if rec > 0 else 1.0
                 sn[STOCK_FILL, n] = share(sold, rec)
                 on[STOCK_SOLD, b, n] = sold
