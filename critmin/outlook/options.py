@@ -3,8 +3,10 @@
 ``critmin/outlook/data/options.csv`` lists each option once: its step (material, stage), the
 allies that may take it up, its unit cost (USD per t/yr of capacity, or of demand avoided),
 its lead time (years from the decision to the first year of effect), its probability of
-success and its cap as a share of the ally's base-year supply at that step (its demand where
-it buys like the world market). Every figure carries its source ids and the note shows the
+success and its cap as a share of the ally's base-year supply at that step. Where the ally buys
+like the world market, recycling and substitution are capped on its demand for the material
+and a new plant on the world's base-year production at the step (a plant there serves every
+buyer at world shares). Every figure carries its source ids and the note shows the
 arithmetic.
 
 The plan decides a continuous size per (option, ally), all decided in :data:`DECISION_YEAR`,
@@ -109,7 +111,11 @@ def _check_row(row: dict[str, str], name: str, line: int, seen: set[str], source
     allies = [a.strip() for a in row["allies"].split(";") if a.strip()]
     wrong = [a for a in allies if a not in vocab.ALLIES and a != "ALLIES"]
     if not allies or wrong:
-        bad("allies", f"{row['allies']!r} names no ally or an unknown one", f"use ALLIES or ;-separated {'/'.join(vocab.ALLIES)}")
+        bad(
+            "allies",
+            f"{row['allies']!r} names no ally or an unknown one",
+            f"use ALLIES or ;-separated {'/'.join(vocab.ALLIES)}",
+        )
     checks = (
         ("unit_cost_usd", 0.0, 1e12, True, "a cost in USD per t/yr above 0"),
         ("lead_years", 0.0, 30.0, False, "whole years from the decision to the first year of effect, 0 to 30"),
@@ -162,16 +168,16 @@ def read_options(path: str | Path | None = None) -> pd.DataFrame:
     return table
 
 
-def option_candidates(options: pd.DataFrame, basis: dict[tuple[str, str, str], float]) -> pd.DataFrame:
+def option_candidates(options: pd.DataFrame, basis: dict[tuple[str, str, str, str], float]) -> pd.DataFrame:
     """One row per (option, ally): the option table plus ``ally``, ``first_year`` and ``cap_t``.
 
-    `basis` maps (ally, material, stage) to the ally's base-year t/yr the cap is a share of; an
+    `basis` maps (ally, material, stage, kind) to the base-year t/yr the cap is a share of; an
     ally missing from it (or at 0) gets no row there. Rows keep the option table's order, allies
     in :data:`critmin.vocabulary.ALLIES` order, which fixes each candidate's uniform.
 
     >>> o = pd.DataFrame({"option_id": ["r"], "kind": ["recycling"], "material": ["m"], "stage": ["s"],
     ...                   "allies": ["USA;JPN"], "lead_years": [3], "cap_share": [0.1]})
-    >>> option_candidates(o, {("JPN", "m", "s"): 50.0})[["ally", "first_year", "cap_t"]].values.tolist()
+    >>> option_candidates(o, {("JPN", "m", "s", "recycling"): 50.0})[["ally", "first_year", "cap_t"]].values.tolist()
     [['JPN', 2029, 5.0]]
     """
     rows = []
@@ -179,7 +185,7 @@ def option_candidates(options: pd.DataFrame, basis: dict[tuple[str, str, str], f
         named = [a.strip() for a in str(row["allies"]).split(";") if a.strip()]
         allies = vocab.ALLIES if named == ["ALLIES"] else [a for a in vocab.ALLIES if a in named]
         for ally in allies:
-            size = basis.get((ally, row["material"], row["stage"]), 0.0)
+            size = basis.get((ally, row["material"], row["stage"], row["kind"]), 0.0)
             if size > 0:
                 first = DECISION_YEAR + int(row["lead_years"])
                 rows.append({**row, "ally": ally, "first_year": first, "cap_t": float(row["cap_share"]) * size})
