@@ -241,7 +241,7 @@ def answer_table(
 
     before, after = years_of(marks), years_of(planned)
     status = {(r.importer, r.step): r.status for r in plan_targets.itertuples()} if len(plan_targets) else {}
-    total = float(buys["cost_usd"].sum()) if len(buys) else 0.0
+    total = float(buys.drop_duplicates("buys")["cost_usd"].sum()) if len(buys) else 0.0  # a project once
     rows = []
     for target, product in ANSWER_PRODUCTS.items():
         for ally in ANSWER_ALLIES:
