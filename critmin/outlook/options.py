@@ -129,7 +129,8 @@ def _check_row(row: dict[str, str], name: str, line: int, seen: set[str], source
     ids = [s.strip() for s in row["source_id"].split(";") if s.strip()]
     missing = [s for s in ids if s not in sources]
     if not ids or missing:
-        bad("source_id", f"{missing or 'no source'} not in sources.csv", "cite ;-separated ids listed in sources.csv")
+        problem = f"{', '.join(missing)} not in sources.csv" if missing else "no source given"
+        bad("source_id", problem, "cite ;-separated ids listed in sources.csv")
     return issues
 
 
