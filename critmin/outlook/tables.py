@@ -232,8 +232,8 @@ def answer_table(
     >>> row = answer_table(marks, planned, plan, 2035, buys).iloc[0]
     >>> row[["product", "direct_pipeline", "direct_plan", "ultimate_pipeline", "plan_status"]].tolist()
     ['gallium, primary', 'not by 2035', '2029', '2031', 'met by plan']
-    >>> row[["plan_buys", "plan_cost_usd", "plan_total_usd"]].tolist()
-    ['recycling r 2.0 t/yr from 2027', 10000000.0, 60000000.0]
+    >>> row["plan_buys"], float(row["plan_cost_usd"]), float(row["plan_total_usd"])
+    ('recycling r 2.0 t/yr from 2027', 10000000.0, 60000000.0)
     """
 
     def years_of(table: pd.DataFrame) -> dict[tuple[str, str, str], object]:
