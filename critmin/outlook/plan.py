@@ -297,7 +297,8 @@ def plan(
     effect[:, :, 0] = 0.0
     cost = np.concatenate([np.nan_to_num(capex), cands["unit_cost_usd"].to_numpy(float)])
     upper = np.concatenate([candidate.astype(float), cands["cap_t"].to_numpy(float)])
-    rows, terms = [], []
+    rows: list[dict] = []
+    terms: list[tuple[int, PlanTarget, np.ndarray, np.ndarray]] = []
     same: dict[tuple[bytes, bytes, int], int] = {}  # world-market buyers of a step share one constraint
     aliases: list[tuple[int, int, PlanTarget, np.ndarray, np.ndarray]] = []
     for target in targets:
@@ -385,8 +386,7 @@ def _solve(
         name="size",
     )
     decisions = {"project": back, "option": size}
-    supply = 0
-    spend = 0
+    supplies, spends = [], []
     for dim, variable in decisions.items():
         if not len(part[dim]):
             continue
@@ -395,8 +395,12 @@ def _solve(
             dims=("target", dim, "draw", "year"),
             coords={"target": names, dim: part[dim]},
         )
-        supply = supply + (slope * variable).sum(dim)
-        spend = spend + (xr.DataArray(cost[part[dim]], dims=dim, coords={dim: part[dim]}) * variable).sum()
+        supplies.append((slope * variable).sum(dim))
+        spends.append((xr.DataArray(cost[part[dim]], dims=dim, coords={dim: part[dim]}) * variable).sum())
+    # a target reaches the solver only if some decision moves it, so both lists have a term
+    supply, spend = supplies[0], spends[0]
+    for more_supply, more_spend in zip(supplies[1:], spends[1:], strict=True):
+        supply, spend = supply + more_supply, spend + more_spend
     if budget is None:
         z = model.add_variables(
             binary=True, coords=[pd.Index(names, name="target"), pd.RangeIndex(draws, name="draw")], name="held"
