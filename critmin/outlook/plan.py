@@ -44,6 +44,7 @@ import xarray as xr
 
 from ..exposure.years import base_year as dataset_base_year
 from ..optimise.solve import solve
+from ..vocabulary import ALLIES
 from .demand import demand_outlook, growth_factors
 from .network import DOMINANT, _served, allocation_rows, allocation_weights, project_rows, step_base
 from .options import COLUMNS as OPTION_COLUMNS
@@ -142,22 +143,26 @@ class _Steps:
     def basis(self, ally: str, material: str, stage: str, kind: str) -> tuple[float, bool]:
         """The base-year t/yr an option's cap is a share of, and whether the ally buys by recorded flows.
 
-        A recorded buyer's supply volume; for a world-market buyer a new plant's is the world's
-        production at the step and recycling's or substitution's the ally's demand for the material.
+        A recorded buyer's supply volume. For a world-market buyer, recycling's and substitution's
+        is its own demand for the material, and a new plant's the combined demand of the allies
+        buying like the world market at the step (one plant serves them all at world shares).
         """
         base = self((material, stage))[0]
         if ally not in self.labels:
             return 0.0, False
-        a = self.labels.index(ally)
-        if base.recorded[a]:
-            return float(base.volume[a].sum()), True
-        if kind == "new_build":
-            return float(base.production.sum()), False
+        if base.recorded[self.labels.index(ally)]:
+            return float(base.volume[self.labels.index(ally)].sum()), True
+        if kind != "new_build":
+            return self._demand(ally, material), False
+        world = [a for a in ALLIES if a in self.labels and not base.recorded[self.labels.index(a)]]
+        return sum(self._demand(a, material) for a in world), False
+
+    def _demand(self, ally: str, material: str) -> float:
         demand = self.demand
         if material not in demand["material"] or ally not in demand["region"]:
-            return 0.0, False
+            return 0.0
         cell = demand.sel(material=material, region=ally, year=self.years[0]).sum("sector")
-        return float(np.nan_to_num(cell.item())), False
+        return float(np.nan_to_num(cell.item()))
 
 
 def _candidates(steps: _Steps, options: pd.DataFrame) -> pd.DataFrame:
@@ -317,6 +322,12 @@ def plan(
         row = {**label, "p_without": without, "earliest_year": earliest}
         if without >= alpha - 1e-12:
             rows.append({**row, "status": "met without plan", "reason": ""})
+        elif not slope.any():
+            reason = (
+                "no listed project or option serves it: options are capped on the ally's base-year supply "
+                "(or, buying like the world market, on the allies' demand), and the dataset has none here"
+            )
+            rows.append({**row, "status": "no plan can meet", "p_with": best, "reason": reason})
         elif best < alpha - 1e-12:
             when = f"from {earliest} at the earliest" if earliest else f"not by {years[-1]}"
             reason = (
