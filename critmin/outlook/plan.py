@@ -333,7 +333,7 @@ def plan(
             reason = (
                 f"with every candidate backed and every option at its cap (decided in {DECISION_YEAR}) it holds "
                 f"in {best:.0%} of draws by {target.year} (needs {alpha:.0%}): {when}; "
-                "the lead times and capacities of the projects and options serving it fall short"
+                "the lead times, capacities and success probabilities of the projects and options serving it fall short"
             )
             rows.append({**row, "status": "no plan can meet", "p_with": best, "reason": reason})
         else:

@@ -93,7 +93,7 @@ def test_an_option_whose_lead_time_ends_too_late_gives_the_earliest_year(tiny, f
     assert (row["status"], row["earliest_year"]) == ("no plan can meet", 2031)
     assert row["reason"] == (
         "with every candidate backed and every option at its cap (decided in 2026) it holds in 0% of draws by 2030 "
-        "(needs 50%): from 2031 at the earliest; the lead times and capacities of the projects and options serving "
+        "(needs 50%): from 2031 at the earliest; the lead times, capacities and success probabilities of the projects and options serving "
         "it fall short"
     )
     # lead 3: from 2029, 24 t in 2030: a 2030 target decided in 2026 is still met

@@ -76,7 +76,7 @@ def test_a_target_no_plan_can_meet_is_reported_with_its_lead_time(tiny, flat):
     assert row["earliest_year"] == 2028
     assert row["reason"] == (
         "with every candidate backed and every option at its cap (decided in 2026) it holds in 0% of draws by 2027 "
-        "(needs 50%): from 2028 at the earliest; the lead times and capacities of the projects and options serving "
+        "(needs 50%): from 2028 at the earliest; the lead times, capacities and success probabilities of the projects and options serving "
         "it fall short"
     )
     assert result.chosen.empty and result.cost == 0.0
