@@ -21,7 +21,9 @@ continuous size ``y_k`` (t/yr, at most its cap) bought at its unit cost: a plant
 line in the ally adds ``e_k y_k`` of non-China supply (``e`` = success x ramp x utilisation per
 draw and year: coefficient 1 for a recorded buyer, ``s`` for a world-market buyer); avoided
 demand takes ``e_k y_k`` off the ally's China volume and its total (coefficient ``1 - s``;
-nothing for a world-market buyer, whose shares are the world's).
+nothing for a world-market buyer, whose shares are the world's). World-market buyers of a step
+face the same constraint, so it enters the model once, and one new plant per option serves them
+all (several identical plants with their own success draws would only multiply the search).
 Chance constraint: binary ``z[t, d]`` says target t holds in draw d in every year, with
 ``lhs <= M (1 - z)``; at least ``alpha`` of the draws must hold. Cost mode minimises capex plus
 option cost; budget mode (``budget=``) maximises expected target-years within the budget. A
