@@ -56,6 +56,11 @@ def test_only_recycling_meets_the_target_at_the_hand_cost(tiny, flat):
     assert bought["size_t"].iloc[0] == pytest.approx(17.5 / 0.68, rel=1e-6)
     assert found.cost == pytest.approx(1000 * 17.5 / 0.68, rel=1e-6)
     assert found.chosen.empty
+    # the outlook rerun with what the plan bought lands exactly on the target in 2029, below after
+    kw = {"to": 2031, "draws": 3, "projects": NONE, "targets": [("gallium", "refining")], "per_draw": True}
+    share = run_outlook(tiny, flat, **kw, options=found.options)["direct_china"].sel(importer="USA")
+    np.testing.assert_allclose(share.sel(year=2029).values.ravel(), 0.65, rtol=1e-6)
+    assert bool((share.sel(year=[2030, 2031]) < 0.65).all())
 
 
 def test_substitution_lowers_demand_and_so_the_share(tiny, flat):
