@@ -208,8 +208,11 @@ def compute_outlook(
     plan_draws: int = 100,
     alpha: float = 0.5,
     budget: float | None = None,
+    options: pd.DataFrame | None = None,
 ) -> OutlookRun:
     """Run the outlook (and a plan for `plan_targets`): what :func:`write_outlook` writes.
+
+    `options` is the plan's option table (default the shipped one, :func:`read_options`).
 
     With a plan, the outlook is run again with the backed projects at their ``p_backed``
     (``planned``: its milestones) and ``answer`` is :func:`critmin.outlook.tables.answer_table`.
@@ -225,7 +228,18 @@ def compute_outlook(
     planned: pd.DataFrame | None = None
     answer: pd.DataFrame | None = None
     if plan_targets:
-        found = plan(data, scenario, plan_targets, draws=plan_draws, seed=seed, alpha=alpha, budget=budget, to=to)
+        offered = read_options() if options is None else options
+        found = plan(
+            data,
+            scenario,
+            plan_targets,
+            draws=plan_draws,
+            seed=seed,
+            alpha=alpha,
+            budget=budget,
+            to=to,
+            options=offered,
+        )
         backed = table.assign(
             p_complete=table["p_backed"].where(
                 table["project_id"].isin(found.chosen["project_id"]), table["p_complete"]
@@ -239,7 +253,7 @@ def compute_outlook(
     ids |= {e.source for e in scenario.growth} | {e.source for e in scenario.incumbent}
     ids |= {"asm-capacity-utilisation", "asm-outlook-ramp"}
     if found is not None:
-        ids |= {i.strip() for cited in read_options()["source_id"] for i in cited.split(";")}
+        ids |= {i.strip() for cited in offered["source_id"] for i in str(cited).split(";")}
     sources = _sources(ids - {""}, data)
     own = pd.DataFrame({"source_id": list(scenario.sources), "url": list(scenario.sources.values())})
     sources = pd.concat([sources, own], ignore_index=True).drop_duplicates("source_id")

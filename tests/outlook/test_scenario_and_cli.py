@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -175,5 +176,20 @@ def test_a_package_without_demand_is_refused_by_outlook_and_report(tmp_path, cap
         "critmin report: 1 problem(s) in input; nothing was loaded:",
         "  demand.csv, field '(file)': the outlook grows each country's demand, and there is none. "
         "Fix: add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset.",
+    ]
+    assert not out.exists()
+
+
+def test_a_bad_options_file_is_reported_whole_and_nothing_is_written(tmp_path, capsys):
+    bad = tmp_path / "opts.csv"
+    shipped = resources.files("critmin.outlook").joinpath("data", "options.csv").read_text(encoding="utf-8")
+    lines = shipped.splitlines()
+    bad.write_text("\n".join([lines[0], lines[1].replace(",recycling,", ",reuse,", 1)]) + "\n", encoding="utf-8")
+    out = tmp_path / "res"
+    args = ["outlook", "--draws", "2", "--plan-year", "2030", "--options", str(bad), "--out", str(out)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "critmin outlook: 1 problem(s) in input; nothing was loaded:",
+        "  opts.csv, row 2, field 'kind': 'reuse' is not a kind. Fix: use one of recycling, substitution, new_build.",
     ]
     assert not out.exists()
