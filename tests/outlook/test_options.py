@@ -164,3 +164,14 @@ def test_shipped_new_plant_costs_are_the_median_of_listed_projects():
     assert set(plants["material"] + "/" + plants["stage"]) >= {
         "ndfeb/magnet", "ndpr/separation", "dysprosium/separation", "gallium/refining", "graphite_anode/refining",
     }  # fmt: skip
+
+
+def test_a_target_no_decision_serves_says_so(tiny, flat):
+    # Japan buys like the world market (China's 100%); no project and no option at the step
+    target = [PlanTarget("JPN", "gallium", "refining", 2029)]
+    row = plan(tiny, flat, target, draws=2, to=2031, projects=NONE, options=options().iloc[:0]).targets.iloc[0]
+    assert (row["status"], row["p_with"]) == ("no plan can meet", 0.0)
+    assert row["reason"] == (
+        "no listed project or option serves it: options are capped on the ally's base-year supply "
+        "(or, buying like the world market, on the allies' demand), and the dataset has none here"
+    )
