@@ -59,6 +59,7 @@ def main() -> None:
         "plan_build_share": found.build_seconds / max(found.build_seconds + found.solve_seconds, 1e-9),
         "plan_total_s": plan_total,
         "plan_cost_usd": found.cost,
+        "plan_options_bought": len(found.bought),
         "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
     }
     for key, value in report.items():

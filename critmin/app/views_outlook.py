@@ -107,7 +107,10 @@ def milestones_section(run: OutlookRun) -> str:
     answer = run.answer
     if answer is None:
         return ""
-    header = ["product", "ally", "direct: pipeline", "direct: plan", "ultimate: pipeline", "ultimate: plan", "plan"]
+    header = [
+        "product", "ally", "direct: pipeline", "direct: plan", "ultimate: pipeline", "ultimate: plan", "plan",
+        "plan cost (USD)", "plan buys",
+    ]  # fmt: skip
     rows = [
         [
             r.product,
@@ -117,14 +120,17 @@ def milestones_section(run: OutlookRun) -> str:
             r.ultimate_pipeline,
             r.ultimate_plan,
             r.plan_status,
+            f"{r.plan_cost_usd:,.0f}" if r.plan_cost_usd else "",
+            r.plan_buys,
         ]
         for r in answer.itertuples()
     ]
-    cost = f"USD {float(answer['plan_cost_usd'].iloc[0]):,.0f}" if len(answer) else "USD 0"
+    cost = f"USD {float(answer['plan_total_usd'].iloc[0]):,.0f}" if len(answer) else "USD 0"
     intro = (
         f"<h3>Year each ally's dependence on China falls to 65% or below (median draw)</h3>"
         f"<p>Pipeline alone, and with the cheapest plan for 65% by {PLAN_YEAR} in half the draws "
-        f"(cost {escape(cost)} of capex backed).</p>"
+        f"(cost {escape(cost)}: listed projects backed and recycling, substitution and new plants bought, "
+        "all decided in 2026; a project serving several allies counts in each of their rows).</p>"
     )
     return intro + html_table(
         header, rows, "", "outlook-milestones", csv_name=f"answer_{run.result.attrs['scenario']}.csv"

@@ -291,10 +291,12 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 def cmd_outlook(args: argparse.Namespace) -> int:
     """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
     from critmin.outlook import load_scenario
+    from critmin.outlook.options import read_options
     from critmin.outlook.output import plan_targets_for, write_outlook
     from critmin.outlook.tables import format_answer
 
     scenario = load_scenario(args.scenario)
+    options = read_options(args.options) if args.options else None  # every problem before anything runs
     targets = plan_targets_for(args.plan_year, args.plan_share) if args.plan_year else []
     run = write_outlook(
         _dataset(args),
@@ -307,6 +309,7 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         plan_draws=args.plan_draws,
         alpha=args.plan_alpha,
         budget=args.budget,
+        options=options,
     )
     print(run.summary)
     if run.answer is not None:

@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--plan-draws", type=_count(1), default=100, help="draws the plan is solved over (default 100)"
     )
     outlook.add_argument("--budget", type=float, help="instead: most target-years within this capex (USD)")
+    outlook.add_argument(
+        "--options", help="the plan's options CSV (default the shipped critmin/outlook/data/options.csv)"
+    )
     outlook.set_defaults(handler=cmd_outlook)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")

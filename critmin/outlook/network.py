@@ -113,6 +113,7 @@ def projected_step(
     incumbent: np.ndarray,
     projects: pd.DataFrame,
     output: np.ndarray,
+    avoided: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Production (draw, year, country) and sourcing matrix (draw, year, importer, exporter).
 
@@ -127,6 +128,10 @@ def projected_step(
         :func:`project_rows` of this step, in the column order of `output`.
     output : (draw, project, year) array
         Output of those projects in t/year.
+    avoided : (draw, year, importer) array, optional
+        Demand avoided by substitution in t/year: it comes off each recorded importer's China
+        volume (the marginal, non-allied source) after new supply has displaced China, never
+        below 0; an importer buying like the world market keeps world shares.
 
     Returns
     -------
@@ -148,7 +153,8 @@ def projected_step(
     n_draws, _n_years = output.shape[0], output.shape[2]
     made = base.production[None, None, :] * incumbent[None, :, :]
     volume = base.volume[None, None] * growth[None, :, :, None]
-    if len(projects):  # only then do draws differ; otherwise one row broadcasts over draws
+    if len(projects) or avoided is not None:  # only then do draws differ; else one row broadcasts
+        n_draws = n_draws if len(projects) else avoided.shape[0]  # type: ignore[union-attr]
         made = made + np.zeros((n_draws, 1, 1))
         volume = volume + np.zeros((n_draws, 1, 1, 1))
     china = labels.index(DOMINANT) if DOMINANT in labels else None
@@ -164,6 +170,9 @@ def projected_step(
         moved = np.minimum(output[:, j, :, None] * weight, volume[:, :, rows, china])
         volume[:, :, rows, china] -= moved
         volume[:, :, rows, labels.index(country)] += moved
+    if avoided is not None and china is not None:
+        cut = np.where(base.recorded[None, None, :], avoided, 0.0)
+        volume[..., china] -= np.minimum(cut, volume[..., china])
     total = volume.sum(-1, keepdims=True)
     measured = volume / np.where(total > 0, total, np.nan)
     world_total = made.sum(-1, keepdims=True)

@@ -4,7 +4,8 @@ Files (``--out DIR/outlook``): ``outlook.nc`` (bands), ``world.csv``, ``dependen
 ``milestones.csv``, ``crma.csv``, ``demand.csv`` (with each cell's rate source),
 ``projects.csv`` (each project's sources), ``sources.csv`` (every source id used, with its
 URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv``,
-``milestones_plan.csv`` and ``answer.csv`` (:func:`critmin.outlook.tables.answer_table`: per
+``plan_options.csv`` (options bought), ``milestones_plan.csv`` and ``answer.csv``
+(:func:`critmin.outlook.tables.answer_table`: per
 product and ally, the year dependence on China falls to 65% or below without and with the
 plan). The folder appears whole or not at all (:mod:`critmin._publish`).
 """
@@ -24,6 +25,7 @@ import xarray as xr
 from .._publish import publish_folder
 from ..vocabulary import ALLIES
 from .demand import demand_outlook, demand_table
+from .options import DECISION_YEAR, read_options
 from .plan import PlanResult, PlanTarget, plan
 from .projects import project_table
 from .run import run_outlook
@@ -129,13 +131,18 @@ def plan_section(found: PlanResult, marks: pd.DataFrame, planned: pd.DataFrame, 
         "",
         f"## Cheapest plan (each target met in at least {alpha:.0%} of draws)",
         "",
-        f"Cost: USD {found.cost:,.0f} of capex backed.",
+        f"Cost: USD {found.cost:,.0f} (capex of projects backed and options bought, all decided in {DECISION_YEAR}).",
         "",
     ]
     for row in found.chosen.itertuples():
         lines.append(f"- back {row.project_id} ({row.country}, {row.material}/{row.stage}): USD {row.capex_usd:,.0f}")
-    if found.chosen.empty:
-        lines.append("- no project to back: every target is met without a plan or by no plan")
+    for row in found.bought.itertuples():
+        lines.append(
+            f"- buy {row.option_id} ({row.kind}) for {row.ally}, {row.material}/{row.stage}: "
+            f"{row.size_t:,.1f} t/yr from {row.first_year}, USD {row.cost_usd:,.0f}"
+        )
+    if found.chosen.empty and found.bought.empty:
+        lines.append("- nothing to buy: every target is met without a plan or by no plan")
     lines += [
         "",
         "| target | status | share of draws met: pipeline | with plan | earliest year |",
@@ -201,8 +208,11 @@ def compute_outlook(
     plan_draws: int = 100,
     alpha: float = 0.5,
     budget: float | None = None,
+    options: pd.DataFrame | None = None,
 ) -> OutlookRun:
     """Run the outlook (and a plan for `plan_targets`): what :func:`write_outlook` writes.
+
+    `options` is the plan's option table (default the shipped one, :func:`read_options`).
 
     With a plan, the outlook is run again with the backed projects at their ``p_backed``
     (``planned``: its milestones) and ``answer`` is :func:`critmin.outlook.tables.answer_table`.
@@ -218,18 +228,32 @@ def compute_outlook(
     planned: pd.DataFrame | None = None
     answer: pd.DataFrame | None = None
     if plan_targets:
-        found = plan(data, scenario, plan_targets, draws=plan_draws, seed=seed, alpha=alpha, budget=budget, to=to)
+        offered = read_options() if options is None else options
+        found = plan(
+            data,
+            scenario,
+            plan_targets,
+            draws=plan_draws,
+            seed=seed,
+            alpha=alpha,
+            budget=budget,
+            to=to,
+            options=offered,
+        )
         backed = table.assign(
             p_complete=table["p_backed"].where(
                 table["project_id"].isin(found.chosen["project_id"]), table["p_complete"]
             )
         )
-        planned = milestones(run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=backed))
+        rerun = run_outlook(data, scenario, to=to, draws=draws, seed=seed, projects=backed, options=found.options)
+        planned = milestones(rerun)
         summary += plan_section(found, marks, planned, alpha)
-        answer = answer_table(marks, planned, found.targets, found.cost, years[-1])
+        answer = answer_table(marks, planned, found.targets, years[-1], found.buys(backed))
     ids = set(demand["rate_source"]) | set(table["source_id"]) | set(table["p_source"])
     ids |= {e.source for e in scenario.growth} | {e.source for e in scenario.incumbent}
     ids |= {"asm-capacity-utilisation", "asm-outlook-ramp"}
+    if found is not None:
+        ids |= {i.strip() for cited in offered["source_id"] for i in str(cited).split(";")}
     sources = _sources(ids - {""}, data)
     own = pd.DataFrame({"source_id": list(scenario.sources), "url": list(scenario.sources.values())})
     sources = pd.concat([sources, own], ignore_index=True).drop_duplicates("source_id")
@@ -261,6 +285,7 @@ def publish_outlook(run: OutlookRun, out: str | Path) -> Path:
         (folder / "summary.md").write_text(run.summary, encoding="utf-8")
         if run.found is not None and run.planned is not None:
             run.found.chosen.to_csv(folder / "plan.csv", index=False)
+            run.found.bought.to_csv(folder / "plan_options.csv", index=False)
             run.found.targets.to_csv(folder / "plan_targets.csv", index=False)
             run.planned.to_csv(folder / "milestones_plan.csv", index=False)
         if run.answer is not None:

@@ -26,6 +26,7 @@ from ..exposure.years import base_year as dataset_base_year
 from ..vocabulary import ALLIES
 from .demand import demand_outlook, growth_factors
 from .network import DOMINANT, exposure_any_stage, own_mask, project_rows, projected_step, step_base
+from .options import option_output, option_success
 from .projects import project_draws, project_output, project_table
 from .scenario import OutlookScenario
 
@@ -145,6 +146,7 @@ def run_outlook(
     targets: Sequence[Step] | None = None,
     draw_ids: Sequence[int] | None = None,
     per_draw: bool = False,
+    options: pd.DataFrame | None = None,
 ) -> xr.Dataset:
     """The outlook's per-draw results reduced to quantiles (see the module docstring).
 
@@ -165,6 +167,10 @@ def run_outlook(
         Draw numbers to run instead of ``range(draws)`` (to check splits).
     per_draw : bool
         Return every draw's results (dim ``draw``) instead of the quantiles.
+    options : DataFrame, optional
+        Option candidates with a ``size_t`` (a plan's :attr:`~critmin.outlook.plan.PlanResult.options`):
+        recycling and new plants enter as projects in the ally serving the ally; substitution
+        lowers the ally's China volume (:func:`~critmin.outlook.network.projected_step`).
 
     Returns
     -------
@@ -192,6 +198,9 @@ def run_outlook(
     outlook_demand = demand_outlook(data, scenario, base, years[1:])
     bases = {s: step_base(data, *s, base, labels) for s in steps}
     step_projects = {s: project_rows(table, *s) for s in steps}
+    bought = _bought(options)
+    supplies = {s: bought.loc[_at(bought, s) & (bought["kind"] != "substitution")] for s in steps}
+    cuts = {s: bought.loc[_at(bought, s) & (bought["kind"] == "substitution")] for s in steps}
     growth = {s: growth_factors(outlook_demand["demand"], s[0], labels, years) for s in steps}
     incumbent = {s: _incumbent(scenario, *s, labels, years) for s in steps}
     collect = _Collector()
@@ -202,10 +211,18 @@ def run_outlook(
         done, delay = project_draws(table, chunk, seed)
         output = project_output(table, done, delay, years)
         output[:, :, 0] = 0.0  # the base year is the measured network
+        effect = (
+            option_output(bought, option_success(bought, chunk, seed), years)
+            * bought["size_t"].to_numpy(float)[:, None]
+        )
+        effect[:, :, 0] = 0.0
         matrices: dict[Step, np.ndarray] = {}
         for s in steps:
-            rows = step_projects[s]
-            made, matrices[s] = projected_step(bases[s], growth[s], incumbent[s], rows, output[:, rows.index, :])
+            rows, extra = step_projects[s], supplies[s]
+            joined = pd.concat([rows[["country", "served"]], extra[["country", "served"]]], ignore_index=True)
+            out = np.concatenate([output[:, rows.index, :], effect[:, extra.index, :]], axis=1)
+            avoided = _avoided(cuts[s], effect, labels) if len(cuts[s]) else None
+            made, matrices[s] = projected_step(bases[s], growth[s], incumbent[s], joined, out, avoided)
             for name, value in _world(made, labels).items():
                 collect.add(("world", name, s), value)
             own_made = np.stack([made[..., own_mask(labels[a], labels)].sum(-1) for a in allies], axis=-1)
@@ -231,8 +248,31 @@ def run_outlook(
     producers = sorted(
         {int(i) for s in steps for i in np.flatnonzero(bases[s].production > 0)}
         | {labels.index(c) for s in steps for c in step_projects[s]["country"]}
+        | {labels.index(c) for s in steps for c in supplies[s]["country"]}
     )
     return _assemble(collect, years, steps, goals, ids, outlook_demand, scenario, per_draw, labels, producers)
+
+
+def _bought(options: pd.DataFrame | None) -> pd.DataFrame:
+    """Options bought (size > 0), as rows in their ally serving their ally; draw order kept."""
+    columns = ["kind", "material", "stage", "ally", "first_year", "p_success", "size_t", "country", "served"]
+    if options is None or not len(options):
+        return pd.DataFrame(columns=columns)
+    # uniforms follow the candidate order, so every candidate is kept (size 0 adds nothing)
+    frame = options.assign(country=options["ally"], served=[[a] for a in options["ally"]])
+    return frame.reset_index(drop=True)
+
+
+def _at(frame: pd.DataFrame, step: Step) -> pd.Series:
+    return (frame["material"] == step[0]) & (frame["stage"] == step[1]) & (frame["size_t"] > 0)
+
+
+def _avoided(rows: pd.DataFrame, effect: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """(draw, year, importer) demand avoided by the substitution `rows`."""
+    out = np.zeros((effect.shape[0], effect.shape[2], len(labels)))
+    for k, ally in zip(rows.index, rows["ally"], strict=True):
+        out[:, :, list(labels).index(ally)] += effect[:, k, :]
+    return out
 
 
 def _assemble(

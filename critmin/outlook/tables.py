@@ -208,7 +208,7 @@ def _when(year: object, last: int) -> str:
 
 
 def answer_table(
-    marks: pd.DataFrame, planned: pd.DataFrame, plan_targets: pd.DataFrame, plan_cost: float, last_year: int
+    marks: pd.DataFrame, planned: pd.DataFrame, plan_targets: pd.DataFrame, last_year: int, buys: pd.DataFrame
 ) -> pd.DataFrame:
     """The year each ally's dependence on China falls to 65% or below: pipeline alone, and with the plan.
 
@@ -216,8 +216,10 @@ def answer_table(
     (:data:`ANSWER_ALLIES`). ``direct_*`` and ``ultimate_*`` are the year from which the median
     draw stays at or below 65% (the base year when it already is), or ``"not by <last_year>"``;
     ``*_pipeline`` from :func:`milestones` of the outlook, ``*_plan`` from the outlook rerun with
-    the plan's projects backed (`planned`). ``plan_status`` is the plan's verdict on that ally and
-    step (empty when it was not a plan target) and ``plan_cost_usd`` the whole plan's capex.
+    the plan (`planned`). ``plan_status`` is the plan's verdict on that ally and step (empty when
+    it was not a plan target); ``plan_buys`` what the plan buys for that ally and step (rows of
+    `buys`: importer, step, buys, cost_usd), ``plan_cost_usd`` their cost (a project serving
+    several allies counts in full for each) and ``plan_total_usd`` the whole plan's cost.
 
     Examples
     --------
@@ -225,9 +227,13 @@ def answer_table(
     ...                       "measure": ["direct_china", "ultimate_china"], "year_met": [None, 2031]})
     >>> planned = marks.assign(year_met=[2029, 2029])
     >>> plan = pd.DataFrame({"importer": ["USA"], "step": ["gallium/refining"], "status": ["met by plan"]})
-    >>> row = answer_table(marks, planned, plan, 2.5e8, 2035).iloc[0]
+    >>> buys = pd.DataFrame({"importer": ["USA", "JPN"], "step": ["gallium/refining"] * 2,
+    ...                      "buys": ["recycling r 2.0 t/yr from 2027", "new_build n"], "cost_usd": [1e7, 5e7]})
+    >>> row = answer_table(marks, planned, plan, 2035, buys).iloc[0]
     >>> row[["product", "direct_pipeline", "direct_plan", "ultimate_pipeline", "plan_status"]].tolist()
     ['gallium, primary', 'not by 2035', '2029', '2031', 'met by plan']
+    >>> row["plan_buys"], float(row["plan_cost_usd"]), float(row["plan_total_usd"])
+    ('recycling r 2.0 t/yr from 2027', 10000000.0, 60000000.0)
     """
 
     def years_of(table: pd.DataFrame) -> dict[tuple[str, str, str], object]:
@@ -235,6 +241,7 @@ def answer_table(
 
     before, after = years_of(marks), years_of(planned)
     status = {(r.importer, r.step): r.status for r in plan_targets.itertuples()} if len(plan_targets) else {}
+    total = float(buys.drop_duplicates("buys")["cost_usd"].sum()) if len(buys) else 0.0  # a project once
     rows = []
     for target, product in ANSWER_PRODUCTS.items():
         for ally in ANSWER_ALLIES:
@@ -246,20 +253,25 @@ def answer_table(
                 row[f"{measure}_pipeline"] = _when(before.get(key), last_year)
                 row[f"{measure}_plan"] = _when(after.get(key), last_year)
             row["plan_status"] = status.get((ally, target), "")
-            row["plan_cost_usd"] = float(plan_cost)
+            mine = buys.loc[(buys["importer"] == ally) & (buys["step"] == target)] if len(buys) else buys
+            row["plan_buys"] = "; ".join(mine["buys"]) if len(mine) else ""
+            row["plan_cost_usd"] = float(mine["cost_usd"].sum()) if len(mine) else 0.0
+            row["plan_total_usd"] = total
             rows.append(row)
     columns = ["product", "target", "ally", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan"]
-    return pd.DataFrame(rows, columns=[*columns, "plan_status", "plan_cost_usd"])
+    return pd.DataFrame(rows, columns=[*columns, "plan_status", "plan_buys", "plan_cost_usd", "plan_total_usd"])
 
 
 def format_answer(table: pd.DataFrame) -> str:
     """The answer table as aligned text for the terminal."""
     head = f"Year dependence on China falls to {TARGET_SHARE:.0%} or below (median draw): pipeline alone -> plan"
-    cost = float(table["plan_cost_usd"].iloc[0]) if len(table) else 0.0
-    lines = [head, f"plan cost: USD {cost:,.0f} of capex backed", ""]
-    lines.append(f"{'product':<27}{'ally':<6}{'direct':<28}{'ultimate':<28}plan")
+    cost = float(table["plan_total_usd"].iloc[0]) if len(table) else 0.0
+    lines = [head, f"plan cost: USD {cost:,.0f} (projects backed and options bought)", ""]
+    lines.append(f"{'product':<27}{'ally':<6}{'direct':<28}{'ultimate':<28}{'plan':<24}{'cost USD':>16}  buys")
     for r in table.itertuples():
         direct = f"{r.direct_pipeline} -> {r.direct_plan}"
         ultimate = f"{r.ultimate_pipeline} -> {r.ultimate_plan}"
-        lines.append(f"{r.product:<27}{r.ally:<6}{direct:<28}{ultimate:<28}{r.plan_status}".rstrip())
+        spent = f"{r.plan_cost_usd:,.0f}" if r.plan_cost_usd else ""
+        line = f"{r.product:<27}{r.ally:<6}{direct:<28}{ultimate:<28}{r.plan_status:<24}{spent:>16}  {r.plan_buys}"
+        lines.append(line.rstrip())
     return "\n".join(lines)

@@ -123,6 +123,30 @@ def crma_rows(crma: pd.DataFrame, last: int, ally: str = "EU27") -> list[list[st
     return rows
 
 
+KIND_LABELS = {"recycling": "recycling", "substitution": "substitution (demand avoided)", "new_build": "new plant"}
+
+
+def bought_lines(bought: pd.DataFrame) -> list[str]:
+    """One line per option bought: its name and kind, first year, each ally's t/yr and the cost.
+
+    >>> b = pd.DataFrame({"option_id": ["r", "r"], "kind": ["recycling"] * 2, "name": ["Magnet recycling"] * 2,
+    ...                   "ally": ["USA", "JPN"], "material": ["ndfeb"] * 2, "stage": ["magnet"] * 2,
+    ...                   "size_t": [120.0, 80.5], "first_year": [2029] * 2, "cost_usd": [2e7, 1.3e7]})
+    >>> bought_lines(b)
+    ['Magnet recycling (recycling, NdFeB magnet), from 2029: United States 120 t/yr, Japan 80 t/yr: USD 33 m']
+    """
+    lines = []
+    for _, group in bought.groupby("option_id", sort=False):
+        first = group.iloc[0]
+        sizes = ", ".join(f"{country_label(r.ally)} {r.size_t:,.0f} t/yr" for r in group.itertuples())
+        lines.append(
+            f"{first['name']} ({KIND_LABELS.get(first['kind'], first['kind'])}, "
+            f"{_label(f'{first.material}/{first.stage}')}), from {first['first_year']}: {sizes}: "
+            f"{figures.usd(float(group['cost_usd'].sum()))}"
+        )
+    return lines
+
+
 def _unmeetable(targets: pd.DataFrame) -> list[str]:
     """One line per step: the allies no plan can bring to the target, and the earliest year possible."""
     lines = []
@@ -181,6 +205,7 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
                 f"{figures.usd(r.capex_usd)}"
                 for r in found.chosen.itertuples()
             ],
+            "bought": bought_lines(found.bought),
             "counts": {k: int(status.get(k, 0)) for k in ("met without plan", "met by plan", "no plan can meet")},
             "unmeetable": _unmeetable(found.targets),
         }

@@ -34,7 +34,9 @@ def test_outlook_page_slider_changes_the_maps_year(offline, app_url):
     assert rows.count() >= 7  # a row per ally and product
     link = page.locator("table.outlook-milestones + a.csv").first
     text = urllib.parse.unquote(link.get_attribute("href").split(",", 1)[1])
-    assert text.splitlines()[0] == "product,ally,direct: pipeline,direct: plan,ultimate: pipeline,ultimate: plan,plan"
+    assert text.splitlines()[0] == (
+        "product,ally,direct: pipeline,direct: plan,ultimate: pipeline,ultimate: plan,plan,plan cost (USD),plan buys"
+    )
     assert len(text.strip().splitlines()) == 1 + rows.count()
     assert "not by 2035" in text
     assert offline.blocked == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +117,7 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     assert len(targets) == 7 * 6  # every ally x the six key steps
     assert set(targets["status"]) <= {"met without plan", "met by plan", "no plan can meet", "not applicable"}
     unmeetable = targets.loc[targets["status"] == "no plan can meet", "reason"]
-    assert unmeetable.str.startswith("with every candidate backed it holds in").all()
+    assert unmeetable.str.startswith("with every candidate backed and every option at its cap (decided in 2026)").all()
     chosen = pd.read_csv(folder / "plan.csv")
     out = capsys.readouterr().out
     assert "## Cheapest plan" in out
@@ -125,7 +126,7 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     answer = pd.read_csv(folder / "answer.csv", dtype=str)
     assert list(answer.columns) == [
         "product", "target", "ally", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan",
-        "plan_status", "plan_cost_usd",
+        "plan_status", "plan_buys", "plan_cost_usd", "plan_total_usd",
     ]  # fmt: skip
     assert set(answer["ally"]) == {"USA", "JPN", "EU27", "KOR", "IND", "AUS", "CAN"}
     assert {"NdFeB magnets", "NdPr oxide", "Dy oxide", "Tb oxide", "gallium, primary", "anode graphite"} <= set(
@@ -133,7 +134,9 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     )
     years = pd.concat([answer[c] for c in ("direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan")])
     assert years.str.fullmatch(r"20\d\d|not by 2031").all()
-    assert float(answer["plan_cost_usd"].iloc[0]) == chosen["capex_usd"].sum()
+    bought = pd.read_csv(folder / "plan_options.csv")
+    total = chosen["capex_usd"].sum() + bought["cost_usd"].sum()
+    assert float(answer["plan_total_usd"].iloc[0]) == pytest.approx(total, rel=1e-12)
     assert "Year dependence on China falls to 65% or below (median draw): pipeline alone -> plan" in out
 
 
@@ -173,5 +176,20 @@ def test_a_package_without_demand_is_refused_by_outlook_and_report(tmp_path, cap
         "critmin report: 1 problem(s) in input; nothing was loaded:",
         "  demand.csv, field '(file)': the outlook grows each country's demand, and there is none. "
         "Fix: add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset.",
+    ]
+    assert not out.exists()
+
+
+def test_a_bad_options_file_is_reported_whole_and_nothing_is_written(tmp_path, capsys):
+    bad = tmp_path / "opts.csv"
+    shipped = resources.files("critmin.outlook").joinpath("data", "options.csv").read_text(encoding="utf-8")
+    lines = shipped.splitlines()
+    bad.write_text("\n".join([lines[0], lines[1].replace(",recycling,", ",reuse,", 1)]) + "\n", encoding="utf-8")
+    out = tmp_path / "res"
+    args = ["outlook", "--draws", "2", "--plan-year", "2030", "--options", str(bad), "--out", str(out)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "critmin outlook: 1 problem(s) in input; nothing was loaded:",
+        "  opts.csv, row 2, field 'kind': 'reuse' is not a kind. Fix: use one of recycling, substitution, new_build.",
     ]
     assert not out.exists()

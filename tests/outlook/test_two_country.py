@@ -75,8 +75,9 @@ def test_a_target_no_plan_can_meet_is_reported_with_its_lead_time(tiny, flat):
     assert row["status"] == "no plan can meet"
     assert row["earliest_year"] == 2028
     assert row["reason"] == (
-        "with every candidate backed it holds in 0% of draws by 2027 (needs 50%): from 2028 at the earliest; "
-        "lead times and capacities of the candidates serving it are too short"
+        "with every candidate backed and every option at its cap (decided in 2026) it holds in 0% of draws by 2027 "
+        "(needs 50%): from 2028 at the earliest; the lead times, capacities and success probabilities of the projects and options serving "
+        "it fall short"
     )
     assert result.chosen.empty and result.cost == 0.0
 
@@ -109,7 +110,7 @@ def test_answer_table_gives_the_year_without_and_with_the_plan(tiny, flat):
     backed = table.assign(p_complete=table["p_backed"].where(table["project_id"].isin(found.chosen["project_id"]), 0.0))
     marks = milestones(_run(tiny, flat, table))
     planned = milestones(_run(tiny, flat, backed))
-    answer = answer_table(marks, planned, found.targets, found.cost, 2031)
+    answer = answer_table(marks, planned, found.targets, 2031, found.buys(table))
     assert list(answer["ally"]) == ["USA", "JPN", "EU27", "KOR", "IND", "AUS", "CAN"]
     usa = answer.loc[answer["ally"] == "USA"].iloc[0]
     assert usa[["product", "direct_pipeline", "direct_plan", "ultimate_pipeline", "ultimate_plan"]].tolist() == [
@@ -120,5 +121,6 @@ def test_answer_table_gives_the_year_without_and_with_the_plan(tiny, flat):
         "2028",
     ]
     assert (usa["plan_status"], usa["plan_cost_usd"]) == ("met by plan", 250.0)
+    assert usa["plan_buys"] == "project P1; project P3"
     japan = answer.loc[answer["ally"] == "JPN"].iloc[0]  # buys like the world market: China 100% until P1 + P3
     assert (japan["direct_pipeline"], japan["plan_status"]) == ("not by 2031", "")

@@ -54,7 +54,15 @@ def test_plan_states_cost_and_the_targets_no_plan_can_meet(outlook_run, section)
     assert f"{counts.get('no plan can meet', 0)} by no plan" in section
     blocked = run.found.targets.loc[run.found.targets["status"] == "no plan can meet"]
     if len(blocked):
-        assert "No plan can meet these by 2030: the candidate projects serving them come online too late" in section
+        assert "No plan can meet these by 2030: the projects and options serving them come online too late" in section
+
+
+def test_plan_lists_the_options_it_buys(outlook_run, section):
+    _, run = outlook_run
+    bought = run.found.bought
+    assert len(bought)  # on the packaged data the plan buys recycling or new plants
+    for name in bought["name"].unique():
+        assert f"<li>Buy {escape(name)} (" in section
 
 
 def test_crma_table_is_the_eu27s(outlook_run, section):
