@@ -63,7 +63,7 @@ def _months(net: Network, scenario, draws: int, months: int, engine: str = "fuse
     for t in range(months):
         outlook = expected_multiplier(events, t, params["price_outlook_months"])
         state, d = advance(state, month_drivers(events, t), outlook)
-        out.append(d)
+        out.append({k: v.copy() for k, v in d.items()})  # the fused step reuses its arrays
     return out
 
 
