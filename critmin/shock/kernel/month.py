@@ -195,11 +195,11 @@ def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):
 
 
 @njit(cache=True, nogil=True)
-def allocate(pool, final, order, n_priority, sm):
-    """``step.allocate`` for one node into ``sm[ALLOC]``: priority sectors in order, then pro rata."""
+def allocate(pool, final, p, order, n_priority, sm):
+    """``step.allocate`` for pair `p` into ``sm[ALLOC]``: priority sectors in order, then pro rata."""
     ns = order.shape[0]
     for q in range(ns):
-        sm[ORDERED, q] = final[order[q]]
+        sm[ORDERED, q] = final[p, order[q]]
     before = 0.0
     for q in range(n_priority):
         first = sm[ORDERED, q]
@@ -218,39 +218,39 @@ def allocate(pool, final, order, n_priority, sm):
 
 
 @njit(cache=True, nogil=True)
-def firms(h, weight, tie, min_level, base, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
-    """One final-demand node's firm classes (``firms.group_supply``, ``operate``, ``sector_use``)."""
-    ns, ng, nk = stock.shape[0], stock.shape[1], stock.shape[2]
+def firms(p, lo, hi, sectors, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
+    """Firm classes of pair `p` (``firms.group_supply``, ``operate``, ``sector_use``), for the
+    sectors with final demand ``sectors[lo:hi]`` only: the others never use or stop anything, so
+    their outputs stay zero in the buffers and their classes are left as they are.
+    Arrays are indexed whole (``stock[p, s, g, c]``), never sliced: a slice costs a reference count.
+    """
+    ng, nk = stock.shape[2], stock.shape[3]
+    h = weight[p, 0]
     mix = h * fill_in + (1.0 - h) * fill_oth
-    for s in range(ns):
-        if base[s] == 0:  # no final demand ever: nothing used or stopped, classes left as they are
-            new[s] = stock[s]
-            stopped[s] = 0.0
-            use_out[s] = 0.0
-            continue
+    for x in range(lo, hi):
+        s = sectors[x]
         level = min_level[s]
         for g in range(ng):
-            own = tie[g] * fill_in + (1.0 - tie[g]) * fill_oth
+            own = tie[p, g] * fill_in + (1.0 - tie[p, g]) * fill_oth
             q = total * (own / mix if mix > 0 else 1.0)
-            w = weight[g] / nk
+            w = weight[p, g] / nk
             for c in range(nk):
-                have = stock[s, g, c] + q
+                have = stock[p, s, g, c] + q
                 running = have >= level
                 use = min(1.0, have) if running else 0.0
-                new[s, g, c] = have - use
+                new[p, s, g, c] = have - use
                 sm[WK, g * nk + c] = w * use
                 sm[WK, ng * nk + g * nk + c] = 0.0 if running else w
-        fin = final[s]
+        fin = final[p, s]
         wanted = fin * pairwise(sm[WK], 0, ng * nk)
         empty = fin > 0 and sm[ALLOC, s] < level * wanted
-        stopped[s] = (1.0 if empty else pairwise(sm[WK], ng * nk, ng * nk)) if fin > 0 else 0.0
-        use_out[s] = 0.0 if empty else min(sm[ALLOC, s], wanted)
+        stopped[p, s] = (1.0 if empty else pairwise(sm[WK], ng * nk, ng * nk)) if fin > 0 else 0.0
+        use_out[p, s] = 0.0 if empty else min(sm[ALLOC, s], wanted)
 
 
 @njit(cache=True, nogil=True)
 def deliver(
     b,
-    pair_final,
     nc,
     lev,
     links,
@@ -277,9 +277,10 @@ def deliver(
     lev_ptr, lev_items, lev_in_ptr, lev_in, lev_pair_ptr, lev_pairs = lev[0], lev[1], lev[4], lev[5], lev[6], lev[7]
     link_o, link_j = links[0], links[1]
     e_ptr, edge_sup, in_ptr, in_e = edges[0], edges[1], edges[4], edges[5]
-    pair_item, pair_country, h, weight, order, n_priority = pairs
+    pair_item, pair_country, weight, order, n_priority, dem_ptr, dem_s = pairs
     inv, stock, firm_stock, supply = st[0][b], st[1][b], st[8][b], drv[4][b]
-    final, shipped = op[FINAL_NEED, b], oe[SHIPMENTS, b]
+    final, use, stopped, shipped = op[FINAL_NEED, b], op[FINAL_USE, b], op[STOPPED, b], oe[SHIPMENTS, b]
+    new = firm_new[b]
     for lv in range(len(lev_ptr) - 1):
         for q in range(lev_ptr[lv], lev_ptr[lv + 1]):
             i = lev_items[q]
@@ -326,7 +327,7 @@ def deliver(
         for q in range(lev_pair_ptr[lv], lev_pair_ptr[lv + 1]):
             p = lev_pairs[q]
             n = pair_item[p] * nc + pair_country[p]
-            allocate(sn[F, n] * pairwise(final[p], 0, final.shape[1]), final[p], order, n_priority, sm)
+            allocate(sn[F, n] * sn[FINAL_SUM, n], final, p, order, n_priority, sm)
             got_in, got_oth, placed_in, placed_oth = 0.0, 0.0, 0.0, 0.0
             for x in range(in_ptr[n], in_ptr[n + 1]):
                 e = in_e[x]
@@ -341,22 +342,8 @@ def deliver(
             fill_oth = got_oth / placed_oth if placed_oth > 0 else 1.0
             nd = sn[NEED, n]
             total = (sn[AVAILABLE, n] - inv[n]) / nd if nd > 0 else 1.0
-            firms(
-                h[p],
-                weight[p],
-                tie[p],
-                min_level,
-                pair_final[p],
-                firm_stock[p],
-                firm_new[b, p],
-                final[p],
-                op[FINAL_USE, b, p],
-                op[STOPPED, b, p],
-                fill_in,
-                fill_oth,
-                total,
-                sm,
-            )
+            lo, hi = dem_ptr[p], dem_ptr[p + 1]
+            firms(p, lo, hi, dem_s, weight, tie, min_level, firm_stock, new, final, use, stopped, fill_in, fill_oth, total, sm)
 
 
 @njit(cache=True, nogil=True)
@@ -472,7 +459,6 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
         plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par)
         deliver(
             b,
-            pair_final,
             nc,
             lev,
             links,
