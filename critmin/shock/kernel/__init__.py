@@ -129,7 +129,7 @@ class FusedStep:
                 np.zeros((4, ni)),
                 np.zeros((3, small)),
                 np.zeros(len(ctx.net.edge_item)),
-                np.zeros(nc),
+                np.zeros((1, nc)),
             )
             for _ in self.ranges
         ]
