@@ -156,10 +156,18 @@ class FusedStep:
                 firm = np.array(state.firm_stock, dtype=np.float64, order="C")
                 hist = np.zeros((2, *np.shape(state.cover_out)))
                 self.buffers.append(
-                    (on, np.zeros((2, b, ne)), np.zeros((3, b, nf, ns)), firm, np.zeros((b, ni, 2)), np.zeros((b, ni)), hist)
+                    (
+                        on,
+                        np.zeros((2, b, ne)),
+                        np.zeros((3, b, nf, ns)),
+                        firm,
+                        np.zeros((b, ni, 2)),
+                        np.zeros((b, ni)),
+                        hist,
+                    )
                 )
-        held = (state.inventory, state.stockpile, state.cut, state.producer_stock, state.firm_stock, state.bound)
-        held += (state.cover_out, state.cover_in)
+        held = [state.inventory, state.stockpile, state.cut, state.producer_stock, state.firm_stock]
+        held += [state.bound, state.cover_out, state.cover_in]
         for out in self.buffers:
             if not any(np.may_share_memory(x, buf) for x in held for buf in out):
                 return out

@@ -221,7 +221,9 @@ def allocate(pool, final, p, order, n_priority, sm):
 
 
 @njit(cache=True, nogil=True)
-def firms(p, lo, hi, sectors, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
+def firms(
+    p, lo, hi, sectors, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm
+):
     """Firm classes of pair `p` (``firms.group_supply``, ``operate``, ``sector_use``), for the
     sectors with final demand ``sectors[lo:hi]`` only: the others never use or stop anything, so
     their outputs stay zero in the buffers and their classes are left as they are.
@@ -346,7 +348,24 @@ def deliver(
             nd = sn[NEED, n]
             total = (sn[AVAILABLE, n] - inv[n]) / nd if nd > 0 else 1.0
             lo, hi = dem_ptr[p], dem_ptr[p + 1]
-            firms(p, lo, hi, dem_s, weight, tie, min_level, firm_stock, new, final, use, stopped, fill_in, fill_oth, total, sm)
+            firms(
+                p,
+                lo,
+                hi,
+                dem_s,
+                weight,
+                tie,
+                min_level,
+                firm_stock,
+                new,
+                final,
+                use,
+                stopped,
+                fill_in,
+                fill_oth,
+                total,
+                sm,
+            )
 
 
 @njit(cache=True, nogil=True)
