@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 def month_step(ctx: Context, events: CompiledEvents, engine: Engine = "fused", threads: int | None = None) -> Step:
     """The month step of a batch: the fused kernel, or the numpy step when asked or when the
     kernel cannot run the batch (then a log line says why; the numbers are the same either way).
+    The fused step returns its own buffers: the arrays of a month's state and flows are
+    overwritten by the step after next, so a caller copies what it keeps longer.
 
     Examples
     --------
@@ -90,7 +92,8 @@ def month_step(ctx: Context, events: CompiledEvents, engine: Engine = "fused", t
 def _month_record(
     d: dict[str, np.ndarray], net: Network, imports: np.ndarray, to_material: np.ndarray
 ) -> dict[str, np.ndarray]:
-    rec = {k: d[k] for k in NODE_VARIABLES if k != "imports"}
+    # copies: the fused step's arrays are its buffers, overwritten two months on
+    rec = {k: d[k].copy() for k in NODE_VARIABLES if k != "imports"}
     rec["imports"] = imports
     pair_m, pair_c = pair_maps(net, to_material)
     for k in ("final_need", "final_use"):
@@ -98,7 +101,7 @@ def _month_record(
     nm, nc = pair_m.shape[1], pair_c.shape[1]
     group = pair_m.argmax(1) * nc + pair_c.argmax(1)
     rec["stopped"] = group_max(d["stopped"], group, nm * nc).reshape(imports.shape[0], nm, nc, -1)
-    rec["price_ratio"], rec["shipments"] = d["price"], d["shipments"]
+    rec["price_ratio"], rec["shipments"] = d["price"].copy(), d["shipments"].copy()
     return rec
 
 

@@ -63,7 +63,7 @@ def _months(net: Network, scenario, draws: int, months: int, engine: str = "fuse
     for t in range(months):
         outlook = expected_multiplier(events, t, params["price_outlook_months"])
         state, d = advance(state, month_drivers(events, t), outlook)
-        out.append(d)
+        out.append({k: v.copy() for k, v in d.items()})  # the fused step reuses its arrays
     return out
 
 
@@ -192,3 +192,55 @@ def test_a_dask_worker_runs_the_kernel_on_one_thread():
         Client(cluster) as client,
     ):
         assert client.submit(cores, pure=False).result() == 1
+
+
+def _poison(fused: FusedStep, out: tuple, ctx) -> None:
+    """NaN in every cell of an output buffer set that a month must rewrite."""
+    from critmin.shock.kernel import month
+
+    on, oe, op, firm, price, bound, hist = out
+    nodes = np.flatnonzero(fused.layout.active.ravel())
+    pair_nodes = ctx.pair_item * ctx.net.shape[1] + ctx.pair_country
+    on[:, :, nodes] = np.where(np.arange(len(on))[:, None, None] == month.CUT, on[:, :, nodes], np.nan)
+    on[month.CUT][:, pair_nodes] = np.nan
+    demand = ctx.pair_final != 0
+    op[month.FINAL_NEED] = np.nan
+    op[month.FINAL_USE][:, demand] = op[month.STOPPED][:, demand] = np.nan
+    firm[:, demand] = np.nan
+    for x in (oe, price, bound, hist):
+        x[...] = np.nan
+
+
+def test_fused_step_rewrites_every_cell_of_its_buffers(dataset):
+    """The step writes into two buffer sets used in turn: a cell it failed to rewrite would keep
+    the value of two months before; poisoned with NaN before each month, none shows."""
+    scenario = load_scenario("heavy_ree_licensing_2025")
+    ctx, events, params = _batch(_network(dataset, scenario), scenario, 3)
+    fused = FusedStep(ctx, events, threads=2)
+    state = reference = initial_state(ctx)
+    for t in range(8):
+        if fused.buffers:
+            _poison(fused, next(o for o in fused.buffers if not np.may_share_memory(o[0], state.inventory)), ctx)
+        outlook = expected_multiplier(events, t, params["price_outlook_months"])
+        state, got = fused(state, month_drivers(events, t), outlook)
+        reference, want = month_step(ctx, events, "numpy")(reference, month_drivers(events, t), outlook)
+        used = want["final_need"] > 0
+        got, want = dict(got, firm_stock=got["firm_stock"][used]), dict(want, firm_stock=want["firm_stock"][used])
+        _assert_same({k: got[k] for k in want}, want)
+
+
+def test_stepping_again_from_an_earlier_state_leaves_it_intact(dataset):
+    """A caller may step twice from one state (a branch): the buffer written is never the one the
+    state lives in, whichever set that is."""
+    scenario = replace(load_scenario("japan_ree_magnet_halt_6m"), horizon_months=4)
+    ctx, events, params = _batch(_network(dataset, scenario), scenario, 2)
+    fused = FusedStep(ctx, events, threads=1)
+    first, _ = fused(initial_state(ctx), month_drivers(events, 0))
+    kept = first.inventory.copy()
+    second, d = fused(first, month_drivers(events, 1))
+    expected = {k: v.copy() for k, v in d.items()}
+    for _ in range(2):
+        again, d = fused(first, month_drivers(events, 1))
+        assert np.array_equal(first.inventory, kept)
+        for name, values in expected.items():
+            assert np.array_equal(d[name], values), name

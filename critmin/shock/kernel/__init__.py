@@ -95,7 +95,9 @@ def split(draws: int, blocks: int) -> list[tuple[int, int]]:
 
 class FusedStep:
     """The month step of one batch, compiled; ``fused(state, drivers, outlook)`` is ``step(state,
-    drivers, ctx, outlook)``. Two parts of the state that no output reads are not advanced:
+    drivers, ctx, outlook)``, except that the arrays it returns (state and flows) are two sets
+    of buffers used in turn: a month's arrays are overwritten by the step after next (copy what
+    you keep longer). Two parts of the state that no output reads are not advanced:
     ``cut`` off the nodes with final demand, and the firm classes of sectors with no final
     demand at a node (the numpy step moves their stock, which never shows).
 
@@ -127,11 +129,49 @@ class FusedStep:
                 np.zeros((4, ni)),
                 np.zeros((3, small)),
                 np.zeros(len(ctx.net.edge_item)),
-                np.zeros(nc),
+                np.zeros((1, nc)),
             )
             for _ in self.ranges
         ]
         self.inactive = np.flatnonzero(~self.layout.active.ravel())
+        self.buffers: list[tuple[np.ndarray, ...]] = []
+
+    def _target(self, state: State) -> tuple[np.ndarray, ...]:
+        """The output buffers to write this month: of the two sets, one the input state does not use.
+
+        Fresh arrays every month cost more than the step itself: each page of them is faulted in
+        on first write, and two threads faulting serialise on the kernel's memory lock. The
+        buffers are allocated once per batch; every cell a month can change is rewritten each
+        month, the others keep their constant values (zero, a fill ratio of 1, the firm classes
+        of sectors without final demand, as in the first state).
+        """
+        ctx = self.ctx
+        b, (ni, nc), ne = ctx.draws, ctx.net.shape, len(ctx.net.edge_item)
+        nf, ns = ctx.pair_final.shape
+        if not self.buffers:
+            for _ in range(2):
+                on = np.zeros((len(NODE_ROWS), b, ni * nc))
+                on[month.F_OUT] = 1.0
+                on[month.CUT] = np.asarray(state.cut, dtype=np.float64).reshape(b, ni * nc)
+                firm = np.array(state.firm_stock, dtype=np.float64, order="C")
+                hist = np.zeros((2, *np.shape(state.cover_out)))
+                self.buffers.append(
+                    (
+                        on,
+                        np.zeros((2, b, ne)),
+                        np.zeros((3, b, nf, ns)),
+                        firm,
+                        np.zeros((b, ni, 2)),
+                        np.zeros((b, ni)),
+                        hist,
+                    )
+                )
+        held = [state.inventory, state.stockpile, state.cut, state.producer_stock, state.firm_stock]
+        held += [state.bound, state.cover_out, state.cover_in]
+        for out in self.buffers:
+            if not any(np.may_share_memory(x, buf) for x in held for buf in out):
+                return out
+        raise ValueError("the state passed to the fused step holds arrays of both its output buffers")
 
     def __call__(self, state: State, drv: Drivers, outlook: np.ndarray | None = None) -> tuple[State, dict]:
         ctx, lay = self.ctx, self.layout
@@ -164,18 +204,8 @@ class FusedStep:
             np.ascontiguousarray(drv.restock_mult, dtype=np.float64),
             np.ascontiguousarray(outlook, dtype=np.float64),
         )
-        on = np.zeros((len(NODE_ROWS), b, ni * nc))
-        on[month.F_OUT] = 1.0
-        on[month.CUT] = st[2]
-        out = (
-            on,
-            np.zeros((2, b, ne)),
-            np.zeros((3, b, nf, ns)),
-            np.empty_like(st[8]),
-            np.zeros((b, ni, 2)),
-            np.zeros((b, ni)),
-            np.empty((2, *st[5].shape)),
-        )
+        out = self._target(state)
+        on = out[0]
 
         def run(n: int) -> None:
             first, last = self.ranges[n]

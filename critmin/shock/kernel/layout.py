@@ -151,10 +151,10 @@ def build_layout(ctx: Context, events: CompiledEvents) -> Layout:
         (
             ctx.pair_item.astype(i64),
             ctx.pair_country.astype(i64),
-            flat(firms.inside_share),
             np.ascontiguousarray(firms.weight, dtype=f64),
             ctx.sector_order.astype(i64),
             int(ctx.n_priority),
+            *_csr([np.flatnonzero(row != 0) for row in ctx.pair_final]),
         ),
         np.ascontiguousarray(ctx.pair_final, dtype=f64),
         (

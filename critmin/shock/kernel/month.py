@@ -40,8 +40,11 @@ FINAL_NEED, FINAL_USE, STOPPED = range(3)
 
 
 @njit(cache=True, nogil=True)
-def pairwise(a, start, n):
-    """Sum of ``a[start:start + n]`` in numpy's pairwise order (bit-identical to ``ndarray.sum``).
+def pairwise(a, r, start, n):
+    """Sum of ``a[r, start:start + n]`` in numpy's pairwise order (bit-identical to ``ndarray.sum``).
+
+    Takes the 2-D array and a row rather than the row itself: a slice made in a loop costs an
+    atomic reference count increment and decrement, more than a short sum.
 
     Numpy splits rows longer than :data:`PAIRWISE_BLOCK` in halves; the kernel does not run
     on such networks (:func:`critmin.shock.kernel.layout.unsupported`), so no recursion here
@@ -50,25 +53,25 @@ def pairwise(a, start, n):
     if n < 8:
         res = 0.0
         for i in range(n):
-            res += a[start + i]
+            res += a[r, start + i]
         return res
-    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
-    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    r0, r1, r2, r3 = a[r, start], a[r, start + 1], a[r, start + 2], a[r, start + 3]
+    r4, r5, r6, r7 = a[r, start + 4], a[r, start + 5], a[r, start + 6], a[r, start + 7]
     i = 8
     while i < n - (n % 8):
         k = start + i
-        r0 += a[k]
-        r1 += a[k + 1]
-        r2 += a[k + 2]
-        r3 += a[k + 3]
-        r4 += a[k + 4]
-        r5 += a[k + 5]
-        r6 += a[k + 6]
-        r7 += a[k + 7]
+        r0 += a[r, k]
+        r1 += a[r, k + 1]
+        r2 += a[r, k + 2]
+        r3 += a[r, k + 3]
+        r4 += a[r, k + 4]
+        r5 += a[r, k + 5]
+        r6 += a[r, k + 6]
+        r7 += a[r, k + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[start + i]
+        res += a[r, start + i]
         i += 1
     return res
 
@@ -136,14 +139,14 @@ def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, o
                 sn[RECEIVED, row + edge_sup[e]] += oq
                 sn[SHORT, nb] += re
             b0 = bound0[i]
-            bd = b0 + 1 if (b0 > 0 or pairwise(sn[SHORT], row, nc) > 0) else 0.0
+            bd = b0 + 1 if (b0 > 0 or pairwise(sn, SHORT, row, nc) > 0) else 0.0
             bound[b, i] = bd
             ramp = par[RAMP] * world[i] / 12.0
             late = max(0.0, b0 - par[LEAD])
             for m in range(act_ptr[i], act_ptr[i + 1]):
                 n = row + act_c[m]
                 sn[IDLE, n] = capacity[n] * (0.0 if blocked[n] else 1.0)
-            base_sum = pairwise(sn[IDLE], row, nc)
+            base_sum = pairwise(sn, IDLE, row, nc)
             for m in range(act_ptr[i], act_ptr[i + 1]):
                 n = row + act_c[m]
                 open_ = 0.0 if blocked[n] else 1.0
@@ -156,7 +159,7 @@ def plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, o
                 on[STOCK_SOLD, b, n] = sold
                 sn[PLANNED, n] = made
                 sn[IDLE, n] = (cap - made) * open_
-            idle_sum, short_sum = pairwise(sn[IDLE], row, nc), pairwise(sn[SHORT], row, nc)
+            idle_sum, short_sum = pairwise(sn, IDLE, row, nc), pairwise(sn, SHORT, row, nc)
             total = min(min(idle_sum, short_sum), ramp * bd)
             for m in range(act_ptr[i], act_ptr[i + 1]):
                 n = row + act_c[m]
@@ -186,8 +189,8 @@ def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):
             sn[GIVEN, n] = min(sn[CAN, n], sn[GAP, n])
             drawn[n] = sn[GIVEN, n]
     if has and not own_first:
-        can_sum, users_sum = pairwise(sn[CAN], row, nc), pairwise(sn[USERS], row, nc)
-        total = min(can_sum, pairwise(sn[GAP], row, nc))
+        can_sum, users_sum = pairwise(sn, CAN, row, nc), pairwise(sn, USERS, row, nc)
+        total = min(can_sum, pairwise(sn, GAP, row, nc))
         for m in range(lo, hi):
             n = row + act_c[m]
             sn[GIVEN, n] = total * share(sn[USERS, n], users_sum)
@@ -195,11 +198,11 @@ def release(row, nc, lo, hi, act_c, stock0, stock, sn, drawn, rule):
 
 
 @njit(cache=True, nogil=True)
-def allocate(pool, final, order, n_priority, sm):
-    """``step.allocate`` for one node into ``sm[ALLOC]``: priority sectors in order, then pro rata."""
+def allocate(pool, final, p, order, n_priority, sm):
+    """``step.allocate`` for pair `p` into ``sm[ALLOC]``: priority sectors in order, then pro rata."""
     ns = order.shape[0]
     for q in range(ns):
-        sm[ORDERED, q] = final[order[q]]
+        sm[ORDERED, q] = final[p, order[q]]
     before = 0.0
     for q in range(n_priority):
         first = sm[ORDERED, q]
@@ -218,39 +221,41 @@ def allocate(pool, final, order, n_priority, sm):
 
 
 @njit(cache=True, nogil=True)
-def firms(h, weight, tie, min_level, base, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm):
-    """One final-demand node's firm classes (``firms.group_supply``, ``operate``, ``sector_use``)."""
-    ns, ng, nk = stock.shape[0], stock.shape[1], stock.shape[2]
+def firms(
+    p, lo, hi, sectors, weight, tie, min_level, stock, new, final, use_out, stopped, fill_in, fill_oth, total, sm
+):
+    """Firm classes of pair `p` (``firms.group_supply``, ``operate``, ``sector_use``), for the
+    sectors with final demand ``sectors[lo:hi]`` only: the others never use or stop anything, so
+    their outputs stay zero in the buffers and their classes are left as they are.
+    Arrays are indexed whole (``stock[p, s, g, c]``), never sliced: a slice costs a reference count.
+    """
+    ng, nk = stock.shape[2], stock.shape[3]
+    h = weight[p, 0]
     mix = h * fill_in + (1.0 - h) * fill_oth
-    for s in range(ns):
-        if base[s] == 0:  # no final demand ever: nothing used or stopped, classes left as they are
-            new[s] = stock[s]
-            stopped[s] = 0.0
-            use_out[s] = 0.0
-            continue
+    for x in range(lo, hi):
+        s = sectors[x]
         level = min_level[s]
         for g in range(ng):
-            own = tie[g] * fill_in + (1.0 - tie[g]) * fill_oth
+            own = tie[p, g] * fill_in + (1.0 - tie[p, g]) * fill_oth
             q = total * (own / mix if mix > 0 else 1.0)
-            w = weight[g] / nk
+            w = weight[p, g] / nk
             for c in range(nk):
-                have = stock[s, g, c] + q
+                have = stock[p, s, g, c] + q
                 running = have >= level
                 use = min(1.0, have) if running else 0.0
-                new[s, g, c] = have - use
+                new[p, s, g, c] = have - use
                 sm[WK, g * nk + c] = w * use
                 sm[WK, ng * nk + g * nk + c] = 0.0 if running else w
-        fin = final[s]
-        wanted = fin * pairwise(sm[WK], 0, ng * nk)
+        fin = final[p, s]
+        wanted = fin * pairwise(sm, WK, 0, ng * nk)
         empty = fin > 0 and sm[ALLOC, s] < level * wanted
-        stopped[s] = (1.0 if empty else pairwise(sm[WK], ng * nk, ng * nk)) if fin > 0 else 0.0
-        use_out[s] = 0.0 if empty else min(sm[ALLOC, s], wanted)
+        stopped[p, s] = (1.0 if empty else pairwise(sm, WK, ng * nk, ng * nk)) if fin > 0 else 0.0
+        use_out[p, s] = 0.0 if empty else min(sm[ALLOC, s], wanted)
 
 
 @njit(cache=True, nogil=True)
 def deliver(
     b,
-    pair_final,
     nc,
     lev,
     links,
@@ -277,9 +282,10 @@ def deliver(
     lev_ptr, lev_items, lev_in_ptr, lev_in, lev_pair_ptr, lev_pairs = lev[0], lev[1], lev[4], lev[5], lev[6], lev[7]
     link_o, link_j = links[0], links[1]
     e_ptr, edge_sup, in_ptr, in_e = edges[0], edges[1], edges[4], edges[5]
-    pair_item, pair_country, h, weight, order, n_priority = pairs
+    pair_item, pair_country, weight, order, n_priority, dem_ptr, dem_s = pairs
     inv, stock, firm_stock, supply = st[0][b], st[1][b], st[8][b], drv[4][b]
-    final, shipped = op[FINAL_NEED, b], oe[SHIPMENTS, b]
+    final, use, stopped, shipped = op[FINAL_NEED, b], op[FINAL_USE, b], op[STOPPED, b], oe[SHIPMENTS, b]
+    new = firm_new[b]
     for lv in range(len(lev_ptr) - 1):
         for q in range(lev_ptr[lv], lev_ptr[lv + 1]):
             i = lev_items[q]
@@ -300,7 +306,7 @@ def deliver(
             for e in range(e_ptr[i], e_ptr[i + 1]):
                 sq = row + edge_sup[e]
                 shipped[e] = orders[e] * (sn[FILL, sq] * sn[FIN, sq] + sn[STOCK_FILL, sq])
-            scale = share(pairwise(sn[GIVEN], row, nc), pairwise(on[ROUT, b], row, nc))
+            scale = share(pairwise(sn, GIVEN, row, nc), pairwise(on[ROUT], b, row, nc))
             for m in range(lo, hi):  # what was sent, not what was planned (GIVEN is reused below)
                 on[ROUT, b, row + act_c[m]] = sn[GIVEN, row + act_c[m]]
             for m in range(lo, hi):
@@ -326,7 +332,7 @@ def deliver(
         for q in range(lev_pair_ptr[lv], lev_pair_ptr[lv + 1]):
             p = lev_pairs[q]
             n = pair_item[p] * nc + pair_country[p]
-            allocate(sn[F, n] * pairwise(final[p], 0, final.shape[1]), final[p], order, n_priority, sm)
+            allocate(sn[F, n] * sn[FINAL_SUM, n], final, p, order, n_priority, sm)
             got_in, got_oth, placed_in, placed_oth = 0.0, 0.0, 0.0, 0.0
             for x in range(in_ptr[n], in_ptr[n + 1]):
                 e = in_e[x]
@@ -341,17 +347,20 @@ def deliver(
             fill_oth = got_oth / placed_oth if placed_oth > 0 else 1.0
             nd = sn[NEED, n]
             total = (sn[AVAILABLE, n] - inv[n]) / nd if nd > 0 else 1.0
+            lo, hi = dem_ptr[p], dem_ptr[p + 1]
             firms(
-                h[p],
-                weight[p],
-                tie[p],
+                p,
+                lo,
+                hi,
+                dem_s,
+                weight,
+                tie,
                 min_level,
-                pair_final[p],
-                firm_stock[p],
-                firm_new[b, p],
-                final[p],
-                op[FINAL_USE, b, p],
-                op[STOPPED, b, p],
+                firm_stock,
+                new,
+                final,
+                use,
+                stopped,
                 fill_in,
                 fill_oth,
                 total,
@@ -378,23 +387,24 @@ def prices(
             sn[REFNODE, r0 + act_c[m]] = 0.0
         for e in range(e_ptr[i], e_ptr[i + 1]):
             sn[REFNODE, r0 + edge_sup[e]] += refused[e]
-        row[:] = 0.0
+        for c in range(nc):
+            row[0, c] = 0.0
         for m in range(lo, hi):
             c = act_c[m]
-            row[c] = 0.0 if c == ins else sn[AVAILABLE, r0 + c]
-        num = pairwise(row, 0, nc)
+            row[0, c] = 0.0 if c == ins else sn[AVAILABLE, r0 + c]
+        num = pairwise(row, 0, 0, nc)
         for m in range(lo, hi):
             c = act_c[m]
-            row[c] = 0.0 if c == ins else sn[NEED, r0 + c] + req0[r0 + c]
-        den = pairwise(row, 0, nc)
+            row[0, c] = 0.0 if c == ins else sn[NEED, r0 + c] + req0[r0 + c]
+        den = pairwise(row, 0, 0, nc)
         si[XO, i] = num / den if den > 0 else 1.0
         n = r0 + ins
         den = sn[NEED, n] + req0[n]
         si[XI, i] = (sn[AVAILABLE, n] + sn[REFNODE, n]) / den if den > 0 else 1.0
         for m in range(lo, hi):
             c = act_c[m]
-            row[c] = 0.0 if c == ins else inventory[r0 + c]
-        held = pairwise(row, 0, nc)
+            row[0, c] = 0.0 if c == ins else inventory[r0 + c]
+        held = pairwise(row, 0, 0, nc)
         expected, count = 0.0, 0.0
         for e in range(e_ptr[i], e_ptr[i + 1]):
             expected += outlook[b, e] * outside_flow[e]
@@ -455,7 +465,7 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
     ni, ns = act_ptr.shape[0] - 1, pair_final.shape[1]
     for b in range(first, last):
         par, cut0, dem = params[b], st[2][b], drv[3][b]
-        final = op[FINAL_NEED, b]
+        final, use = op[FINAL_NEED, b], op[FINAL_USE, b]
         for i in range(ni):
             for m in range(act_ptr[i], act_ptr[i + 1]):
                 n = i * nc + act_c[m]
@@ -468,11 +478,10 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
             n = pair_item[p] * nc + pair_country[p]
             for q in range(ns):
                 final[p, q] = pair_final[p, q] * dem[p, q] * (1.0 - cut0[n])
-            sn[FINAL_SUM, n] = pairwise(final[p], 0, ns)
+            sn[FINAL_SUM, n] = pairwise(final, p, 0, ns)
         plan(b, nc, lev, links, act_ptr, act_c, edges, node_c, world, st, drv, sn, orders, on, oe, bound, par)
         deliver(
             b,
-            pair_final,
             nc,
             lev,
             links,
@@ -501,7 +510,7 @@ def block(first, last, k, scratch, st, drv, out, params, rule, substitute, tie, 
                 c = act_c[m]
                 sn[USE_INT, j * nc + c] += a * on[PRODUCTION, b, o * nc + c]
         for p in range(pair_item.shape[0]):
-            sn[FU, pair_item[p] * nc + pair_country[p]] = pairwise(op[FINAL_USE, b, p], 0, ns)
+            sn[FU, pair_item[p] * nc + pair_country[p]] = pairwise(use, p, 0, ns)
         stock, pstock = st[1][b], st[7][b]
         for i in range(ni):
             for m in range(act_ptr[i], act_ptr[i + 1]):
