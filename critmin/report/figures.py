@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from critmin.report.content import Sankey, StageBar, country_label, step_label
+from critmin.report.content import UNASSIGNED, Sankey, StageBar, country_label, step_label
 
 WIDTH = 680
 FONT = "font-family:'DejaVu Sans',Arial,Helvetica,sans-serif"
@@ -41,6 +41,7 @@ COLOURS = {
     "IDN": "#457b9d",
     "ROW": "#a8adb3",
     "OTH": "#c4c8cd",
+    UNASSIGNED: "#e0c98f",
 }
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#ff9da7")
 
@@ -157,20 +158,28 @@ def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
     sized = []
     for column in columns:
         size = {code: max(out, inn) for code, (out, inn) in column.items()}
-        keep = sorted(size, key=size.get, reverse=True)[:top]  # type: ignore[arg-type]
+        countries = [code for code in size if code != UNASSIGNED]
+        keep = sorted(countries, key=size.get, reverse=True)[:top]  # type: ignore[arg-type]
         merged: dict[str, float] = {code: size[code] for code in keep}
-        rest = sum(v for code, v in size.items() if code not in keep)
+        rest = sum(size[code] for code in countries if code not in keep)
         if rest > 0:
             merged["OTH"] = rest
+        if UNASSIGNED in size:  # never merged into OTH: it is no producer
+            merged[UNASSIGNED] = size[UNASSIGNED]
         sized.append(merged)
     return sized
+
+
+def _node_order(code: str, size: float) -> tuple[int, float]:
+    return ({"OTH": 1, UNASSIGNED: 2}.get(code, 0), -size)
 
 
 def sankey(chart: Sankey, title: str, top: int = 5) -> str:
     """Flows between consecutive steps; band width is the share of tonnes between two steps.
 
-    Each step is headed by the tonnes leaving it (in its own basis, e.g. t REO) and every band
-    wide enough to hold a label carries its tonnes, so the chart reads without hovering.
+    Each step is headed by the tonnes its producers pass on (in its own basis, e.g. t REO; the
+    'stock / unassigned' band of :func:`~critmin.report.content.within_output` is named apart) and
+    every band wide enough to hold a label carries its tonnes, so the chart reads without hovering.
     """
     from critmin.vocabulary import MATERIAL_STAGES
 
@@ -178,27 +187,36 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
         return {"ndfeb": "NdFeB", "ndpr": "NdPr"}.get(code, code.replace("_", " "))
 
     nodes = _sankey_nodes(chart, top)
-    height, gap, node_w, head = 300.0, 10.0, 14.0, 22.0
     n = len(chart.steps)
+    unassigned = [sum(f.tonnes for f in chart.flows if f.upstream == i and f.origin == UNASSIGNED) for i in range(n)]
+    height, gap, node_w = 300.0, 10.0, 14.0
+    head = 35.0 if any(unassigned) else 22.0  # a fourth header line names the unassigned tonnes
     xs = [56 + i * (WIDTH - 136) / max(n - 1, 1) for i in range(n)]
-    scale = (height - gap * (top + 1)) / max(sum(col.values()) for col in nodes)
+    scale = (height - gap * (top + 2)) / max(sum(col.values()) for col in nodes)
     tops: list[dict[str, float]] = []
     body = []
     totals = [sum(f.tonnes for f in chart.flows if f.upstream == i) for i in range(n - 1)]
     for i, column in enumerate(nodes):
         y, placed = 30.0 + head, {}
-        for code, size in sorted(column.items(), key=lambda kv: (kv[0] == "OTH", -kv[1])):
+        for code, size in sorted(column.items(), key=lambda kv: _node_order(*kv)):
             placed[code] = y
             tip = f"{step_label(chart.steps[i])}: {country_label(code)} {size:.0%} of the flows"
+            if code == UNASSIGNED:
+                tip = (
+                    f"{step_label(chart.steps[i])}: {tonnes(unassigned[i])} used downstream beyond the recorded "
+                    "output of the countries it comes from (stocks, re-exports, output the data miss)"
+                )
             body.append(_rect(xs[i], y, node_w, size * scale, colour(code), tip))
             if size * scale >= 11:
-                body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), code, size=10))
+                label = "unassigned" if code == UNASSIGNED else code
+                body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), label, size=10))
             y += size * scale + gap
         tops.append(placed)
         material, stage = chart.steps[i]
         basis = MATERIAL_STAGES.get(material, {}).get(stage, "")
         lines = [(material_name(material), 11), (stage, 11)]
-        lines += [(f"{tonnes(totals[i])} {basis}".strip(), 9)] if i < n - 1 else []
+        lines += [(f"{tonnes(totals[i] - unassigned[i])} {basis}".strip(), 9)] if i < n - 1 else []
+        lines += [(f"+ {tonnes(unassigned[i])} unassigned", 9)] if unassigned[i] > 0 else []
         for row, (line, size) in enumerate(lines):
             half = 0.31 * size * len(line)  # about half the drawn width: the header is kept inside the chart
             x_head = min(max(xs[i] + node_w / 2, half + 2), WIDTH - half - 2)
@@ -232,8 +250,9 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
             f"L{x1:.1f},{y1 + w:.1f} C{mid:.1f},{y1 + w:.1f} {mid:.1f},{y0 + w:.1f} {x0:.1f},{y0 + w:.1f} Z"
         )
+        made_in = "not covered by recorded output, " if f.origin == UNASSIGNED else f"made in {country_label(f.origin)} "
         tip = (
-            f"{step_label(chart.steps[f.upstream])} made in {country_label(f.origin)} used by "
+            f"{step_label(chart.steps[f.upstream])} {made_in}used by "
             f"{country_label(f.buyer)} for {step_label(chart.steps[f.downstream])}: {tonnes(f.tonnes)}"
         )
         body.append(
