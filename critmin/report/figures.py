@@ -250,7 +250,9 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
             f"L{x1:.1f},{y1 + w:.1f} C{mid:.1f},{y1 + w:.1f} {mid:.1f},{y0 + w:.1f} {x0:.1f},{y0 + w:.1f} Z"
         )
-        made_in = "not covered by recorded output, " if f.origin == UNASSIGNED else f"made in {country_label(f.origin)} "
+        made_in = f"made in {country_label(f.origin)} "
+        if f.origin == UNASSIGNED:
+            made_in = "not covered by recorded output, "
         tip = (
             f"{step_label(chart.steps[f.upstream])} {made_in}used by "
             f"{country_label(f.buyer)} for {step_label(chart.steps[f.downstream])}: {tonnes(f.tonnes)}"
