@@ -147,6 +147,28 @@ def _legend(codes: Sequence[str], y: float) -> tuple[list[str], float]:
     return items, y + 18
 
 
+def _series_legend(entries: Sequence[tuple[str, str, str]], y: float) -> tuple[list[str], float]:
+    """Legend below a plot: (name, colour, kind) with kind 'line', 'dashed' or 'band', wrapped to the
+    chart width; the group and the y below its last row. Below, never inside, the plot: a line near
+    the top of its axis would run through it."""
+    items, x = [], 4.0
+    for name, shade, kind in entries:
+        width = 30 + text_width(name, 11) * 0.85
+        if x + width > WIDTH:
+            x, y = 4.0, y + 18
+        if kind == "band":
+            items.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="22" height="12" fill="{shade}" fill-opacity="0.8"/>')
+        else:
+            dash = ' stroke-dasharray="6 3"' if kind == "dashed" else ""
+            items.append(
+                f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" stroke="{shade}" '
+                f'stroke-width="{1 if kind == "dashed" else 2}"{dash}/>'
+            )
+        items.append(_text(x + 27, y + 10, name, size=11, fill=MUTED))
+        x += width + 10
+    return [f'<g class="legend">{"".join(items)}</g>'], y + 18
+
+
 def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
     """Per step, the tonnes leaving and entering each (country or OTH) node, shares of the link set."""
     columns: list[dict[str, list[float]]] = [{} for _ in sankey.steps]
@@ -342,7 +364,8 @@ def bands(
     `baseline` draws a dashed horizontal line (the value without the shock); `marks` are
     (month index, label) of events, drawn as dashed vertical lines so a jump reads as the event.
     """
-    left, right, top, bottom, height = 58, WIDTH - 14, 14, 220, 250
+    left, right, top, bottom = 58, WIDTH - 14, 14, 220
+    legend: list[tuple[str, str, str]] = []
     every = [v for series in (*lines.values(), *(outer or ()), *(inner or ())) for v in series if math.isfinite(v)]
     if baseline is not None and math.isfinite(baseline):
         every.append(baseline)
@@ -372,13 +395,14 @@ def bands(
         body.append(
             f'<polygon points="{" ".join(points)}" fill="{shade}" fill-opacity="0.8"><title>{name}</title></polygon>'
         )
+        legend.append((name, shade, "band"))
     if baseline is not None and math.isfinite(baseline):
         y = py(baseline)
         body.append(
             f'<line class="baseline" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{MUTED}" '
             f'stroke-dasharray="6 3"><title>baseline (no shock): {_axis_label(baseline)}</title></line>'
         )
-        body.append(_text(left + 4, y - 4, "baseline", size=10, fill=MUTED))
+        legend.append((f"baseline (no shock): {_axis_label(baseline)}", MUTED, "dashed"))
     for k, (month, label) in enumerate(m for m in marks if 0 <= m[0] < n):
         x = px(month)
         body.append(
@@ -393,9 +417,10 @@ def bands(
             f'<polyline points="{line}" fill="none" stroke="{shade}" stroke-width="2">'
             f"<title>{escape(name)}</title></polyline>"
         )
-        body.append(_text(right - 4, top + 12 + 14 * k, name, size=11, anchor="end", fill=shade))
+        legend.insert(k, (name, shade, "line"))
+    marks_legend, below = _series_legend(legend, bottom + 28)
     values = {name: [round(v, 4) for v in series] for name, series in lines.items()}
-    return _svg("bands", height, body, title, values)
+    return _svg("bands", below + 4, body + marks_legend, title, values)
 
 
 def usd(value: float) -> str:
@@ -433,7 +458,7 @@ def frontier(
     The budget axis is to scale (USD bn); each point is a solved portfolio. ``data-values``
     holds ``budget_usd``, each line by name, and ``chosen_usd``.
     """
-    left, right, top, bottom, height = 62, WIDTH - 16, 30, 214, 250
+    left, right, top, bottom = 62, WIDTH - 16, 30, 214
     xs = [float(b) for b in budgets]
     every = [v for series in lines.values() for v in series if math.isfinite(v)]
     low, high = 0.0, max(every + [1.0])
@@ -484,11 +509,13 @@ def frontier(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{shade}">'
                 f"<title>{escape(name)} at budget {escape(usd(b))}: {escape(usd(v))}</title></circle>"
             )
-        body.append(_text(right - 4, top + 4 + 14 * k, name, size=11, anchor="end", fill=shade))
+    legend, below = _series_legend(
+        [(name, shades[k % len(shades)], "line") for k, name in enumerate(lines)], bottom + 42
+    )
     values: dict[str, object] = {"budget_usd": xs}
     values.update({name: [round(v, 2) for v in series] for name, series in lines.items()})
     values["chosen_usd"] = chosen
-    return _svg("frontier", height, body, title, values)
+    return _svg("frontier", below + 4, body + legend, title, values)
 
 
 def hbars(rows: Sequence[tuple[str, float, str]], title: str) -> str:
