@@ -91,3 +91,18 @@ def tail_caveat(draws: int) -> str:
     tail = max(1, round(draws * 0.05))
     rough = ": rough" if draws < 200 else ""
     return f"from {draws} draws, worst 5% = {tail} draw{'s' if tail != 1 else ''}{rough}"
+
+
+RANGE_MIN_DRAWS = 20
+"""Fewest draws from which a 5-95% range is stated: below, each end would rest on less than one draw."""
+
+
+def range_caveat(draws: int) -> str:
+    """What a 5-95% range (q05, q95) over `draws` draws is, or that it is not estimated.
+
+    >>> range_caveat(120), range_caveat(12)
+    ('5-95% of 120 draws', '5-95% range not estimated: 12 draws, fewer than 20')
+    """
+    if draws < RANGE_MIN_DRAWS:
+        return f"5-95% range not estimated: {draws} draws, fewer than {RANGE_MIN_DRAWS}"
+    return f"5-95% of {draws} draws"

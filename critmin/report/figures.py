@@ -423,16 +423,41 @@ def bands(
     return _svg("bands", below + 4, body + marks_legend, title, values)
 
 
-def usd(value: float) -> str:
+def usd_unit(values: Sequence[float]) -> float:
+    """The one unit (1e9, 1e6 or 1) that :func:`usd` writes a whole table in: the largest value's.
+
+    Examples
+    --------
+    >>> usd_unit([210_394.0, 2.4e6]), usd_unit([3.6e9, 2e5]), usd_unit([7_800.0, float("nan")])
+    (1000000.0, 1000000000.0, 1.0)
+    """
+    largest = max([abs(v) for v in values if v is not None and math.isfinite(v)] + [0.0])
+    return 1e9 if largest >= 1e9 else 1e6 if largest >= 1e6 else 1.0
+
+
+def usd(value: float, unit: float | None = None) -> str:
     """US dollars for people: 'USD 1.25 bn', 'USD 480 m', 'USD 7,800'.
+
+    `unit` (from :func:`usd_unit`) writes every value of a table the same way, so that
+    'USD 210,394' never stands beside 'USD 2.4 m': bn with two decimals, m with one.
 
     Examples
     --------
     >>> usd(1.254e9), usd(4.8e8), usd(1.5e6), usd(7_800), usd(float("nan"))
     ('USD 1.25 bn', 'USD 480 m', 'USD 1.5 m', 'USD 7,800', 'unknown')
+    >>> usd(210_394, unit=1e6), usd(2.4e6, unit=1e6), usd(4.8e8, unit=1e9), usd(24_000, unit=1e9)
+    ('USD 0.2 m', 'USD 2.4 m', 'USD 0.48 bn', '< USD 0.01 bn')
     """
     if value is None or math.isnan(value):
         return "unknown"
+    if unit in (1e9, 1e6):
+        name, places = ("bn", 2) if unit == 1e9 else ("m", 1)
+        least = 10.0**-places
+        if 0 < abs(value) / unit < least / 2:  # a loss, however small, is not written as 0.00
+            return f"{'-' if value < 0 else ''}< USD {least:.{places}f} {name}"
+        return f"USD {value / unit:,.{places}f} {name}"
+    if unit == 1.0:
+        return f"USD {value:,.0f}"
     if abs(value) >= 1e9:
         return f"USD {value / 1e9:,.2f} bn"
     if abs(value) >= 1e7:
