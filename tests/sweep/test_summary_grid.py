@@ -53,6 +53,7 @@ def test_quantiles_state_their_draws_and_are_not_shown_from_too_few():
         "pro_rata  USA USD 24.02 bn USD 23.85 bn\n"
     ) in few
     assert "q05-q95: 5-95% of 40 draws):" in many
+    assert "Tail (top 5% total ally loss, from 8 draws, worst 5% = 1 draw: rough) by factor value" in few
     assert "  policy ally         mean          q05          q50          q95\n" in many
 
 
