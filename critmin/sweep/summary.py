@@ -204,8 +204,9 @@ class SweepSummary:
                 f"Policy minimising expected loss: {self.best_expected}; "
                 f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}",
                 "",
-                f"Tail (top {100 * TAIL:.0f}% total ally loss, {tail_caveat(self.draws_per_policy * len(self.policy_risk))})"
-                " by factor value (lift = share of tail / share of all):",
+                f"Tail (top {100 * TAIL:.0f}% total ally loss, "
+                f"{tail_caveat(self.draws_per_policy * len(self.policy_risk))}) by factor value "
+                "(lift = share of tail / share of all):",
                 self.tail_shares.to_string(index=False, float_format=lambda v: f"{v:,.2f}"),
                 "",
                 "Spearman rank correlation of total ally loss with each varying factor:",
