@@ -161,5 +161,7 @@ def test_a_chosen_file_is_named_with_its_size_while_the_browser_sends_it(offline
         assert waited_ms < 1000 and text.startswith(note) and spinner
         page.wait_for_selector("text=nothing was loaded", timeout=60_000)
         assert page.locator("text=Sending big package.zip").count() == 0
-        assert "big package.zip: 'scan.pdf' is not a .csv or .json file" in page.locator("div.errors").first.inner_text()
+        assert (
+            "big package.zip: 'scan.pdf' is not a .csv or .json file" in page.locator("div.errors").first.inner_text()
+        )
     assert offline.blocked == []
