@@ -341,8 +341,8 @@ the total under a step is what it passes on, not its world output)'
     )
     if any(f.origin == UNASSIGNED for f in chart.flows):
         title += (
-            ". No country passes on more than its recorded output: what buyers use beyond it is drawn "
-            "as 'stock / unassigned' (stocks, re-exports, output the data miss)"
+            ". No country passes on more than its recorded output; what buyers use beyond it is drawn as "
+            "'stock / unassigned'"
         )
     return title
 
