@@ -273,7 +273,8 @@ def within_output(flows: list[SankeyFlow], output: dict[str, float]) -> list[San
     asked: dict[str, float] = {}
     for f in flows:
         asked[f.origin] = asked.get(f.origin, 0.0) + f.tonnes
-    kept, short = [], {}
+    kept: list[SankeyFlow] = []
+    short: dict[str, float] = {}
     for f in flows:
         made = max(float(output.get(f.origin, 0.0)), 0.0)
         fraction = min(1.0, made / asked[f.origin]) if asked[f.origin] > 0 else 0.0
