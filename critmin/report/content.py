@@ -388,8 +388,17 @@ def country_label(code: str) -> str:
     return name.split(",")[0]
 
 
+def material_label(material: str) -> str:
+    """Display name of a material code, the one spelling of every page and chart.
+
+    >>> material_label("ndfeb"), material_label("ndpr"), material_label("graphite_natural")
+    ('NdFeB', 'NdPr', 'graphite natural')
+    """
+    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
+    return names.get(material, material.replace("_", " "))
+
+
 def step_label(step: tuple[str, str]) -> str:
     """Display label of a (material, stage), e.g. 'NdFeB magnet' or 'rare earths mining'."""
     material, stage = step
-    names = {"ndfeb": "NdFeB", "ndpr": "NdPr", "rare_earths": "rare earths"}
-    return f"{names.get(material, material.replace('_', ' '))} {stage.replace('_', ' ')}"
+    return f"{material_label(material)} {stage.replace('_', ' ')}"

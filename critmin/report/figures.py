@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from critmin.report.content import UNASSIGNED, Sankey, StageBar, country_label, step_label
+from critmin.report.content import UNASSIGNED, Sankey, StageBar, country_label, material_label, step_label
 
 WIDTH = 680
 FONT = "font-family:'DejaVu Sans',Arial,Helvetica,sans-serif"
@@ -205,9 +205,6 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
     """
     from critmin.vocabulary import MATERIAL_STAGES
 
-    def material_name(code: str) -> str:
-        return {"ndfeb": "NdFeB", "ndpr": "NdPr"}.get(code, code.replace("_", " "))
-
     nodes = _sankey_nodes(chart, top)
     n = len(chart.steps)
     unassigned = [sum(f.tonnes for f in chart.flows if f.upstream == i and f.origin == UNASSIGNED) for i in range(n)]
@@ -236,7 +233,7 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
         tops.append(placed)
         material, stage = chart.steps[i]
         basis = MATERIAL_STAGES.get(material, {}).get(stage, "")
-        lines = [(material_name(material), 11), (stage, 11)]
+        lines = [(material_label(material), 11), (stage, 11)]
         lines += [(f"{tonnes(totals[i] - unassigned[i])} {basis}".strip(), 9)] if i < n - 1 else []
         lines += [(f"+ {tonnes(unassigned[i])} unassigned", 9)] if unassigned[i] > 0 else []
         for row, (line, size) in enumerate(lines):
