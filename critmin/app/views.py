@@ -278,7 +278,7 @@ class ExposurePage:
             f"{figure_html(chart, list(top.sources), cites, title)}"
             f'<p class="note">{escape(NOT_EXCLUSIVE)}.</p>'
             f"<p>{escape(country_label(ally))}'s origins for "
-            f"{escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
+            f"{escape(content.material_label(str(self.material.value)))}:</p>{table}"
         )
 
 
