@@ -355,13 +355,16 @@ def bands(
     inner: tuple[Sequence[float], Sequence[float]] | None = None,
     baseline: float | None = None,
     marks: Sequence[tuple[int, str]] = (),
+    percent: bool = False,
 ) -> str:
     """Lines over time with an outer (e.g. 5-95 %) and inner (25-75 %) uncertainty band.
 
     `baseline` draws a dashed horizontal line (the value without the shock); `marks` are
     (month index, label) of events, drawn as dashed vertical lines so a jump reads as the event.
+    `percent` writes the axis as percentages (shares 0-1 drawn as 0%-100%, as the tables write them).
     """
-    left, right, top, bottom = 58, WIDTH - 14, 14, 220
+    left, right, top, bottom = 58, WIDTH - 14, 26, 220
+    tick_label = (lambda v: f"{v:.0%}") if percent else _axis_label
     legend: list[tuple[str, str, str]] = []
     every = [v for series in (*lines.values(), *(outer or ()), *(inner or ())) for v in series if math.isfinite(v)]
     if baseline is not None and math.isfinite(baseline):
@@ -378,7 +381,7 @@ def bands(
     body = []
     for tick in _ticks(low, high):
         body.append(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 5, py(tick) + 4, _axis_label(tick), size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 5, py(tick) + 4, tick_label(tick), size=10, anchor="end", fill=MUTED))
     step = max(1, math.ceil(n / 8))
     for i in range(0, n, step):
         body.append(_text(px(i), bottom + 16, x_labels[i], size=10, anchor="middle", fill=MUTED))

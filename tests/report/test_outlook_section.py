@@ -34,7 +34,9 @@ def test_charts_show_the_band_unit_scenario_and_draws(section):
         figure = section.split(f'<figure id="{anchor}"', 1)[1].split("</figure>", 1)[0]
         assert "<title>5-95 % of draws</title>" in figure
         caption = figure.split("<figcaption>", 1)[1]
-        assert caption.startswith(f"<b>{step}</b>: share of world output (0-1), IEA stated policies (STEPS)")
+        assert caption.startswith(f"<b>{step}</b>: share of world output (%), IEA stated policies (STEPS)")
+        ticks = re.findall(r'text-anchor="end"[^>]*>([^<]+)</text>', figure.split("<figcaption>", 1)[0])
+        assert ticks == ["0%", "25%", "50%", "75%", "100%"]  # as the tables below write shares
         assert "over 4 draws" in caption
 
 
