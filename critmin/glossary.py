@@ -62,7 +62,12 @@ TERMS: dict[str, str] = {
     "draw": "one Monte Carlo run of a scenario with its uncertain inputs sampled; medians and bands are across draws",
     "5-95 % range": (
         "the values between which 90% of the simulated draws fall; from n draws its ends rest on about "
-        "n/20 draws each, so it is stated with its draw count"
+        "n/20 draws each, so it is stated with its draw count, and not at all from fewer than 20 draws"
+    ),
+    "stock / unassigned": (
+        "in a chain diagram, what buyers use beyond the recorded output of the countries they source from "
+        "(stocks drawn down, re-exports by countries that do not make the product, output the sources "
+        "miss); no country is drawn passing on more than it made"
     ),
     "stop (first to stop)": (
         "a country's sector stops in a month when some of its output stands idle for lack of a material "
