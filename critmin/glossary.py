@@ -62,7 +62,12 @@ TERMS: dict[str, str] = {
     "draw": "one Monte Carlo run of a scenario with its uncertain inputs sampled; medians and bands are across draws",
     "5-95 % range": (
         "the values between which 90% of the simulated draws fall; from n draws its ends rest on about "
-        "n/20 draws each, so it is stated with its draw count"
+        "n/20 draws each, so it is stated with its draw count, and not at all from fewer than 20 draws"
+    ),
+    "stock / unassigned": (
+        "in a chain diagram, what buyers use beyond the recorded output of the countries they source from "
+        "(stocks drawn down, re-exports by countries that do not make the product, output the sources "
+        "miss); no country is drawn passing on more than it made"
     ),
     "stop (first to stop)": (
         "a country's sector stops in a month when some of its output stands idle for lack of a material "
@@ -91,3 +96,18 @@ def tail_caveat(draws: int) -> str:
     tail = max(1, round(draws * 0.05))
     rough = ": rough" if draws < 200 else ""
     return f"from {draws} draws, worst 5% = {tail} draw{'s' if tail != 1 else ''}{rough}"
+
+
+RANGE_MIN_DRAWS = 20
+"""Fewest draws from which a 5-95% range is stated: below, each end would rest on less than one draw."""
+
+
+def range_caveat(draws: int) -> str:
+    """What a 5-95% range (q05, q95) over `draws` draws is, or that it is not estimated.
+
+    >>> range_caveat(120), range_caveat(12)
+    ('5-95% of 120 draws', '5-95% range not estimated: 12 draws, fewer than 20')
+    """
+    if draws < RANGE_MIN_DRAWS:
+        return f"5-95% range not estimated: {draws} draws, fewer than {RANGE_MIN_DRAWS}"
+    return f"5-95% of {draws} draws"

@@ -80,8 +80,7 @@ class Session:
 
 def material_label(material: str) -> str:
     """Display name of a material, e.g. 'NdFeB (magnets)' or 'rare earths'."""
-    names = {"ndfeb": "NdFeB (magnets)", "ndpr": "NdPr", "rare_earths": "rare earths"}
-    return names.get(material, material.replace("_", " "))
+    return "NdFeB (magnets)" if material == "ndfeb" else content.material_label(material)
 
 
 def _html(text: str = "", **kwargs: Any) -> pn.pane.HTML:
@@ -201,7 +200,7 @@ class ExposurePage:
             return
         bars = content.stage_bars(ds, material, table=self.session.share_table(None))
         cites = Citations(ds)
-        title = f"{material.replace('_', ' ')}: world share of output at each stage"
+        title = f"{content.material_label(material)}: world share of output at each stage"
         ids = [s for bar in bars for s in bar.sources]
         rows = self.session.exposure().control
         rows = rows[rows.material == material]
@@ -279,7 +278,7 @@ class ExposurePage:
             f"{figure_html(chart, list(top.sources), cites, title)}"
             f'<p class="note">{escape(NOT_EXCLUSIVE)}.</p>'
             f"<p>{escape(country_label(ally))}'s origins for "
-            f"{escape(str(self.material.value).replace('_', ' '))}:</p>{table}"
+            f"{escape(content.material_label(str(self.material.value)))}:</p>{table}"
         )
 
 

@@ -3,7 +3,8 @@
 Unpacking is quick and refused uploads are answered at once. Loading and checking every row, then
 computing the exposure tables the pages draw, takes seconds to tens of seconds on a large package:
 that runs in a thread while the page shows the step and its percentage, and the session switches
-to the new data only when both have succeeded.
+to the new data only when both have succeeded. Before any of that, while the browser sends the
+file, a script of the page itself (static/upload_note.js) says so.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from html import escape
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,8 @@ STEPS = {
     "computed": (90, "exposure computed; drawing the pages"),
 }
 """Percentage shown once each step is done, and what comes next."""
+SENDING_NOTE = files("critmin.app").joinpath("static/upload_note.js").read_text(encoding="utf-8")
+"""Script that shows 'Sending NAME (SIZE MB)' with a spinner the moment a file is chosen."""
 
 
 @dataclass
@@ -83,6 +87,8 @@ class DataPage:
         self.reset_button.on_click(lambda _: self.session.use(self.session.base, self.session.base_label))
         session.listeners.append(self.show_current)
         self.messages = _html(css_classes=["data-messages"])
+        self.sending_note = pn.pane.HTML(f"<script>{SENDING_NOTE}</script>", width=0, height=0, margin=0)
+        self.uploads = 0  # numbers each upload's messages, so a repeated message still replaces the sending note
         self.check: Check | None = None
         self._callback: Any = None
         self._label = ""
@@ -98,6 +104,7 @@ class DataPage:
             pn.Row(self.upload, self.reset_button),
             self.progress,
             self.messages,
+            self.sending_note,
             sizing_mode="stretch_width",
             name="Data",
         )
@@ -114,7 +121,15 @@ class DataPage:
     def on_upload(self, _: object) -> None:
         """Unpack the files; check them beside the page and switch to them only when they load without a problem."""
         values, names = self.upload.value, self.upload.filename
-        if not values or (self.check is not None and not self.check.done):
+        if not values:
+            return
+        self.uploads += 1
+        self.upload.clear()  # choosing the same file again is a new upload
+        if self.check is not None and not self.check.done:
+            self.say(
+                '<p class="errors">The previous upload is still being checked; this one was not taken. '
+                "Choose the files again when it has finished.</p>"
+            )
             return
         values = values if isinstance(values, list) else [values]
         names = names if isinstance(names, list) else [names]
@@ -142,7 +157,11 @@ class DataPage:
             return
         percent, what = STEPS[self.check.step]
         self.progress.visible, self.progress.value = True, percent
-        self.messages.object = f'<p class="progress-note">Checking the upload: {percent}% ({escape(what)})…</p>'
+        self.say(f'<p class="progress-note">Checking the upload: {percent}% ({escape(what)})…</p>')
+
+    def say(self, html: str) -> None:
+        """Show `html` as this upload's message (it replaces the note the browser showed while sending)."""
+        self.messages.object = f'<div data-upload="{self.uploads}">{html}</div>'
 
     def poll(self) -> None:
         """Show progress; when the check ends, refuse the upload or (on the next poll, once 90% is shown) use it."""
@@ -161,12 +180,12 @@ class DataPage:
             return
         self._stop()
         self.session.use(check.ds, self._label, check.exposure)
-        self.messages.object = f'<p class="ok">Loaded {escape(self._label)}. Every page now uses it.</p>'
+        self.say(f'<p class="ok">Loaded {escape(self._label)}. Every page now uses it.</p>')
 
     def refuse(self, problems: list[str]) -> None:
         """List every problem; the data in use does not change."""
         items = "".join(f"<li>{escape(line)}</li>" for line in problems)
-        self.messages.object = (
+        self.say(
             f'<div class="errors"><p><b>{len(problems)} problem(s); nothing was loaded.</b> '
             f"The data in use did not change.</p><ul>{items}</ul></div>"
         )

@@ -101,6 +101,7 @@ def sankey_html(ds: xr.Dataset, material: str, year: int) -> str:
     if isinstance(chart, str):
         return f'<p class="absent">The {escape(label)} chain is not drawn: {escape(chart)}.</p>'
     title = content.sankey_title(chart)
-    return f"<h3>Supply chain: {escape(title)}</h3>" + figure_html(
+    heading = f"{content.step_label(chart.steps[0])} to {content.step_label(chart.steps[-1])}, {chart.year}"
+    return f"<h3>Supply chain: {escape(heading)}</h3>" + figure_html(
         figures.sankey(chart, title), chart.sources, Citations(ds), title
     )

@@ -195,7 +195,7 @@ class OutlookPage:
         self.quiet = False
         self.note.object = (
             f'<p class="note">{escape(run.result.attrs["scenario_title"])}: {int(run.result.attrs["draws"])} draws '
-            f"of the project pipeline; shares of world output (0-1).</p>"
+            f"of the project pipeline; shares of world output in %.</p>"
         )
         self.table.object = milestones_section(run)
         self.draw_step()

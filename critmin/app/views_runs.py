@@ -18,7 +18,7 @@ import xarray as xr
 
 from critmin.app.jobs import SHOCK_ENGINE, Job, engine_available
 from critmin.app.runner import POLL_MS, RUNNING, STARTED, Runner
-from critmin.app.views import Session, _html, _intro, figure_html, html_table
+from critmin.app.views import Session, _html, _intro, figure_html, html_table, material_label
 from critmin.app.views_response import (  # the Response page, importable from here as before
     DEFAULT_SCENARIOS,
     PORTFOLIO_COLUMNS,
@@ -242,7 +242,7 @@ class ScenarioPage:
         self.project_country.options = dict(self.country.options)
         self.project_country.value = "USA" if "USA" in countries else countries[0]
         materials = content.materials_with_data(ds)
-        self.material.options = materials
+        self.material.options = {material_label(m): m for m in materials}
         self.material.value = "ndfeb" if "ndfeb" in materials else (materials[0] if materials else None)
         self._stages()
         self.charts.object = ""

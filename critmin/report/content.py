@@ -33,6 +33,9 @@ from critmin.report.tables import (
 
 MAGNET_TARGET = ("ndfeb", "magnet")
 """Final step of the rare-earth chain drawn as a Sankey (mine to magnet)."""
+UNASSIGNED = "UNASSIGNED"
+"""Origin of the Sankey flows that no producer's recorded output covers (stocks, re-exports by
+countries that do not make the product, output the data miss)."""
 
 
 @dataclass(frozen=True)
@@ -237,19 +240,55 @@ def chain_sankey(ds: xr.Dataset, target: tuple[str, str] = MAGNET_TARGET, year: 
             made_up.where(made_up.notnull(), drop=True), trade, countries=[str(c) for c in ds.country.values]
         )
         coefficient = float(ds.chain.sel(material=down[0], stage=down[1], input_material=up[0], input_stage=up[1]))
+        wanted: list[SankeyFlow] = []
         for buyer, output in made_down.to_series().dropna().items():
             if output <= 0 or buyer not in share[IMPORTER].values:
                 continue
             row = share.sel({IMPORTER: buyer}).fillna(0.0)
             for origin, part in row.to_series().items():
                 if part > 0:
-                    flows.append(SankeyFlow(i, i + 1, str(origin), str(buyer), float(output * coefficient * part)))
+                    wanted.append(SankeyFlow(i, i + 1, str(origin), str(buyer), float(output * coefficient * part)))
+        flows += within_output(wanted, made_up.to_series().dropna().to_dict())
         sources |= _ids(ds, "production", up, chosen) | _ids(ds, "production", down, chosen)
         sources |= _ids(ds, "trade", up, chosen)
         if "chain_source" in ds:
             link = ds.chain_source.sel(material=down[0], stage=down[1], input_material=up[0], input_stage=up[1])
             sources |= {str(link.item())} - {"", "nan"}
     return Sankey([(str(m), str(s)) for m, s in steps], flows, chosen, sorted(sources))
+
+
+def within_output(flows: list[SankeyFlow], output: dict[str, float]) -> list[SankeyFlow]:
+    """One link's flows with no origin passing on more than its recorded `output` (t/year).
+
+    The flows are worked back from what buyers make, so a producer can be asked for more than it
+    made (stocks drawn, re-exports, sources that disagree): its flows are scaled down to its output
+    and each buyer's remainder comes from :data:`UNASSIGNED`, so every buyer still gets what it uses.
+
+    Examples
+    --------
+    >>> wanted = [SankeyFlow(0, 1, "AUS", "MYS", 20.0), SankeyFlow(0, 1, "AUS", "CHN", 10.0)]
+    >>> [(f.origin, f.buyer, round(f.tonnes, 9)) for f in within_output(wanted, {"AUS": 27.0})]
+    [('AUS', 'MYS', 18.0), ('AUS', 'CHN', 9.0), ('UNASSIGNED', 'CHN', 1.0), ('UNASSIGNED', 'MYS', 2.0)]
+    """
+    asked: dict[str, float] = {}
+    for f in flows:
+        asked[f.origin] = asked.get(f.origin, 0.0) + f.tonnes
+    kept: list[SankeyFlow] = []
+    short: dict[str, float] = {}
+    for f in flows:
+        made = max(float(output.get(f.origin, 0.0)), 0.0)
+        fraction = min(1.0, made / asked[f.origin]) if asked[f.origin] > 0 else 0.0
+        if fraction > 0:
+            kept.append(SankeyFlow(f.upstream, f.downstream, f.origin, f.buyer, f.tonnes * fraction))
+        if fraction < 1:
+            short[f.buyer] = short.get(f.buyer, 0.0) + f.tonnes * (1 - fraction)
+    first = flows[0] if flows else None
+    gap = [
+        SankeyFlow(first.upstream, first.downstream, UNASSIGNED, buyer, tonnes)
+        for buyer, tonnes in sorted(short.items())
+        if first is not None and tonnes > 0
+    ]
+    return kept + gap
 
 
 def sankey_target(ds: xr.Dataset, material: str) -> tuple[str, str] | None:
@@ -297,10 +336,16 @@ def sankey_title(chart: Sankey) -> str:
 the total under a step is what it passes on, not its world output)'
     """
     first, last = step_label(chart.steps[0]), step_label(chart.steps[-1])
-    return (
+    title = (
         f"{first} to {last}, {chart.year}: who supplies whom at each step (flows in t of the upstream product; "
         "the total under a step is what it passes on, not its world output)"
     )
+    if any(f.origin == UNASSIGNED for f in chart.flows):
+        title += (
+            ". No country passes on more than its recorded output; what buyers use beyond it is drawn as "
+            "'stock / unassigned'"
+        )
+    return title
 
 
 def percent(value: float) -> str:
@@ -320,6 +365,8 @@ def country_label(code: str) -> str:
         return "other producers"
     if code == "ROW":
         return "rest of world"
+    if code == UNASSIGNED:
+        return "stock / unassigned"
     short = {
         "EU27": "EU-27",
         "COD": "DR Congo",
@@ -341,8 +388,17 @@ def country_label(code: str) -> str:
     return name.split(",")[0]
 
 
+def material_label(material: str) -> str:
+    """Display name of a material code, the one spelling of every page and chart.
+
+    >>> material_label("ndfeb"), material_label("ndpr"), material_label("graphite_natural")
+    ('NdFeB', 'NdPr', 'graphite natural')
+    """
+    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
+    return names.get(material, material.replace("_", " "))
+
+
 def step_label(step: tuple[str, str]) -> str:
     """Display label of a (material, stage), e.g. 'NdFeB magnet' or 'rare earths mining'."""
     material, stage = step
-    names = {"ndfeb": "NdFeB", "ndpr": "NdPr", "rare_earths": "rare earths"}
-    return f"{names.get(material, material.replace('_', ' '))} {stage.replace('_', ' ')}"
+    return f"{material_label(material)} {stage.replace('_', ' ')}"

@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from critmin.report.content import Sankey, StageBar, country_label, step_label
+from critmin.report.content import UNASSIGNED, Sankey, StageBar, country_label, material_label, step_label
 
 WIDTH = 680
 FONT = "font-family:'DejaVu Sans',Arial,Helvetica,sans-serif"
@@ -41,6 +41,7 @@ COLOURS = {
     "IDN": "#457b9d",
     "ROW": "#a8adb3",
     "OTH": "#c4c8cd",
+    UNASSIGNED: "#e0c98f",
 }
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#ff9da7")
 
@@ -146,6 +147,28 @@ def _legend(codes: Sequence[str], y: float) -> tuple[list[str], float]:
     return items, y + 18
 
 
+def _series_legend(entries: Sequence[tuple[str, str, str]], y: float) -> tuple[list[str], float]:
+    """Legend below a plot: (name, colour, kind) with kind 'line', 'dashed' or 'band', wrapped to the
+    chart width; the group and the y below its last row. Below, never inside, the plot: a line near
+    the top of its axis would run through it."""
+    items, x = [], 4.0
+    for name, shade, kind in entries:
+        width = 30 + text_width(name, 11) * 0.85
+        if x + width > WIDTH:
+            x, y = 4.0, y + 18
+        if kind == "band":
+            items.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="22" height="12" fill="{shade}" fill-opacity="0.8"/>')
+        else:
+            dash = ' stroke-dasharray="6 3"' if kind == "dashed" else ""
+            items.append(
+                f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y + 6:.1f}" y2="{y + 6:.1f}" stroke="{shade}" '
+                f'stroke-width="{1 if kind == "dashed" else 2}"{dash}/>'
+            )
+        items.append(_text(x + 27, y + 10, name, size=11, fill=MUTED))
+        x += width + 10
+    return [f'<g class="legend">{"".join(items)}</g>'], y + 18
+
+
 def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
     """Per step, the tonnes leaving and entering each (country or OTH) node, shares of the link set."""
     columns: list[dict[str, list[float]]] = [{} for _ in sankey.steps]
@@ -157,48 +180,62 @@ def _sankey_nodes(sankey: Sankey, top: int) -> list[dict[str, float]]:
     sized = []
     for column in columns:
         size = {code: max(out, inn) for code, (out, inn) in column.items()}
-        keep = sorted(size, key=size.get, reverse=True)[:top]  # type: ignore[arg-type]
+        countries = [code for code in size if code != UNASSIGNED]
+        keep = sorted(countries, key=size.get, reverse=True)[:top]  # type: ignore[arg-type]
         merged: dict[str, float] = {code: size[code] for code in keep}
-        rest = sum(v for code, v in size.items() if code not in keep)
+        rest = sum(size[code] for code in countries if code not in keep)
         if rest > 0:
             merged["OTH"] = rest
+        if UNASSIGNED in size:  # never merged into OTH: it is no producer
+            merged[UNASSIGNED] = size[UNASSIGNED]
         sized.append(merged)
     return sized
+
+
+def _node_order(code: str, size: float) -> tuple[int, float]:
+    return ({"OTH": 1, UNASSIGNED: 2}.get(code, 0), -size)
 
 
 def sankey(chart: Sankey, title: str, top: int = 5) -> str:
     """Flows between consecutive steps; band width is the share of tonnes between two steps.
 
-    Each step is headed by the tonnes leaving it (in its own basis, e.g. t REO) and every band
-    wide enough to hold a label carries its tonnes, so the chart reads without hovering.
+    Each step is headed by the tonnes its producers pass on (in its own basis, e.g. t REO; the
+    'stock / unassigned' band of :func:`~critmin.report.content.within_output` is named apart) and
+    every band wide enough to hold a label carries its tonnes, so the chart reads without hovering.
     """
     from critmin.vocabulary import MATERIAL_STAGES
 
-    def material_name(code: str) -> str:
-        return {"ndfeb": "NdFeB", "ndpr": "NdPr"}.get(code, code.replace("_", " "))
-
     nodes = _sankey_nodes(chart, top)
-    height, gap, node_w, head = 300.0, 10.0, 14.0, 22.0
     n = len(chart.steps)
+    unassigned = [sum(f.tonnes for f in chart.flows if f.upstream == i and f.origin == UNASSIGNED) for i in range(n)]
+    height, gap, node_w = 300.0, 10.0, 14.0
+    head = 35.0 if any(unassigned) else 22.0  # a fourth header line names the unassigned tonnes
     xs = [56 + i * (WIDTH - 136) / max(n - 1, 1) for i in range(n)]
-    scale = (height - gap * (top + 1)) / max(sum(col.values()) for col in nodes)
+    scale = (height - gap * (top + 2)) / max(sum(col.values()) for col in nodes)
     tops: list[dict[str, float]] = []
     body = []
     totals = [sum(f.tonnes for f in chart.flows if f.upstream == i) for i in range(n - 1)]
     for i, column in enumerate(nodes):
         y, placed = 30.0 + head, {}
-        for code, size in sorted(column.items(), key=lambda kv: (kv[0] == "OTH", -kv[1])):
+        for code, size in sorted(column.items(), key=lambda kv: _node_order(*kv)):
             placed[code] = y
             tip = f"{step_label(chart.steps[i])}: {country_label(code)} {size:.0%} of the flows"
+            if code == UNASSIGNED:
+                tip = (
+                    f"{step_label(chart.steps[i])}: {tonnes(unassigned[i])} used downstream beyond the recorded "
+                    "output of the countries it comes from (stocks, re-exports, output the data miss)"
+                )
             body.append(_rect(xs[i], y, node_w, size * scale, colour(code), tip))
             if size * scale >= 11:
-                body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), code, size=10))
+                label = "unassigned" if code == UNASSIGNED else code
+                body.append(_text(xs[i] + node_w + 3, y + min(size * scale / 2 + 4, 14), label, size=10))
             y += size * scale + gap
         tops.append(placed)
         material, stage = chart.steps[i]
         basis = MATERIAL_STAGES.get(material, {}).get(stage, "")
-        lines = [(material_name(material), 11), (stage, 11)]
-        lines += [(f"{tonnes(totals[i])} {basis}".strip(), 9)] if i < n - 1 else []
+        lines = [(material_label(material), 11), (stage, 11)]
+        lines += [(f"{tonnes(totals[i] - unassigned[i])} {basis}".strip(), 9)] if i < n - 1 else []
+        lines += [(f"+ {tonnes(unassigned[i])} unassigned", 9)] if unassigned[i] > 0 else []
         for row, (line, size) in enumerate(lines):
             half = 0.31 * size * len(line)  # about half the drawn width: the header is kept inside the chart
             x_head = min(max(xs[i] + node_w / 2, half + 2), WIDTH - half - 2)
@@ -232,8 +269,11 @@ def sankey(chart: Sankey, title: str, top: int = 5) -> str:
             f"M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
             f"L{x1:.1f},{y1 + w:.1f} C{mid:.1f},{y1 + w:.1f} {mid:.1f},{y0 + w:.1f} {x0:.1f},{y0 + w:.1f} Z"
         )
+        made_in = f"made in {country_label(f.origin)} "
+        if f.origin == UNASSIGNED:
+            made_in = "not covered by recorded output, "
         tip = (
-            f"{step_label(chart.steps[f.upstream])} made in {country_label(f.origin)} used by "
+            f"{step_label(chart.steps[f.upstream])} {made_in}used by "
             f"{country_label(f.buyer)} for {step_label(chart.steps[f.downstream])}: {tonnes(f.tonnes)}"
         )
         body.append(
@@ -315,13 +355,17 @@ def bands(
     inner: tuple[Sequence[float], Sequence[float]] | None = None,
     baseline: float | None = None,
     marks: Sequence[tuple[int, str]] = (),
+    percent: bool = False,
 ) -> str:
     """Lines over time with an outer (e.g. 5-95 %) and inner (25-75 %) uncertainty band.
 
     `baseline` draws a dashed horizontal line (the value without the shock); `marks` are
     (month index, label) of events, drawn as dashed vertical lines so a jump reads as the event.
+    `percent` writes the axis as percentages (shares 0-1 drawn as 0%-100%, as the tables write them).
     """
-    left, right, top, bottom, height = 58, WIDTH - 14, 14, 220, 250
+    left, right, top, bottom = 58, WIDTH - 14, 26, 220
+    tick_label = (lambda v: f"{v:.0%}") if percent else _axis_label
+    legend: list[tuple[str, str, str]] = []
     every = [v for series in (*lines.values(), *(outer or ()), *(inner or ())) for v in series if math.isfinite(v)]
     if baseline is not None and math.isfinite(baseline):
         every.append(baseline)
@@ -337,7 +381,7 @@ def bands(
     body = []
     for tick in _ticks(low, high):
         body.append(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 5, py(tick) + 4, _axis_label(tick), size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 5, py(tick) + 4, tick_label(tick), size=10, anchor="end", fill=MUTED))
     step = max(1, math.ceil(n / 8))
     for i in range(0, n, step):
         body.append(_text(px(i), bottom + 16, x_labels[i], size=10, anchor="middle", fill=MUTED))
@@ -351,13 +395,14 @@ def bands(
         body.append(
             f'<polygon points="{" ".join(points)}" fill="{shade}" fill-opacity="0.8"><title>{name}</title></polygon>'
         )
+        legend.append((name, shade, "band"))
     if baseline is not None and math.isfinite(baseline):
         y = py(baseline)
         body.append(
             f'<line class="baseline" x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{MUTED}" '
             f'stroke-dasharray="6 3"><title>baseline (no shock): {_axis_label(baseline)}</title></line>'
         )
-        body.append(_text(left + 4, y - 4, "baseline", size=10, fill=MUTED))
+        legend.append((f"baseline (no shock): {_axis_label(baseline)}", MUTED, "dashed"))
     for k, (month, label) in enumerate(m for m in marks if 0 <= m[0] < n):
         x = px(month)
         body.append(
@@ -372,21 +417,47 @@ def bands(
             f'<polyline points="{line}" fill="none" stroke="{shade}" stroke-width="2">'
             f"<title>{escape(name)}</title></polyline>"
         )
-        body.append(_text(right - 4, top + 12 + 14 * k, name, size=11, anchor="end", fill=shade))
+        legend.insert(k, (name, shade, "line"))
+    marks_legend, below = _series_legend(legend, bottom + 28)
     values = {name: [round(v, 4) for v in series] for name, series in lines.items()}
-    return _svg("bands", height, body, title, values)
+    return _svg("bands", below + 4, body + marks_legend, title, values)
 
 
-def usd(value: float) -> str:
+def usd_unit(values: Sequence[float]) -> float:
+    """The one unit (1e9, 1e6 or 1) that :func:`usd` writes a whole table in: the largest value's.
+
+    Examples
+    --------
+    >>> usd_unit([210_394.0, 2.4e6]), usd_unit([3.6e9, 2e5]), usd_unit([7_800.0, float("nan")])
+    (1000000.0, 1000000000.0, 1.0)
+    """
+    largest = max([abs(v) for v in values if v is not None and math.isfinite(v)] + [0.0])
+    return 1e9 if largest >= 1e9 else 1e6 if largest >= 1e6 else 1.0
+
+
+def usd(value: float, unit: float | None = None) -> str:
     """US dollars for people: 'USD 1.25 bn', 'USD 480 m', 'USD 7,800'.
+
+    `unit` (from :func:`usd_unit`) writes every value of a table the same way, so that
+    'USD 210,394' never stands beside 'USD 2.4 m': bn with two decimals, m with one.
 
     Examples
     --------
     >>> usd(1.254e9), usd(4.8e8), usd(1.5e6), usd(7_800), usd(float("nan"))
     ('USD 1.25 bn', 'USD 480 m', 'USD 1.5 m', 'USD 7,800', 'unknown')
+    >>> usd(210_394, unit=1e6), usd(2.4e6, unit=1e6), usd(4.8e8, unit=1e9), usd(24_000, unit=1e9)
+    ('USD 0.2 m', 'USD 2.4 m', 'USD 0.48 bn', '< USD 0.01 bn')
     """
     if value is None or math.isnan(value):
         return "unknown"
+    if unit in (1e9, 1e6):
+        name, places = ("bn", 2) if unit == 1e9 else ("m", 1)
+        least = 10.0**-places
+        if 0 < abs(value) / unit < least / 2:  # a loss, however small, is not written as 0.00
+            return f"{'-' if value < 0 else ''}< USD {least:.{places}f} {name}"
+        return f"USD {value / unit:,.{places}f} {name}"
+    if unit == 1.0:
+        return f"USD {value:,.0f}"
     if abs(value) >= 1e9:
         return f"USD {value / 1e9:,.2f} bn"
     if abs(value) >= 1e7:
@@ -412,7 +483,7 @@ def frontier(
     The budget axis is to scale (USD bn); each point is a solved portfolio. ``data-values``
     holds ``budget_usd``, each line by name, and ``chosen_usd``.
     """
-    left, right, top, bottom, height = 62, WIDTH - 16, 30, 214, 250
+    left, right, top, bottom = 62, WIDTH - 16, 30, 214
     xs = [float(b) for b in budgets]
     every = [v for series in lines.values() for v in series if math.isfinite(v)]
     low, high = 0.0, max(every + [1.0])
@@ -463,11 +534,13 @@ def frontier(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{shade}">'
                 f"<title>{escape(name)} at budget {escape(usd(b))}: {escape(usd(v))}</title></circle>"
             )
-        body.append(_text(right - 4, top + 4 + 14 * k, name, size=11, anchor="end", fill=shade))
+    legend, below = _series_legend(
+        [(name, shades[k % len(shades)], "line") for k, name in enumerate(lines)], bottom + 42
+    )
     values: dict[str, object] = {"budget_usd": xs}
     values.update({name: [round(v, 2) for v in series] for name, series in lines.items()})
     values["chosen_usd"] = chosen
-    return _svg("frontier", height, body, title, values)
+    return _svg("frontier", below + 4, body + legend, title, values)
 
 
 def hbars(rows: Sequence[tuple[str, float, str]], title: str) -> str:

@@ -115,7 +115,7 @@ def _control_figures(ds: xr.Dataset, exp: content.Exposure, cites: Citations) ->
             ]
             for r in rows.itertuples()
         ]
-        title = f"{material.replace('_', ' ')}: world share of output at each stage"
+        title = f"{content.material_label(material)}: world share of output at each stage"
         svg = figures.stage_control(bars, title)
         found.append(
             _figure(
@@ -249,8 +249,7 @@ def _short_materials(shock: xr.Dataset) -> list[str]:
 
 
 def _label(name: str) -> str:
-    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
-    return names.get(name, name.replace("_", " "))
+    return content.material_label(name)
 
 
 def _response_section(ds: xr.Dataset, response: xr.Dataset | Mapping[str, Any], cites: Citations) -> dict[str, Any]:
@@ -397,6 +396,7 @@ def _environment() -> jinja2.Environment:
     env.filters["usd"] = figures.usd
     env.filters["pct"] = percent
     env.filters["country"] = country_label
+    env.filters["material"] = content.material_label
     env.filters["sector"] = vocab.sector_label
     env.filters["short"] = stop_ranking.tonnes_by_material
     return env

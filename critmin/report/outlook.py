@@ -65,8 +65,9 @@ def band_chart(result: xr.Dataset, step: str) -> str:
             "top three (median)": s["top3_share"].sel(quantile=0.5).values.tolist(),
         },
         title,
-        "share of world output",
+        "share of world output, %",
         outer=(china.sel(quantile=0.05).values.tolist(), china.sel(quantile=0.95).values.tolist()),
+        percent=True,
     )
 
 

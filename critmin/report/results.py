@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.report.content import material_label
 from critmin.report.response_view import BOUGHT_T as BOUGHT_T  # importable from here as before
 from critmin.report.response_view import CHOSEN as CHOSEN
 from critmin.report.response_view import KNEE as KNEE
@@ -438,7 +439,7 @@ def worst_scenario(shock: xr.Dataset | Mapping[str, xr.Dataset], ds: xr.Dataset 
         outcomes = [dataclasses.replace(o, shortfall_material=most) for o in known]
         key = lambda o: o.shortfall_median  # noqa: E731
         basis = "tonnes"
-        what = f" of {most}, the material most short" if most else ""
+        what = f" of {material_label(most)}, the material most short" if most else ""
         note = (
             f"Ranked by tonnes{what} (tonnes of different materials are not added), not USD: "
             f"{reasons[0] if reasons else 'a scenario has no loss in USD'}"

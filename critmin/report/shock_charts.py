@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import xarray as xr
 
 from critmin.report import figures, results
+from critmin.report.content import material_label
 
 MARKET_PHRASE = {
     "inside": "inside the controlling country (China unless a control names another)",
@@ -126,7 +127,7 @@ def charts(shock: xr.Dataset, variable: str, material: str | None = None) -> lis
         # bands are kept per material (tonnes of different materials are never added)
         return [c for m in results.split_labels(shock) for c in charts(shock, variable, m)]
     labels = {"material": material} if material else {}
-    what = material.replace("_", " ") if material else ""
+    what = material_label(material) if material else ""
     marks = event_marks(shock)
     markets: list[str | None] = [None]
     array = results.series(shock, variable)

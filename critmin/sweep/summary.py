@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from critmin.glossary import tail_caveat
+from critmin.glossary import RANGE_MIN_DRAWS, range_caveat, tail_caveat
 from critmin.scenarios.spec import ExportControl, Project
 from critmin.sweep.spec import Case, Sweep
 from critmin.sweep.store import atomic_json, atomic_write
@@ -193,8 +193,9 @@ class SweepSummary:
         return "\n".join(
             [
                 *grid,
-                "Loss of each ally by policy (USD over the horizon; quantiles over grid x draws):",
-                money_table(self.loss_by_policy, usd_columns),
+                "Loss of each ally by policy (USD over the horizon, over grid points x draws; "
+                f"q05-q95: {range_caveat(self.draws_per_policy)}):",
+                money_table(self._ranged(self.loss_by_policy), usd_columns),
                 "",
                 f"Total ally loss by policy (expected, CVaR {100 * (1 - TAIL):.0f}%"
                 + (f", {tail_caveat(self.draws_per_policy)}" if self.draws_per_policy else "")
@@ -203,7 +204,9 @@ class SweepSummary:
                 f"Policy minimising expected loss: {self.best_expected}; "
                 f"minimising CVaR {100 * (1 - TAIL):.0f}%: {self.best_cvar}",
                 "",
-                f"Tail (top {100 * TAIL:.0f}% total ally loss) by factor value (lift = share of tail / share of all):",
+                f"Tail (top {100 * TAIL:.0f}% total ally loss, "
+                f"{tail_caveat(self.draws_per_policy * len(self.policy_risk))}) by factor value "
+                "(lift = share of tail / share of all):",
                 self.tail_shares.to_string(index=False, float_format=lambda v: f"{v:,.2f}"),
                 "",
                 "Spearman rank correlation of total ally loss with each varying factor:",
@@ -215,20 +218,30 @@ class SweepSummary:
             ]
         )
 
+    def _ranged(self, table: pd.DataFrame) -> pd.DataFrame:
+        """`table` without q05 and q95 where too few draws stand behind them (the header says so)."""
+        if self.draws_per_policy >= RANGE_MIN_DRAWS:
+            return table
+        return table.drop(columns=[c for c in ("q05", "q95") if c in table.columns])
+
 
 def money_table(table: pd.DataFrame, usd_columns: set[str]) -> str:
-    """A table as text with USD columns written for people (USD 1.25 bn, USD 480 m), never 1.2e+09.
+    """A table as text with USD columns written for people, never 1.2e+09, and all in one unit (that
+    of the largest value: 'USD 0.2 m' beside 'USD 2.4 m', not 'USD 210,394').
 
-    >>> print(money_table(pd.DataFrame({"policy": ["a"], "expected": [1.234e9]}), {"expected"}))
+    >>> print(money_table(pd.DataFrame({"policy": ["a", "b"], "expected": [1.234e9, 4.8e8]}), {"expected"}))
     policy    expected
          a USD 1.23 bn
+         b USD 0.48 bn
     """
-    from critmin.report.figures import usd
+    from critmin.report.figures import usd, usd_unit
 
     shown = table.copy()
+    money = [c for c in shown.columns if c in usd_columns and shown[c].dtype.kind == "f"]
+    unit = usd_unit([float(v) for c in money for v in shown[c]])
     for column in shown.columns:
-        if column in usd_columns and shown[column].dtype.kind == "f":
-            shown[column] = [usd(float(v)) for v in shown[column]]
+        if column in money:
+            shown[column] = [usd(float(v), unit) for v in shown[column]]
         elif shown[column].dtype.kind == "f":
             shown[column] = [f"{v:,.6g}" for v in shown[column]]
     return shown.to_string(index=False)

@@ -108,3 +108,60 @@ def test_an_upload_shows_its_progress_within_a_second(offline, app_url):
     assert waited < 1.0
     page.wait_for_selector("text=Every page now uses it", timeout=60_000)
     assert offline.blocked == []
+
+
+SENDING_SEEN = """() => {
+  // From the moment the file is chosen (the input event), the first frame that shows the sending note.
+  const find = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      if (el.classList.contains("sending")) return el;
+      const hit = el.shadowRoot ? find(el.shadowRoot) : null;
+      if (hit) return hit;
+    }
+    return null;
+  };
+  document.addEventListener("input", () => {
+    const chosen = performance.now();
+    window.sendingSeen = null;
+    const look = () => {
+      const note = find(document);
+      if (note && note.getBoundingClientRect().height > 0) {
+        window.sendingSeen = [performance.now() - chosen, note.textContent, !!note.querySelector(".spinner")];
+      } else if (performance.now() - chosen < 5000) {
+        requestAnimationFrame(look);
+      }
+    };
+    requestAnimationFrame(look);
+  }, true);
+}"""
+
+
+def test_a_chosen_file_is_named_with_its_size_while_the_browser_sends_it(offline, app_url):
+    # The browser sends the file as one message, so the server can say nothing until it has all of it:
+    # the page itself names the file at once; the server's answer replaces that note, also the second
+    # time the same file is chosen (whose answer is the same text as the first's).
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in Path(PACKAGE).iterdir():
+            archive.write(path, f"re_chain/{path.name}")
+        archive.writestr("re_chain/scan.pdf", np.random.default_rng(0).bytes(2 * 2**20))
+    data = buffer.getvalue()
+    files = [{"name": "big package.zip", "mimeType": "application/zip", "buffer": data}]
+    note = f"Sending big package.zip ({len(data) / 2**20:.1f} MB) to the server"
+    page = offline.page
+    offline.open(app_url)
+    offline.tab("Data")
+    page.evaluate(SENDING_SEEN)
+    for _ in range(2):
+        page.locator('input[type="file"]').set_input_files(files)
+        page.wait_for_function("() => window.sendingSeen", timeout=10_000)
+        waited_ms, text, spinner = page.evaluate("() => window.sendingSeen")
+        assert waited_ms < 1000 and text.startswith(note) and spinner
+        page.wait_for_selector("text=nothing was loaded", timeout=60_000)
+        assert page.locator("text=Sending big package.zip").count() == 0
+        assert (
+            "big package.zip: 'scan.pdf' is not a .csv or .json file" in page.locator("div.errors").first.inner_text()
+        )
+    assert offline.blocked == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-from html import escape
+from html import escape, unescape
 
 import pytest
 
@@ -33,7 +34,9 @@ def test_charts_show_the_band_unit_scenario_and_draws(section):
         figure = section.split(f'<figure id="{anchor}"', 1)[1].split("</figure>", 1)[0]
         assert "<title>5-95 % of draws</title>" in figure
         caption = figure.split("<figcaption>", 1)[1]
-        assert caption.startswith(f"<b>{step}</b>: share of world output (0-1), IEA stated policies (STEPS)")
+        assert caption.startswith(f"<b>{step}</b>: share of world output (%), IEA stated policies (STEPS)")
+        ticks = re.findall(r'text-anchor="end"[^>]*>([^<]+)</text>', figure.split("<figcaption>", 1)[0])
+        assert ticks == ["0%", "25%", "50%", "75%", "100%"]  # as the tables below write shares
         assert "over 4 draws" in caption
 
 
@@ -90,3 +93,59 @@ def test_section_fits_three_pages_and_terms_are_in_the_glossary(outlook_run, tmp
     first = next(i for i, t in enumerate(text) if "6. Outlook to 2035" in t)
     last = next(i for i, t in enumerate(text) if "Appendix: glossary" in t)
     assert last - first <= 3  # the section's own pages, counting the one it starts on
+
+
+def boxes_of_legend_names(svg: str) -> list[tuple[str, float, float, float, float]]:
+    """(name, x0, y0, x1, y1) of every text naming a plotted line, as drawn (11 px, its anchor applied)."""
+    from critmin.report.figures import text_width
+
+    names = set(json.loads(unescape(re.search(r'data-values="([^"]*)"', svg).group(1))))
+    out = []
+    for x, y, anchor, text in re.findall(
+        r'<text x="([\d.]+)" y="([\d.]+)"[^>]*text-anchor="(\w+)"[^>]*>([^<]+)</text>', svg
+    ):
+        if unescape(text) in names:
+            width = text_width(unescape(text), 11)
+            left = float(x) - (width if anchor == "end" else 0.0)
+            out.append((unescape(text), left, float(y) - 11, left + width, float(y) + 3))
+    return out
+
+
+def line_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    boxes = []
+    for points in re.findall(r'<polyline points="([^"]+)"', svg):
+        xy = [tuple(map(float, p.split(","))) for p in points.split()]
+        boxes.append((min(x for x, _ in xy), min(y for _, y in xy), max(x for x, _ in xy), max(y for _, y in xy)))
+    return boxes
+
+
+def legend_on_lines(svg: str) -> list[str]:
+    """Legend names whose box meets the extent of a data line, or that leave the chart."""
+    height = float(re.search(r'viewBox="0 0 \d+ ([\d.]+)"', svg).group(1))
+    legend = boxes_of_legend_names(svg)
+    assert legend, "no legend names the lines"
+    hits = [n for n, x0, y0, x1, y1 in legend if y1 > height]
+    for name, x0, y0, x1, y1 in legend:
+        for lx0, ly0, lx1, ly1 in line_boxes(svg):
+            if x0 < lx1 and lx0 < x1 and y0 < ly1 and ly0 < y1:
+                hits.append(name)
+    return hits
+
+
+def test_no_legend_sits_on_a_line(section):
+    # the outlook's shares run near 1.0, where the legend used to be drawn, over the lines
+    charts = re.findall(r'<svg[^>]*data-chart="bands".*?</svg>', section)
+    assert len(charts) == 2
+    assert [legend_on_lines(svg) for svg in charts] == [[], []]
+
+
+def test_no_legend_sits_on_a_line_in_shock_and_frontier_charts():
+    from critmin.report import figures
+
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    price = figures.bands(
+        months, {"median": [1.9] * 12, "previous run (median)": [1.85] * 12}, "t", "price ratio",
+        outer=([0.9] * 12, [2.0] * 12), baseline=1.0, marks=[(2, "CHN export control")],
+    )  # fmt: skip
+    frontier = figures.frontier([0, 1e9, 2e9], {"expected loss": [24e9] * 3, "CVaR 95%": [23e9] * 3}, "t", chosen=1e9)
+    assert legend_on_lines(price) == [] and legend_on_lines(frontier) == []

@@ -122,8 +122,8 @@ def test_shock_and_response_sections_render(briefing):
     html = briefing[0].read_text(encoding="utf-8")
     assert 'id="shock-shortfall-ndfeb"' in html and 'id="response-frontier"' in html
     # the re_chain package has no value of lost production: ranked by tonnes, and the briefing says so
-    assert re.search(r"test-control, by tonnes: allied final shortfall of (ndfeb|gallium) <b", html)
-    assert re.search(r"Ranked by tonnes of (ndfeb|gallium), the material most short \(tonnes of different", html)
+    assert re.search(r"test-control, by tonnes: allied final shortfall of (NdFeB|gallium) <b", html)
+    assert re.search(r"Ranked by tonnes of (NdFeB|gallium), the material most short \(tonnes of different", html)
     assert "Budget <b class='num'>USD 1.5 m</b>" in html and "<b class='num'>USD 5.0 m</b> avoided" in html
     assert "JOGMEC: NdPr" in html and 'id="response-portfolio"' in html
 
@@ -262,7 +262,7 @@ def test_worst_scenario_by_allied_loss_in_usd_else_tonnes():
     by_tonnes = results.worst_scenario(shock)
     assert by_tonnes.name == "graphite-heavy" and by_tonnes.basis == "tonnes"
     assert by_tonnes.basis_note.startswith(
-        "Ranked by tonnes of graphite_natural, the material most short (tonnes of different materials are not "
+        "Ranked by tonnes of graphite natural, the material most short (tonnes of different materials are not "
         "added), not USD: no dataset"
     )
     as_mapping = results.worst_scenario({n: shock.sel(scenario=n) for n in shock.scenario.values}, critmin.load())
@@ -379,3 +379,20 @@ def test_page_one_names_a_backed_project_as_a_reader_would():
     text = " ".join(_what_it_buys(view))
     assert "backs Narva sintered magnet plant (Neo Performance Materials) (grant)" in text
     assert "R08-narva-magnets" not in text
+
+
+def test_prose_and_captions_spell_materials_as_the_charts_do(briefing):
+    # 'ndfeb' and 'ndpr' are file codes: a reader sees NdFeB and NdPr everywhere, as the chart headers show them
+    text = re.sub(
+        r"<[^>]+>",
+        " ",
+        re.sub(
+            r"<svg.*?</svg>|<(?:style|script)>.*?</(?:style|script)>",
+            "",
+            briefing[0].read_text(encoding="utf-8"),
+            flags=re.S,
+        ),
+    )
+    words = re.findall(r"(?<![\w/#=\"-])(ndfeb|ndpr)(?![\w/\"-])", text)
+    assert words == []
+    assert "Simulated shortfall of NdFeB by month" in text

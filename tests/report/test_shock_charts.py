@@ -16,7 +16,7 @@ def test_real_run_charts_carry_their_context():
     assert [c.key for c in prices] == ["price_ratio-ndfeb-inside", "price_ratio-ndfeb-outside"]
     assert (
         prices[1].title
-        == "Simulated price of ndfeb outside the controlling country, ratio to the baseline price, by month"
+        == "Simulated price of NdFeB outside the controlling country, ratio to the baseline price, by month"
     )
     assert "inside the controlling country" in prices[0].title
     svg = prices[1].svg()
