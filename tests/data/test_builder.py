@@ -137,3 +137,14 @@ def test_rule_only_to_keeps_an_exporters_unmeasured_exports_for_one_importer():
     flows = _flows(surplus_rule(_stage(rule_only_to={"CHN": "JPN"})))
     assert ("CHN", "USA") not in flows
     assert flows[("AUS", "USA")][0] == pytest.approx(40.0)
+
+
+def test_notes_are_cut_between_words_and_marked() -> None:
+    # The Sources page showed "fn12: estimat" and "read via thir": notes cut mid-word read as defects.
+    from tools.dataset.common import clip
+
+    assert clip("read via third-party reporting of the table", 20) == "read via..."
+    assert clip("(whole column marked estimated in source); fn12: estimated", 50).endswith("source)...")
+    assert clip("x" * 30, 10) == "xxxxxxx..."
+    production = (ROOT / "critmin" / "data" / "packaged" / "production.csv").read_text()
+    assert "fn12: estimat\"" not in production and "read via thir\"" not in production

@@ -118,6 +118,25 @@ COUNTRY = {
 }
 
 
+def clip(text: object, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word and marked "..." when cut.
+
+    Notes are shortened to keep the packaged tables small; a note cut mid-word ("estimat") reads
+    as a defect, so the cut falls between words (the full note stays in data-raw).
+
+    >>> clip("estimated from the 2023 report", 20)
+    'estimated from...'
+    >>> clip("short", 20)
+    'short'
+    """
+    words = str(text)
+    if len(words) <= limit:
+        return words
+    head = words[: limit - 3]
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > 0 else head).rstrip(" ,;:(") + "..."
+
+
 def iso(name: str) -> str:
     """ISO3 code (or EU27, ROW, WORLD) of a country name as data-raw spells it."""
     return COUNTRY[str(name).strip()]

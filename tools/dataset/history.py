@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from .common import RAW, YEAR, iso, n
+from .common import RAW, YEAR, clip, iso, n
 from .context import Context
 from .production import RAW_MAT
 
@@ -47,7 +47,7 @@ def build_production_history(ctx: Context) -> None:
         named = 0.0
         for _, r in rows[~rows["country"].isin(["World", "Other"])].iterrows():
             c = iso(r["country"])
-            ctx.prod(m, "mining", c, int(year), r["value"], ctx.src.raw(r), f"{r['source']}; {str(r['note'])[:90]}")
+            ctx.prod(m, "mining", c, int(year), r["value"], ctx.src.raw(r), f"{r['source']}; {clip(r['note'], 90)}")
             named += float(r["value"])
         rest = float(world["value"]) - named
         if rest > 0:
@@ -82,5 +82,5 @@ def build_reserves(ctx: Context) -> None:
             value=float(r["value"]) * (1000.0 if str(r["unit"]).startswith("kt") else 1.0),
             unit="t",
             source_id=ctx.src.raw(r),
-            note=str(r["note"])[:160],
+            note=clip(r["note"], 160),
         )

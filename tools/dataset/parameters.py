@@ -10,7 +10,7 @@ import pandas as pd
 
 from critmin.vocabulary import MATERIAL_STAGES
 
-from .common import LAST, Assumed, n, one, pick
+from .common import LAST, Assumed, clip, n, one, pick
 from .context import Context
 
 # Assumed behavioural parameters: central value, range, and the record whose note states them.
@@ -112,7 +112,7 @@ def build_parameters(ctx: Context) -> None:
         if r["unit"] == "working days":
             name += "_working_days"
         v, lo, hi = r["value"], r["low"], r["high"]
-        note = str(r["note"])[:200]
+        note = clip(r["note"], 200)
         if pd.isna(v):
             v = (float(lo) + float(hi)) / 2
             note = f"value = midpoint of {n(lo)}-{n(hi)} = {n(v)}; " + note

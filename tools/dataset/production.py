@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import YEAR, iso, n, pick
+from .common import YEAR, clip, iso, n, pick
 from .context import Context
 
 MCS26 = "Mineral Commodity Summaries 2026"
@@ -94,7 +94,9 @@ def build_ree_trend(ctx: Context) -> None:
             if c in have:
                 continue
             have.add(c)
-            ctx.prod("rare_earths", "mining", c, int(y), r["value"], sid, f"{r['source'][:60]}; {str(r['note'])[:80]}")
+            ctx.prod(
+                "rare_earths", "mining", c, int(y), r["value"], sid, f"{clip(r['source'], 60)}; {clip(r['note'], 80)}"
+            )
             named += float(r["value"])
         if world and {"CHN", "USA"} <= have:
             sid = ctx.src.estimate(

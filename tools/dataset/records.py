@@ -8,7 +8,7 @@ import pandas as pd
 
 from critmin.vocabulary import MATERIAL_STAGES, STAGES
 
-from .common import fmt, iso
+from .common import clip, fmt, iso
 from .context import Context
 
 PROJ_MAT = {
@@ -110,7 +110,7 @@ def build_export_controls(ctx: Context) -> pd.DataFrame:
         ld = g["licence_days"].dropna()
         lsrc = src.raw(g.loc[ld.index[0]]) if len(ld) else ""
         stages = sorted({s for m in mats for s in MATERIAL_STAGES[m]}) if mats else []
-        notes = [f"{str(x['note'])[:140]} (src {src.raw(x)})" for _, x in g.iterrows()]
+        notes = [f"{clip(x['note'], 140)} (src {src.raw(x)})" for _, x in g.iterrows()]
         if others:
             notes.insert(0, "items outside the vocabulary: " + "; ".join(others))
         if len(ld):

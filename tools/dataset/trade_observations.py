@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .common import iso, n
+from .common import clip, iso, n
 from .context import Context
 
 TRADE_OBS_MAT = {
@@ -53,7 +53,7 @@ def build_trade_observations(ctx: Context) -> None:
         v = float(r["value"]) / (1000.0 if str(r["unit"]).strip() == "kg" else 1.0)
         exp, imp = iso(r["exporter"]), iso(r["importer"])
         exp, imp = ("ROW" if exp == "WORLD" else exp), ("ROW" if imp == "WORLD" else imp)
-        raw_note = "" if pd.isna(r["note"]) else f"; {str(r['note'])[:160]}"
+        raw_note = "" if pd.isna(r["note"]) else f"; {clip(r['note'], 160)}"
         basis, btxt = "item", ""
         if r["material"] == "natural graphite" and str(r["item"]) in GRAPHITE_OBS_BASIS:
             basis, btxt = GRAPHITE_OBS_BASIS[str(r["item"])]
