@@ -8,6 +8,7 @@ from collections.abc import Callable
 from critmin import vocabulary as vocab
 from critmin.app.server import add_arguments as add_app_arguments
 from critmin.cli.commands import (
+    RESILIENCE_SCENARIOS,
     SOURCE_DIMS,
     cmd_app,
     cmd_backtest,
@@ -200,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     outlook.add_argument("--budget", type=float, help="instead: most target-years within this capex (USD)")
     outlook.add_argument(
         "--options", help="the plan's options CSV (default the shipped critmin/outlook/data/options.csv)"
+    )
+    outlook.add_argument(
+        "--shocks",
+        nargs="+",
+        metavar="NAME",
+        default=list(RESILIENCE_SCENARIOS),
+        help="library scenarios (or files) run with and without the plan: resilience.csv "
+        f"(default {' '.join(RESILIENCE_SCENARIOS)})",
+    )
+    outlook.add_argument(
+        "--shock-draws", type=_count(1), default=20, help="draws per shock scenario, with and without (default 20)"
     )
     outlook.set_defaults(handler=cmd_outlook)
 

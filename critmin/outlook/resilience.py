@@ -37,7 +37,7 @@ from .network import _served
 from .plan import PlanResult
 from .projects import RAMP, UTILISATION
 
-__all__ = ["COLUMNS", "PlanEvents", "plan_projects", "resilience_value"]
+__all__ = ["COLUMNS", "PlanEvents", "format_resilience", "plan_projects", "resilience_value"]
 
 COLUMNS = [
     "scenario",
@@ -203,3 +203,26 @@ def resilience_value(
 def _timed(events: tuple[Event, ...], horizon: int) -> tuple[Event, ...]:
     """Surges last the scenario's horizon."""
     return tuple(replace(e, duration_months=horizon) if isinstance(e, DemandSurge) else e for e in events)
+
+
+def format_resilience(table: pd.DataFrame) -> str:
+    """The table as text: per scenario, allied and total loss, then allied shortfall per material.
+
+    >>> t = pd.DataFrame([["s", "loss_usd_allies", "", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20]], columns=COLUMNS)
+    >>> print(format_resilience(t))
+      s (20 draws; avoided: mean, 5-95% of draws)
+        allied loss (USD)              4.00e+09 ->   1.00e+09  avoided   3.00e+09 (75%), 2.00e+09 to 4.00e+09
+    """
+    lines = []
+    for name, group in table.groupby("scenario", sort=False):
+        lines.append(f"  {name} ({int(group['draws'].iloc[0])} draws; avoided: mean, 5-95% of draws)")
+        for r in group.itertuples():
+            label = {"loss_usd_allies": "allied loss", "loss_usd_total": "total loss"}.get(
+                r.measure, f"allied short {r.material}"
+            )
+            share = "" if pd.isna(r.avoided_share) else f" ({r.avoided_share:.0%})"
+            lines.append(
+                f"    {label + f' ({r.unit})':<28}{r.without_plan:11.2e} -> {r.with_plan:10.2e}  avoided "
+                f"{r.avoided:10.2e}{share}, {r.avoided_p05:.2e} to {r.avoided_p95:.2e}"
+            )
+    return "\n".join(lines)
