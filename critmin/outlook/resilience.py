@@ -145,8 +145,8 @@ def _measures(result: xr.Dataset, value: xr.DataArray | None) -> dict[tuple[str,
     out: dict[tuple[str, str], np.ndarray] = {}
     if value is not None:
         per_t = value.reindex(material=gap["material"].values, sector=gap["sector"].values).fillna(0.0)
-        out[("loss_usd_allies", "")] = (allied * per_t).sum(["material", "country", "sector"]).values
-        out[("loss_usd_total", "")] = (gap * per_t).sum(["material", "country", "sector"]).values
+        out[("loss_usd_allies", "all")] = (allied * per_t).sum(["material", "country", "sector"]).values
+        out[("loss_usd_total", "all")] = (gap * per_t).sum(["material", "country", "sector"]).values
     for material in gap["material"].values:
         out[("shortfall_t_allies", str(material))] = allied.sel(material=material).sum(["country", "sector"]).values
     return out
@@ -208,7 +208,7 @@ def _timed(events: tuple[Event, ...], horizon: int) -> tuple[Event, ...]:
 def format_resilience(table: pd.DataFrame) -> str:
     """The table as text: per scenario, allied and total loss, then allied shortfall per material.
 
-    >>> t = pd.DataFrame([["s", "loss_usd_allies", "", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20]], columns=COLUMNS)
+    >>> t = pd.DataFrame([["s", "loss_usd_allies", "all", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20]], columns=COLUMNS)
     >>> print(format_resilience(t))
       s (20 draws; avoided: mean, 5-95% of draws)
         allied loss (USD)              4.00e+09 ->   1.00e+09  avoided   3.00e+09 (75%), 2.00e+09 to 4.00e+09

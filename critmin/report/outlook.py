@@ -163,7 +163,7 @@ def resilience_rows(table: pd.DataFrame) -> list[list[str]]:
     """Per shock: allied loss without and with the plan, avoided (share, 5-95% of draws), tonnes avoided.
 
     >>> from critmin.outlook.resilience import COLUMNS
-    >>> t = pd.DataFrame([["s", "loss_usd_allies", "", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20],
+    >>> t = pd.DataFrame([["s", "loss_usd_allies", "all", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20],
     ...                   ["s", "shortfall_t_allies", "ndfeb", "t", 900.0, 300.0, 600.0, 2 / 3, 100.0, 800.0, 20]],
     ...                  columns=COLUMNS)
     >>> resilience_rows(t)
@@ -248,6 +248,8 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
             part["plan"]["resilience"] = {
                 "rows": resilience_rows(run.resilience),
                 "draws": int(draws.iloc[0]) if len(draws) else 0,
-                "left_out": [f"{r.item} ({r.ally}, {r.material}/{r.stage}): {r.note}" for r in rows.itertuples() if not r.event],
+                "left_out": [
+                    f"{r.item} ({r.ally}, {r.material}/{r.stage}): {r.note}" for r in rows.itertuples() if not r.event
+                ],
             }
     return part
