@@ -31,8 +31,9 @@ import xarray as xr
 
 from ..scenarios import load_scenario
 from ..scenarios.spec import DemandSurge, Event, Project
-from ..shock import build_network, run
+from ..shock import Network, build_network, run
 from ..shock.io import baseline_year
+from ..vocabulary import stages_of
 from .network import _served
 from .plan import PlanResult
 from .projects import RAMP, UTILISATION
@@ -84,7 +85,6 @@ def plan_projects(found: PlanResult, pipeline: pd.DataFrame, data: xr.Dataset, y
     ()
     """
     net = build_network(data)
-    final = data["demand"].sel(year=data["demand"]["year"].max()).sum("sector", min_count=1).fillna(0.0)
     events: list[Event] = []
     rows: list[dict] = []
     table = pipeline.set_index("project_id")
@@ -110,7 +110,7 @@ def plan_projects(found: PlanResult, pipeline: pd.DataFrame, data: xr.Dataset, y
         elif t <= 0 or p <= 0:
             row["note"] = f"no expected output in {year} (first year or completion probability)"
         elif kind == "substitution":
-            demand = float(final.sel(material=material, region=where)) if _has(final, material, where) else 0.0
+            demand = _final_demand(net, material, where)
             if demand <= 0:
                 row["note"] = f"{where} has no final demand for {material} in the dataset"
                 continue
@@ -127,8 +127,12 @@ def plan_projects(found: PlanResult, pipeline: pd.DataFrame, data: xr.Dataset, y
     return PlanEvents(tuple(events), pd.DataFrame(rows, columns=ROWS))
 
 
-def _has(final: xr.DataArray, material: str, region: str) -> bool:
-    return material in final["material"].values and region in final["region"].values
+def _final_demand(net: Network, material: str, region: str) -> float:
+    """`region`'s baseline final demand for `material` (t/yr), where a demand surge scales it."""
+    item = net.item_index(material, stages_of(material)[-1])
+    if item is None or region not in net.countries:
+        return 0.0
+    return float(net.final_demand[item, net.countries.index(region)].sum()) * 12.0
 
 
 def _allies(countries: Sequence[str]) -> list[str]:
