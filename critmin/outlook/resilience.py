@@ -212,21 +212,30 @@ def _timed(events: tuple[Event, ...], horizon: int) -> tuple[Event, ...]:
 def format_resilience(table: pd.DataFrame) -> str:
     """The table as text: per scenario, allied and total loss, then allied shortfall per material.
 
-    >>> t = pd.DataFrame([["s", "loss_usd_allies", "all", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20]], columns=COLUMNS)
+    >>> t = pd.DataFrame([["s", "loss_usd_allies", "all", "USD", 4e6, 1e6, 3e6, 0.75, 2e6, 4e6, 20],
+    ...                   ["s", "shortfall_t_allies", "ndfeb", "t", 900.0, 300.0, 600.0, 2 / 3, 1e2, 8e2, 20]],
+    ...                  columns=COLUMNS)
     >>> print(format_resilience(t))
-      s (20 draws; avoided: mean, 5-95% of draws)
-        allied loss (USD)              4.00e+09 ->   1.00e+09  avoided   3.00e+09 (75%), 2.00e+09 to 4.00e+09
+      s (20 draws; avoided: mean (share), 5-95% of draws)
+        allied loss                          USD 4.0 m ->   USD 1.0 m; avoided   USD 3.0 m (75%), USD 2.0 m to USD 4.0 m
+        allied shortfall, ndfeb                  900 t ->       300 t; avoided       600 t (67%), 100 t to 800 t
     """
+    from ..report.figures import usd
+
+    def amount(value: float, unit: str) -> str:
+        return usd(value) if unit == "USD" else f"{value:,.0f} t"
+
     lines = []
     for name, group in table.groupby("scenario", sort=False):
-        lines.append(f"  {name} ({int(group['draws'].iloc[0])} draws; avoided: mean, 5-95% of draws)")
+        lines.append(f"  {name} ({int(group['draws'].iloc[0])} draws; avoided: mean (share), 5-95% of draws)")
         for r in group.itertuples():
             label = {"loss_usd_allies": "allied loss", "loss_usd_total": "total loss"}.get(
-                r.measure, f"allied short {r.material}"
+                r.measure, f"allied shortfall, {r.material}"
             )
             share = "" if pd.isna(r.avoided_share) else f" ({r.avoided_share:.0%})"
             lines.append(
-                f"    {label + f' ({r.unit})':<28}{r.without_plan:11.2e} -> {r.with_plan:10.2e}  avoided "
-                f"{r.avoided:10.2e}{share}, {r.avoided_p05:.2e} to {r.avoided_p95:.2e}"
+                f"    {label:<34} {amount(r.without_plan, r.unit):>11} -> {amount(r.with_plan, r.unit):>11}; "
+                f"avoided {amount(r.avoided, r.unit):>11}{share}, "
+                f"{amount(r.avoided_p05, r.unit)} to {amount(r.avoided_p95, r.unit)}"
             )
     return "\n".join(lines)
