@@ -364,7 +364,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         targets = plan_targets_for(2030)
         steps = outlook_scenario("steps")
-        outlook = compute_outlook(ds, steps, draws=args.draws, plan_targets=targets, plan_draws=args.draws)
+        outlook = compute_outlook(
+            ds,
+            steps,
+            draws=args.draws,
+            plan_targets=targets,
+            plan_draws=args.draws,
+            shocks=RESILIENCE_SCENARIOS,
+            shock_draws=args.draws,
+        )
     html, pdf = write_report(
         ds,
         Path(args.out),

@@ -238,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--outlook",
         action="store_true",
-        help="add section 6: the STEPS outlook to 2035 and the cheapest plan for 65%% by 2030 (--draws draws)",
+        help="add section 6: the STEPS outlook to 2035, the cheapest plan for 65%% by 2030 and what it saves "
+        "under the default shocks (--draws draws)",
     )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)

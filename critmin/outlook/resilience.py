@@ -223,7 +223,7 @@ def format_resilience(table: pd.DataFrame) -> str:
     from ..report.figures import usd
 
     def amount(value: float, unit: str) -> str:
-        return usd(value) if unit == "USD" else f"{value:,.0f} t"
+        return usd(value) if unit == "USD" else f"{round(value):,} t"
 
     lines = []
     for name, group in table.groupby("scenario", sort=False):
@@ -232,7 +232,7 @@ def format_resilience(table: pd.DataFrame) -> str:
             label = {"loss_usd_allies": "allied loss", "loss_usd_total": "total loss"}.get(
                 r.measure, f"allied shortfall, {r.material}"
             )
-            share = "" if pd.isna(r.avoided_share) else f" ({r.avoided_share:.0%})"
+            share = "" if pd.isna(r.avoided_share) else f" ({round(r.avoided_share, 2) + 0.0:.0%})"  # no "-0%"
             lines.append(
                 f"    {label:<34} {amount(r.without_plan, r.unit):>11} -> {amount(r.with_plan, r.unit):>11}; "
                 f"avoided {amount(r.avoided, r.unit):>11}{share}, "
