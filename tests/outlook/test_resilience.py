@@ -134,3 +134,17 @@ def test_the_table_round_trips_through_csv(data, ban, value, tmp_path):
     table, _ = resilience_value(data, plant, PIPELINE, [ban], draws=3, year=2030, value=value)
     table.to_csv(tmp_path / "resilience.csv", index=False)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "resilience.csv"), table, check_exact=True)
+
+
+def test_a_backed_project_counts_for_what_backing_adds(data):
+    from .conftest import projects
+
+    table = projects([("P1", 100.0, 2027, 0.5, 0.8, 2e7), ("P2", 50.0, 2029, 0.5, 0.9, 1e7)])
+    chosen = table.loc[table.project_id == "P1", ["project_id", "name", "country", "material", "stage", "capex_usd"]]
+    found = plan_projects(PlanResult(chosen, 2e7, pd.DataFrame(), 0.0, 0.0), table, data, 2029)
+    (event,) = found.events
+    # AUS refining serving the USA: 100 t x ramp 0.85 (third year) x refining utilisation 0.8
+    assert (event.country, event.material, event.stage, event.serves) == ("AUS", "gallium", "refining", ("USA",))
+    assert event.tonnes_per_year == pytest.approx(100.0 * 0.85 * 0.8, rel=1e-12)
+    assert event.p_complete == pytest.approx(0.8 - 0.5, rel=1e-12) and event.online == 0
+    assert found.rows[["item", "kind", "event"]].values.tolist() == [["P1", "backed project", "project"]]
