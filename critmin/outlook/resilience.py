@@ -1,8 +1,8 @@
 """What the outlook's plan saves if a shock from the scenario library hits.
 
-The plan's capacity in its plan year is added to today's network (the shock network is built on
-the dataset's baseline year, as every shock run is) and each library scenario is run with and
-without it: same seed, same draws, same engine, so draw ``i`` faces the same shock both times
+The plan's capacity in its plan year is added to today's network (the data each scenario runs
+on: the dataset's base year, or the year before the scenario starts if earlier) and each library
+scenario is run with and without it: same seed, same draws, same engine, so draw ``i`` faces the same shock both times
 and the difference is the plan's alone. The outlook's demand growth and the rest of the pipeline
 are not in the shock network: this is the plan's capacity against today's demand.
 

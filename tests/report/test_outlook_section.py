@@ -78,7 +78,10 @@ def test_what_the_plan_saves_if_a_shock_hits(outlook_run, section):
     _, run = outlook_run
     table = section.split("<h2>What the plan saves if a shock hits</h2>", 1)[1].split("</table>", 1)[0]
     assert "(3 draws each, same draws both times)" in table
-    assert "the plan's capacity in 2030 is added to today's network (2024 data)" in table
+    assert (
+        "the plan's capacity in 2030 is added to today's network (the data each shock runs on, 2024 at the latest)"
+        in table
+    )
     loss = run.resilience.loc[run.resilience.measure == "loss_usd_allies"].iloc[0]
     cells = re.findall(r"<td>([^<]*)</td>", table.split("<td>heavy_ree_licensing_2025</td>", 1)[1])[:3]
     assert cells[:2] == [figures.usd(loss.without_plan), figures.usd(loss.with_plan)]
