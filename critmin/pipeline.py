@@ -124,8 +124,10 @@ OUTLOOK_YEAR = 2030
 
 def outlook_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], Any]:
     """The STEPS outlook and the cheapest plan for the 65% target, at the example scenarios' draw count."""
+    from critmin.cli.commands import RESILIENCE_SCENARIOS
     from critmin.outlook import load_scenario
     from critmin.outlook.output import compute_outlook, plan_targets_for, publish_outlook
+    from critmin.outlook.resilience import format_resilience
     from critmin.outlook.tables import format_answer
 
     run = compute_outlook(
@@ -134,9 +136,14 @@ def outlook_section(ds: xr.Dataset, out: Path) -> tuple[list[Path], Any]:
         draws=EXAMPLE_DRAWS,
         plan_targets=plan_targets_for(OUTLOOK_YEAR),
         plan_draws=EXAMPLE_DRAWS,
+        shocks=RESILIENCE_SCENARIOS,
+        shock_draws=EXAMPLE_DRAWS,
     )
     print(f"  STEPS, {EXAMPLE_DRAWS} draws of the project pipeline (critmin outlook for more)\n")
     print(format_answer(run.answer))
+    if run.resilience is not None:
+        print("\n  What the plan saves if a shock hits (its capacity added to today's network):")
+        print(format_resilience(run.resilience))
     folder = publish_outlook(run, out)
     return sorted(folder.glob("*")), run
 

@@ -266,6 +266,12 @@ DEFAULT_RESPONSE_SCENARIOS = ("japan_ree_magnet_halt_6m", "heavy_ree_licensing_2
 """Scenarios the response is optimised against unless --scenarios names others."""
 
 
+RESILIENCE_SCENARIOS = ("heavy_ree_licensing_2025", "critical_minerals_ban_usa")
+"""Shocks the outlook's plan is run against unless --shocks names others: heavy rare earths and
+magnets licensed to every buyer, and gallium, germanium and graphite banned to the USA (the
+steps the plan buys for: magnets, gallium, anode graphite)."""
+
+
 def cmd_optimise(args: argparse.Namespace) -> int:
     """Stockpiles, projects and research that buy the most resilience per dollar."""
     from tqdm import tqdm
@@ -290,13 +296,17 @@ def cmd_optimise(args: argparse.Namespace) -> int:
 
 def cmd_outlook(args: argparse.Namespace) -> int:
     """Outlook to --to: pipeline draws, concentration, dependence and CRMA benchmarks by year."""
+    from critmin.optimise.scenario_runs import check_scenarios
     from critmin.outlook import load_scenario
     from critmin.outlook.options import read_options
     from critmin.outlook.output import plan_targets_for, write_outlook
+    from critmin.outlook.resilience import format_resilience
     from critmin.outlook.tables import format_answer
 
     scenario = load_scenario(args.scenario)
     options = read_options(args.options) if args.options else None  # every problem before anything runs
+    if args.plan_year:
+        check_scenarios(args.shocks)
     targets = plan_targets_for(args.plan_year, args.plan_share) if args.plan_year else []
     run = write_outlook(
         _dataset(args),
@@ -310,10 +320,15 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         alpha=args.plan_alpha,
         budget=args.budget,
         options=options,
+        shocks=args.shocks,
+        shock_draws=args.shock_draws,
     )
     print(run.summary)
     if run.answer is not None:
         print(format_answer(run.answer) + "\n")
+    if run.resilience is not None:
+        print("What the plan saves if a shock hits (its plan-year capacity added to today's network):")
+        print(format_resilience(run.resilience) + "\n")
     folder = Path(args.out) / "outlook"
     print(f"written: {folder}")
     return 0
@@ -349,7 +364,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         targets = plan_targets_for(2030)
         steps = outlook_scenario("steps")
-        outlook = compute_outlook(ds, steps, draws=args.draws, plan_targets=targets, plan_draws=args.draws)
+        outlook = compute_outlook(
+            ds,
+            steps,
+            draws=args.draws,
+            plan_targets=targets,
+            plan_draws=args.draws,
+            shocks=RESILIENCE_SCENARIOS,
+            shock_draws=args.draws,
+        )
     html, pdf = write_report(
         ds,
         Path(args.out),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from critmin import vocabulary as vocab
 from critmin.app.server import add_arguments as add_app_arguments
 from critmin.cli.commands import (
+    RESILIENCE_SCENARIOS,
     SOURCE_DIMS,
     cmd_app,
     cmd_backtest,
@@ -201,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     outlook.add_argument(
         "--options", help="the plan's options CSV (default the shipped critmin/outlook/data/options.csv)"
     )
+    outlook.add_argument(
+        "--shocks",
+        nargs="+",
+        metavar="NAME",
+        default=list(RESILIENCE_SCENARIOS),
+        help="library scenarios (or files) run with and without the plan: resilience.csv "
+        f"(default {' '.join(RESILIENCE_SCENARIOS)})",
+    )
+    outlook.add_argument(
+        "--shock-draws", type=_count(1), default=20, help="draws per shock scenario, with and without (default 20)"
+    )
     outlook.set_defaults(handler=cmd_outlook)
 
     sweep = commands.add_parser("sweep", help="scenario sweeps on Dask: one core or a cluster, identical results")
@@ -226,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--outlook",
         action="store_true",
-        help="add section 6: the STEPS outlook to 2035 and the cheapest plan for 65%% by 2030 (--draws draws)",
+        help="add section 6: the STEPS outlook to 2035, the cheapest plan for 65%% by 2030 and what it saves "
+        "under the default shocks (--draws draws)",
     )
     report.add_argument("--out", default="out/report", help="output folder (default out/report)")
     report.set_defaults(handler=cmd_report)

@@ -7,7 +7,9 @@ URL) and ``summary.md``; with a plan also ``plan.csv``, ``plan_targets.csv``,
 ``plan_options.csv`` (options bought), ``milestones_plan.csv`` and ``answer.csv``
 (:func:`critmin.outlook.tables.answer_table`: per
 product and ally, the year dependence on China falls to 65% or below without and with the
-plan). The folder appears whole or not at all (:mod:`critmin._publish`).
+plan); with shocks also ``resilience.csv`` (:func:`critmin.outlook.resilience.resilience_value`)
+and ``resilience_plan.csv`` (how each plan item entered the shock network, or why not). The
+folder appears whole or not at all (:mod:`critmin._publish`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .demand import demand_outlook, demand_table
 from .options import DECISION_YEAR, read_options
 from .plan import PlanResult, PlanTarget, plan
 from .projects import project_table
+from .resilience import PlanEvents, resilience_value
 from .run import run_outlook
 from .scenario import OutlookScenario
 from .tables import TARGET_SHARE, answer_table, crma_table, dependence_table, milestones, world_table
@@ -184,6 +187,8 @@ class OutlookRun:
     answer: pd.DataFrame | None = None
     plan_draws: int = 0
     plan_year: int | None = None
+    resilience: pd.DataFrame | None = None
+    plan_events: PlanEvents | None = None
 
 
 def plan_targets_for(year: int, share: float = TARGET_SHARE) -> list[PlanTarget]:
@@ -209,10 +214,14 @@ def compute_outlook(
     alpha: float = 0.5,
     budget: float | None = None,
     options: pd.DataFrame | None = None,
+    shocks: Sequence[str] = (),
+    shock_draws: int = 20,
 ) -> OutlookRun:
     """Run the outlook (and a plan for `plan_targets`): what :func:`write_outlook` writes.
 
     `options` is the plan's option table (default the shipped one, :func:`read_options`).
+    With a plan, each library scenario in `shocks` is run with and without the plan's capacity
+    (`shock_draws` draws, each scenario's own seed): ``resilience``.
 
     With a plan, the outlook is run again with the backed projects at their ``p_backed``
     (``planned``: its milestones) and ``answer`` is :func:`critmin.outlook.tables.answer_table`.
@@ -249,6 +258,11 @@ def compute_outlook(
         planned = milestones(rerun)
         summary += plan_section(found, marks, planned, alpha)
         answer = answer_table(marks, planned, found.targets, years[-1], found.buys(backed))
+    year = max((t.year for t in plan_targets), default=None)
+    resilience: pd.DataFrame | None = None
+    events: PlanEvents | None = None
+    if found is not None and year is not None and shocks:
+        resilience, events = resilience_value(data, found, table, shocks, shock_draws, year=year)
     ids = set(demand["rate_source"]) | set(table["source_id"]) | set(table["p_source"])
     ids |= {e.source for e in scenario.growth} | {e.source for e in scenario.incumbent}
     ids |= {"asm-capacity-utilisation", "asm-outlook-ramp"}
@@ -257,9 +271,22 @@ def compute_outlook(
     sources = _sources(ids - {""}, data)
     own = pd.DataFrame({"source_id": list(scenario.sources), "url": list(scenario.sources.values())})
     sources = pd.concat([sources, own], ignore_index=True).drop_duplicates("source_id")
-    year = max((t.year for t in plan_targets), default=None)
     return OutlookRun(
-        result, marks, crma, demand, table, sources, summary, alpha, found, planned, answer, plan_draws, year
+        result,
+        marks,
+        crma,
+        demand,
+        table,
+        sources,
+        summary,
+        alpha,
+        found,
+        planned,
+        answer,
+        plan_draws,
+        year,
+        resilience,
+        events,
     )
 
 
@@ -290,5 +317,8 @@ def publish_outlook(run: OutlookRun, out: str | Path) -> Path:
             run.planned.to_csv(folder / "milestones_plan.csv", index=False)
         if run.answer is not None:
             run.answer.to_csv(folder / "answer.csv", index=False)
+        if run.resilience is not None and run.plan_events is not None:
+            run.resilience.to_csv(folder / "resilience.csv", index=False)
+            run.plan_events.rows.to_csv(folder / "resilience_plan.csv", index=False)
 
     return publish_folder(Path(out) / "outlook", write)

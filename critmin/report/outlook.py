@@ -160,6 +160,38 @@ def _unmeetable(targets: pd.DataFrame) -> list[str]:
     return lines
 
 
+def resilience_rows(table: pd.DataFrame) -> list[list[str]]:
+    """Per shock: allied loss without and with the plan, avoided (share, 5-95% of draws), tonnes avoided.
+
+    >>> from critmin.outlook.resilience import COLUMNS
+    >>> t = pd.DataFrame([["s", "loss_usd_allies", "all", "USD", 4e9, 1e9, 3e9, 0.75, 2e9, 4e9, 20],
+    ...                   ["s", "shortfall_t_allies", "ndfeb", "t", 900.0, 300.0, 600.0, 2 / 3, 100.0, 800.0, 20]],
+    ...                  columns=COLUMNS)
+    >>> resilience_rows(t)
+    [['s', 'USD 4.00 bn', 'USD 1.00 bn', 'USD 3.00 bn (75%)', 'USD 2.00 bn to USD 4.00 bn', 'NdFeB magnet 600 t']]
+    """
+    rows = []
+    for name, group in table.groupby("scenario", sort=False):
+        loss = group.loc[group["measure"] == "loss_usd_allies"]
+        if len(loss):
+            r = loss.iloc[0]
+            share = "" if pd.isna(r.avoided_share) else f" ({percent(r.avoided_share)})"
+            cells = [figures.usd(r.without_plan), figures.usd(r.with_plan), figures.usd(r.avoided) + share]
+            cells.append(f"{figures.usd(r.avoided_p05)} to {figures.usd(r.avoided_p95)}")
+        else:
+            cells = ["unknown"] * 4
+        short = group.loc[(group["measure"] == "shortfall_t_allies") & (group["avoided"].abs() >= 0.5)]
+        tonnes = "; ".join(f"{_material(str(r.material))} {r.avoided:,.0f} t" for r in short.itertuples())
+        rows.append([str(name), *cells, tonnes or "none"])
+    return rows
+
+
+def _material(material: str) -> str:
+    from critmin.vocabulary import stages_of
+
+    return _label(f"{material}/{stages_of(material)[-1]}")
+
+
 def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[str, Any]:
     """The template's ``outlook`` part: charts, tables and plan of one outlook run.
 
@@ -209,5 +241,16 @@ def outlook_section(run: OutlookRun, cites: Citations, ids: list[str]) -> dict[s
             "bought": bought_lines(found.bought),
             "counts": {k: int(status.get(k, 0)) for k in ("met without plan", "met by plan", "no plan can meet")},
             "unmeetable": _unmeetable(found.targets),
+            "resilience": None,
         }
+        if run.resilience is not None and run.plan_events is not None:
+            draws = run.resilience["draws"]
+            rows = run.plan_events.rows
+            part["plan"]["resilience"] = {
+                "rows": resilience_rows(run.resilience),
+                "draws": int(draws.iloc[0]) if len(draws) else 0,
+                "left_out": [
+                    f"{r.item} ({r.ally}, {r.material}/{r.stage}): {r.note}" for r in rows.itertuples() if not r.event
+                ],
+            }
     return part

@@ -138,6 +138,12 @@ def test_command_with_a_plan_writes_the_plan_and_its_effect(tmp_path, capsys):
     total = chosen["capex_usd"].sum() + bought["cost_usd"].sum()
     assert float(answer["plan_total_usd"].iloc[0]) == pytest.approx(total, rel=1e-12)
     assert "Year dependence on China falls to 65% or below (median draw): pipeline alone -> plan" in out
+    resilience = pd.read_csv(folder / "resilience.csv")
+    assert list(resilience["scenario"].unique()) == ["heavy_ree_licensing_2025", "critical_minerals_ban_usa"]
+    assert (resilience["draws"] == 20).all()
+    assert "What the plan saves if a shock hits (its plan-year capacity added to today's network):" in out
+    entered = pd.read_csv(folder / "resilience_plan.csv", keep_default_na=False)
+    assert len(entered) == len(chosen) + len(bought)
 
 
 def test_missing_scenario_is_one_problem_and_nothing_is_written(tmp_path, capsys):
@@ -177,6 +183,20 @@ def test_a_package_without_demand_is_refused_by_outlook_and_report(tmp_path, cap
         "  demand.csv, field '(file)': the outlook grows each country's demand, and there is none. "
         "Fix: add demand.csv (material, region, sector, year, value) to the data package, or use the packaged dataset.",
     ]
+    assert not out.exists()
+
+
+def test_unknown_shocks_are_reported_together_and_nothing_is_written(tmp_path, capsys):
+    out = tmp_path / "res"
+    args = ["outlook", "--draws", "2", "--plan-year", "2030", "--shocks", "nosuch", "heavy_ree_licensing_2025", "gone"]
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "critmin outlook: 2 problem(s) in input; nothing was loaded:"
+    assert err[1].startswith(
+        "  nosuch, field '(file)': no such scenario file, and no library scenario of that name. "
+        "Fix: give the path of a TOML scenario file or one of the library's: backtest_ga_ge_2023,"
+    )
+    assert err[2].startswith("  gone, field '(file)': no such scenario file")
     assert not out.exists()
 
 

@@ -12,13 +12,22 @@ import pytest
 import critmin
 from critmin.outlook import load_scenario
 from critmin.outlook.output import compute_outlook, plan_targets_for
+from critmin.report import figures
 from critmin.report.html import render_html, write_report
 
 
 @pytest.fixture(scope="module")
 def outlook_run():
     ds = critmin.load()
-    run = compute_outlook(ds, load_scenario("steps"), draws=4, plan_targets=plan_targets_for(2030), plan_draws=4)
+    run = compute_outlook(
+        ds,
+        load_scenario("steps"),
+        draws=4,
+        plan_targets=plan_targets_for(2030),
+        plan_draws=4,
+        shocks=("heavy_ree_licensing_2025",),
+        shock_draws=3,
+    )
     return ds, run
 
 
@@ -66,6 +75,20 @@ def test_plan_lists_the_options_it_buys(outlook_run, section):
     assert len(bought)  # on the packaged data the plan buys recycling or new plants
     for name in bought["name"].unique():
         assert f"<li>Buy {escape(name)} (" in section
+
+
+def test_what_the_plan_saves_if_a_shock_hits(outlook_run, section):
+    _, run = outlook_run
+    table = section.split("<h2>What the plan saves if a shock hits</h2>", 1)[1].split("</table>", 1)[0]
+    assert "(3 draws each, same draws both times)" in table
+    assert (
+        "the plan's capacity in 2030 is added to today's network (the data each shock runs on, 2024 at the latest)"
+        in table
+    )
+    loss = run.resilience.loc[run.resilience.measure == "loss_usd_allies"].iloc[0]
+    cells = re.findall(r"<td>([^<]*)</td>", table.split("<td>heavy_ree_licensing_2025</td>", 1)[1])[:3]
+    assert cells[:2] == [figures.usd(loss.without_plan), figures.usd(loss.with_plan)]
+    assert cells[2].startswith(figures.usd(loss.avoided) + " (")
 
 
 def test_crma_table_is_the_eu27s(outlook_run, section):
