@@ -305,8 +305,21 @@ def cmd_outlook(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     options = read_options(args.options) if args.options else None  # every problem before anything runs
+    if args.shocks and not args.plan_year:  # without a plan there is nothing to run them with
+        raise ScenarioError(
+            [
+                Issue(
+                    "command line",
+                    0,
+                    "--shocks",
+                    "shocks are run with and without the plan, and no --plan-year asked for a plan",
+                    "add --plan-year YEAR, or leave out --shocks",
+                )
+            ]
+        )
+    shocks = args.shocks or list(RESILIENCE_SCENARIOS)
     if args.plan_year:
-        check_scenarios(args.shocks)
+        check_scenarios(shocks)
     targets = plan_targets_for(args.plan_year, args.plan_share) if args.plan_year else []
     run = write_outlook(
         _dataset(args),
@@ -320,7 +333,7 @@ def cmd_outlook(args: argparse.Namespace) -> int:
         alpha=args.plan_alpha,
         budget=args.budget,
         options=options,
-        shocks=args.shocks,
+        shocks=shocks,
         shock_draws=args.shock_draws,
     )
     print(run.summary)

@@ -206,8 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--shocks",
         nargs="+",
         metavar="NAME",
-        default=list(RESILIENCE_SCENARIOS),
-        help="library scenarios (or files) run with and without the plan: resilience.csv "
+        help="library scenarios (or files) run with and without the plan of --plan-year: resilience.csv "
         f"(default {' '.join(RESILIENCE_SCENARIOS)})",
     )
     outlook.add_argument(

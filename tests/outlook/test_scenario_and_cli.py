@@ -200,6 +200,16 @@ def test_unknown_shocks_are_reported_together_and_nothing_is_written(tmp_path, c
     assert not out.exists()
 
 
+def test_shocks_without_a_plan_are_refused_not_ignored(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["outlook", "--draws", "2", "--shocks", "heavy_ree_licensing_2025", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "  command line, field '--shocks': shocks are run with and without the plan, and no --plan-year asked "
+        "for a plan. Fix: add --plan-year YEAR, or leave out --shocks."
+    )
+    assert not out.exists()
+
+
 def test_a_bad_options_file_is_reported_whole_and_nothing_is_written(tmp_path, capsys):
     bad = tmp_path / "opts.csv"
     shipped = resources.files("critmin.outlook").joinpath("data", "options.csv").read_text(encoding="utf-8")
