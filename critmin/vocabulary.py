@@ -206,3 +206,13 @@ def stages_of(material: str) -> tuple[str, ...]:
     ('alloy', 'magnet')
     """
     return tuple(s for s in STAGES if s in MATERIAL_STAGES[material])
+
+
+def material_label(material: str) -> str:
+    """Display name of a material code, the one spelling of every page and chart.
+
+    >>> material_label("ndfeb"), material_label("ndpr"), material_label("graphite_natural")
+    ('NdFeB', 'NdPr', 'graphite natural')
+    """
+    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
+    return names.get(material, material.replace("_", " "))

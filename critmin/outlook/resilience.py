@@ -33,7 +33,7 @@ from ..scenarios import load_scenario
 from ..scenarios.spec import DemandSurge, Event, Project
 from ..shock import Network, build_network, run
 from ..shock.io import baseline_year
-from ..vocabulary import stages_of
+from ..vocabulary import material_label, stages_of
 from .network import _served
 from .plan import PlanResult
 from .projects import RAMP, UTILISATION
@@ -230,7 +230,7 @@ def format_resilience(table: pd.DataFrame) -> str:
         lines.append(f"  {name} ({int(group['draws'].iloc[0])} draws; avoided: mean (share), 5-95% of draws)")
         for r in group.itertuples():
             label = {"loss_usd_allies": "allied loss", "loss_usd_total": "total loss"}.get(
-                r.measure, f"allied shortfall, {r.material}"
+                r.measure, f"allied shortfall, {material_label(r.material)}"
             )
             share = "" if pd.isna(r.avoided_share) else f" ({round(r.avoided_share, 2) + 0.0:.0%})"  # no "-0%"
             lines.append(

@@ -30,6 +30,7 @@ from critmin.report.tables import (
     dependence_with_sources,
     stage_share_table,
 )
+from critmin.vocabulary import material_label
 
 MAGNET_TARGET = ("ndfeb", "magnet")
 """Final step of the rare-earth chain drawn as a Sankey (mine to magnet)."""
@@ -386,16 +387,6 @@ def country_label(code: str) -> str:
     except KeyError:
         return code
     return name.split(",")[0]
-
-
-def material_label(material: str) -> str:
-    """Display name of a material code, the one spelling of every page and chart.
-
-    >>> material_label("ndfeb"), material_label("ndpr"), material_label("graphite_natural")
-    ('NdFeB', 'NdPr', 'graphite natural')
-    """
-    names = {"ndfeb": "NdFeB", "ndpr": "NdPr"}
-    return names.get(material, material.replace("_", " "))
 
 
 def step_label(step: tuple[str, str]) -> str:
