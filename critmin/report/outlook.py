@@ -134,29 +134,56 @@ def bought_lines(bought: pd.DataFrame) -> list[str]:
     ...                   "ally": ["USA", "JPN"], "material": ["ndfeb"] * 2, "stage": ["magnet"] * 2,
     ...                   "size_t": [120.0, 80.5], "first_year": [2029] * 2, "cost_usd": [2e7, 1.3e7]})
     >>> bought_lines(b)
-    ['Magnet recycling (recycling, NdFeB magnet), from 2029: United States 120 t/yr, Japan 80 t/yr: USD 33 m']
+    ['magnet recycling (recycling, NdFeB magnet), from 2029: United States 120 t/yr, Japan 80 t/yr: USD 33 m']
     """
     lines = []
     for _, group in bought.groupby("option_id", sort=False):
         first = group.iloc[0]
         sizes = ", ".join(f"{country_label(r.ally)} {r.size_t:,.0f} t/yr" for r in group.itertuples())
         lines.append(
-            f"{first['name']} ({KIND_LABELS.get(first['kind'], first['kind'])}, "
+            f"{_in_sentence(first['name'])} ({KIND_LABELS.get(first['kind'], first['kind'])}, "
             f"{_label(f'{first.material}/{first.stage}')}), from {first['first_year']}: {sizes}: "
             f"{figures.usd(float(group['cost_usd'].sum()))}"
         )
     return lines
 
 
+def _in_sentence(name: str) -> str:
+    """An option's name after "Buy": a generic name loses its capital, an acronym keeps it.
+
+    >>> _in_sentence("Anode graphite from cell scrap"), _in_sentence("NdFeB thrifting")
+    ('anode graphite from cell scrap', 'NdFeB thrifting')
+    """
+    first = name.split(" ", 1)[0]
+    return name[:1].lower() + name[1:] if first[1:].islower() else name
+
+
 def _unmeetable(targets: pd.DataFrame) -> list[str]:
-    """One line per step: the allies no plan can bring to the target, and the earliest year possible."""
+    """One line per step and cause: the allies no plan can bring to the target, and why.
+
+    The plan gives one of two causes (``reason``): nothing listed serves the target (no project,
+    and no option, since options are capped on the ally's own supply at the step), or what serves
+    it falls short (lead times, sizes, success), with the earliest year it could be met.
+    """
     lines = []
     blocked = targets.loc[targets["status"] == "no plan can meet"]
     for step, group in blocked.groupby("step", sort=False):
-        allies = ", ".join(country_label(a) for a in group["importer"])
-        earliest = group["earliest_year"].dropna()
-        when = f"from {int(earliest.min())} at the earliest" if len(earliest) else "not by the end of the outlook"
-        lines.append(f"{_label(str(step))}: {allies}; with every candidate project backed, {when}")
+        unserved = group["reason"].astype(str).str.startswith("no listed project or option serves it")
+        if unserved.any():
+            allies = ", ".join(country_label(a) for a in group.loc[unserved, "importer"])
+            lines.append(
+                f"{_label(str(step))}: {allies}; no listed project or option serves them "
+                "(options are sized on an ally's own supply at the step, and the data records none)"
+            )
+        short = group.loc[~unserved]
+        if len(short):
+            allies = ", ".join(country_label(a) for a in short["importer"])
+            earliest = short["earliest_year"].dropna()
+            when = f"from {int(earliest.min())} at the earliest" if len(earliest) else "not by the end of the outlook"
+            lines.append(
+                f"{_label(str(step))}: {allies}; with every candidate backed and every option at its cap, "
+                f"too late or too small: {when}"
+            )
     return lines
 
 

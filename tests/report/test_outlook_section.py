@@ -14,6 +14,7 @@ from critmin.outlook import load_scenario
 from critmin.outlook.output import compute_outlook, plan_targets_for
 from critmin.report import figures
 from critmin.report.html import render_html, write_report
+from critmin.report.outlook import _in_sentence
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,14 @@ def test_plan_states_cost_and_the_targets_no_plan_can_meet(outlook_run, section)
     assert f"{counts.get('no plan can meet', 0)} by no plan" in section
     blocked = run.found.targets.loc[run.found.targets["status"] == "no plan can meet"]
     if len(blocked):
-        assert "No plan can meet these by 2030: the projects and options serving them come online too late" in section
+        assert "No plan can meet these by 2030, and why:" in section
+    # each blocked target is listed under the cause the plan gave for it, never under "lead times"
+    # when nothing serves it at all (the briefing once blamed lead times for every blocked target)
+    unserved = blocked["reason"].str.startswith("no listed project or option serves it")
+    assert unserved.any() == ("no listed project or option serves them" in section)
+    if (~unserved).any():
+        assert "too late or too small" in section
+    assert "come online too late or too small (lead times)" not in section
 
 
 def test_plan_lists_the_options_it_buys(outlook_run, section):
@@ -74,7 +82,7 @@ def test_plan_lists_the_options_it_buys(outlook_run, section):
     bought = run.found.bought
     assert len(bought)  # on the packaged data the plan buys recycling or new plants
     for name in bought["name"].unique():
-        assert f"<li>Buy {escape(name)} (" in section
+        assert f"<li>Buy {escape(_in_sentence(name))} (" in section
 
 
 def test_what_the_plan_saves_if_a_shock_hits(outlook_run, section):
