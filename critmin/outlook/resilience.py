@@ -218,7 +218,7 @@ def format_resilience(table: pd.DataFrame) -> str:
     >>> print(format_resilience(t))
       s (20 draws; avoided: mean (share), 5-95% of draws)
         allied loss                          USD 4.0 m ->   USD 1.0 m; avoided   USD 3.0 m (75%), USD 2.0 m to USD 4.0 m
-        allied shortfall, ndfeb                  900 t ->       300 t; avoided       600 t (67%), 100 t to 800 t
+        allied shortfall, NdFeB                  900 t ->       300 t; avoided       600 t (67%), 100 t to 800 t
     """
     from ..report.figures import usd
 
